@@ -1,0 +1,10 @@
+import { defineConfig } from 'vite';
+import react from '@vitejs/plugin-react';
+
+export default defineConfig({
+  plugins: [react()],
+  server: { host: '127.0.0.1' },
+  worker: { format: 'es' },
+  // Never inline assets as data: URLs: the CSP (default-src 'self') only lets the app fetch its own origin.
+  build: { target: 'es2022', assetsInlineLimit: 0 },
+});
