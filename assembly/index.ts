@@ -1,2 +1,72 @@
+// The core's export surface: flat functions over numeric handles (see DESIGN.md "Layers").
+// Every module appends its exports here.
+
 export const CORE_VERSION: u32 = 1;
-export function coreVersion(): u32 { return CORE_VERSION; }
+
+/** The core's version (bumped when the export surface or a saved layout changes). */
+export function coreVersion(): u32 {
+  return CORE_VERSION;
+}
+
+const IO_BYTES: u32 = 1 << 20;
+const io = memory.data(IO_BYTES, 16);
+
+/** A 1 MiB static buffer through which the facade passes bytes in and out of the core. */
+export function ioBuffer(): usize {
+  return io;
+}
+
+/** Size of ioBuffer in bytes. */
+export function ioBufferBytes(): u32 {
+  return IO_BYTES;
+}
+
+export { lastErrorDetail } from './errors';
+export {
+  guestFramesInUse,
+  metaFramesInUse,
+  poolFrames,
+  freeFrames,
+  wasmMemoryBytes,
+  setFrameLimit,
+  frameLimitNow,
+  frameRefcount,
+  refcountTableAddr,
+  poolBaseAddr,
+} from './memory/frames';
+export {
+  bootVm,
+  destroyVm,
+  vmWrite,
+  vmReserveWrite,
+  vmRead,
+  vmMadvise,
+  vmSetRole,
+  vmPageEntry,
+  vmLeafAddr,
+  vmLeafFrame,
+  vmState,
+  vmPages,
+  vmDirtyCount,
+  vmIsDirty,
+  vmFaults,
+  vmCowCopies,
+  vmParentSnapshot,
+  vmStateAddr,
+  vmIdsIssued,
+  vmPrivateBytes,
+  ensureInit,
+} from './memory/guest_memory';
+export {
+  snapshotVm,
+  resumeVm,
+  restoreClones,
+  mergeSnapshot,
+  deleteSnapshot,
+  snapshotInfo,
+  snapshotPageEntry,
+  snapshotLeafAddr,
+  snapshotLeafFrame,
+  snapshotStateAddr,
+  snapshotIdsIssued,
+} from './snapshot/snapshot';
