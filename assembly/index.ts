@@ -33,6 +33,9 @@ export {
   frameRefcount,
   refcountTableAddr,
   poolBaseAddr,
+  allocFrameRun,
+  copyFrames,
+  fillFrames,
 } from './memory/frames';
 export {
   bootVm,
@@ -70,3 +73,4 @@ export {
   snapshotStateAddr,
   snapshotIdsIssued,
 } from './snapshot/snapshot';
+export * from './crypto/chacha20';
