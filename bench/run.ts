@@ -2,7 +2,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import type { BenchRow, BenchSuite } from './harness';
 
-const suiteModules = [] as Array<() => Promise<{ suite: BenchSuite }>>;
+const suiteModules = [() => import('./chacha20.bench')] as Array<() => Promise<{ suite: BenchSuite }>>;
 
 const only = process.argv.slice(2);
 const rows: Array<BenchRow & { suite: string }> = [];
