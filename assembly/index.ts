@@ -33,9 +33,6 @@ export {
   frameRefcount,
   refcountTableAddr,
   poolBaseAddr,
-  allocFrameRun,
-  copyFrames,
-  fillFrames,
 } from './memory/frames';
 export {
   bootVm,
