@@ -33,6 +33,9 @@ export {
   frameRefcount,
   refcountTableAddr,
   poolBaseAddr,
+  allocFrameRun,
+  copyFrames,
+  fillFrames,
 } from './memory/frames';
 export {
   bootVm,
@@ -69,5 +72,7 @@ export {
   snapshotLeafFrame,
   snapshotStateAddr,
   snapshotIdsIssued,
+  snapshotListPages,
+  listNextPage,
 } from './snapshot/snapshot';
 export * from './crypto/chacha20';

@@ -2,7 +2,10 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import type { BenchRow, BenchSuite } from './harness';
 
-const suiteModules = [() => import('./chacha20.bench')] as Array<() => Promise<{ suite: BenchSuite }>>;
+const suiteModules: Array<() => Promise<{ suite: BenchSuite }>> = [
+  () => import('./engine.bench'),
+  () => import('./chacha20.bench'),
+];
 
 const only = process.argv.slice(2);
 const rows: Array<BenchRow & { suite: string }> = [];
@@ -13,7 +16,8 @@ for (const load of suiteModules) {
   for (const row of await suite.run()) rows.push({ suite: suite.name, ...row });
 }
 
-const fmt = (v: number) => (Math.abs(v) >= 100 ? v.toFixed(0) : Math.abs(v) >= 1 ? v.toFixed(2) : v.toPrecision(3));
+const fmt = (v: number) =>
+  Math.abs(v) >= 100 ? v.toFixed(0) : Math.abs(v) >= 1 ? v.toFixed(2) : v.toPrecision(3);
 const table = rows.map((r) => ({
   suite: r.suite,
   measure: r.name,

@@ -59,13 +59,27 @@ const opArb: fc.Arbitrary<Op> = fc.oneof(
   },
   {
     weight: 2,
-    arbitrary: fc.record({ op: fc.constant('madvise' as const), vm: fc.nat(7), page: pick, count: fc.integer({ min: 1, max: 3 }), set: fc.boolean() }),
+    arbitrary: fc.record({
+      op: fc.constant('madvise' as const),
+      vm: fc.nat(7),
+      page: pick,
+      count: fc.integer({ min: 1, max: 3 }),
+      set: fc.boolean(),
+    }),
   },
-  { weight: 3, arbitrary: fc.record({ op: fc.constant('snapshot' as const), vm: fc.nat(7), diff: fc.boolean() }) },
+  {
+    weight: 3,
+    arbitrary: fc.record({ op: fc.constant('snapshot' as const), vm: fc.nat(7), diff: fc.boolean() }),
+  },
   { weight: 2, arbitrary: fc.record({ op: fc.constant('resume' as const), vm: fc.nat(7) }) },
   {
     weight: 3,
-    arbitrary: fc.record({ op: fc.constant('restore' as const), snap: fc.nat(7), count: fc.integer({ min: 1, max: 3 }), lazy: fc.boolean() }),
+    arbitrary: fc.record({
+      op: fc.constant('restore' as const),
+      snap: fc.nat(7),
+      count: fc.integer({ min: 1, max: 3 }),
+      lazy: fc.boolean(),
+    }),
   },
   { weight: 1, arbitrary: fc.record({ op: fc.constant('merge' as const), snap: fc.nat(7) }) },
   { weight: 1, arbitrary: fc.record({ op: fc.constant('destroy' as const), vm: fc.nat(7) }) },
@@ -88,7 +102,7 @@ class Model {
 
   resolved(s: MSnap): Map<number, Uint8Array | null> {
     const chain: MSnap[] = [];
-    for (let cur: MSnap | undefined = s; cur; ) {
+    for (let cur: MSnap | undefined = s; cur;) {
       chain.unshift(cur);
       cur = cur.parent === null ? undefined : this.snaps.find((x) => x.id === cur!.parent);
     }
@@ -104,8 +118,10 @@ function page(m: MVm, p: number): Uint8Array {
 
 function checkRefcounts(eng: Engine): void {
   const leaves = new Map<number, number>(); // leaf frame -> tables holding it
-  for (const v of eng.liveVms()) for (const lf of eng.vmLeafFrames(v)) if (lf) leaves.set(lf, (leaves.get(lf) ?? 0) + 1);
-  for (const s of eng.liveSnapshots()) for (const lf of eng.snapshotLeafFrames(s)) if (lf) leaves.set(lf, (leaves.get(lf) ?? 0) + 1);
+  for (const v of eng.liveVms())
+    for (const lf of eng.vmLeafFrames(v)) if (lf) leaves.set(lf, (leaves.get(lf) ?? 0) + 1);
+  for (const s of eng.liveSnapshots())
+    for (const lf of eng.snapshotLeafFrames(s)) if (lf) leaves.set(lf, (leaves.get(lf) ?? 0) + 1);
   const holders = new Map<number, number>();
   for (const [lf, n] of leaves) {
     expect(eng.refcount(lf), `leaf ${lf}`).toBe(n);
@@ -127,7 +143,16 @@ function run(eng: Engine, ops: Op[]): void {
         const r = eng.bootVm({ memoryMiB: 16, features });
         expect(r.ok).toBe(true);
         if (r.ok)
-          m.vms.push({ id: r.value, pages: new Map(), materialized: new Set(), wos: new Set(), dirty: new Set(), paused: false, parent: null, features });
+          m.vms.push({
+            id: r.value,
+            pages: new Map(),
+            materialized: new Set(),
+            wos: new Set(),
+            dirty: new Set(),
+            paused: false,
+            parent: null,
+            features,
+          });
         break;
       }
       case 'write': {
@@ -145,7 +170,7 @@ function run(eng: Engine, ops: Op[]): void {
           break;
         }
         expect(r.ok).toBe(true);
-        for (let i = 0; i < o.len; ) {
+        for (let i = 0; i < o.len;) {
           const a = addr + i;
           const p = Math.floor(a / PAGE_SIZE);
           const off = a % PAGE_SIZE;
@@ -163,9 +188,14 @@ function run(eng: Engine, ops: Op[]): void {
         const v = m.vms[o.vm % Math.max(1, m.vms.length)];
         if (!v) break;
         const count = Math.min(o.count, PAGES - o.page);
-        const r = eng.madvise(v.id, guestAddr(o.page * PAGE_SIZE), count * PAGE_SIZE, o.set ? 'WIPEONSUSPEND' : 'KEEPONSUSPEND');
+        const r = eng.madvise(
+          v.id,
+          guestAddr(o.page * PAGE_SIZE),
+          count * PAGE_SIZE,
+          o.set ? 'WIPEONSUSPEND' : 'KEEPONSUSPEND',
+        );
         expect(r.ok).toBe(true);
-        for (let p = o.page; p < o.page + count; p++) (o.set ? v.wos.add(p) : v.wos.delete(p));
+        for (let p = o.page; p < o.page + count; p++) o.set ? v.wos.add(p) : v.wos.delete(p);
         break;
       }
       case 'snapshot': {
@@ -225,7 +255,16 @@ function run(eng: Engine, ops: Op[]): void {
         for (const id of r.value) {
           const pages = new Map<number, Uint8Array>();
           for (const [p, b] of content) if (b) pages.set(p, b.slice());
-          m.vms.push({ id, pages, materialized: new Set(s.materialized), wos: new Set(s.wos), dirty: new Set(), paused: false, parent: s.id, features: s.features });
+          m.vms.push({
+            id,
+            pages,
+            materialized: new Set(s.materialized),
+            wos: new Set(s.wos),
+            dirty: new Set(),
+            paused: false,
+            parent: s.id,
+            features: s.features,
+          });
         }
         break;
       }
@@ -234,7 +273,17 @@ function run(eng: Engine, ops: Op[]): void {
         if (!s) break;
         const r = eng.merge(s.id);
         expect(r.ok).toBe(true);
-        if (r.ok) m.snaps.push({ id: r.value, type: 'full', parent: null, layer: m.resolved(s), materialized: new Set(s.materialized), wos: new Set(s.wos), children: 0, features: s.features });
+        if (r.ok)
+          m.snaps.push({
+            id: r.value,
+            type: 'full',
+            parent: null,
+            layer: m.resolved(s),
+            materialized: new Set(s.materialized),
+            wos: new Set(s.wos),
+            children: 0,
+            features: s.features,
+          });
         break;
       }
       case 'destroy': {
@@ -266,7 +315,8 @@ function run(eng: Engine, ops: Op[]): void {
       for (const p of WINDOW) {
         const r = eng.read(v.id, guestAddr(p * PAGE_SIZE), PAGE_SIZE);
         expect(r.ok).toBe(true);
-        if (r.ok && Buffer.compare(r.value, page(v, p)) !== 0) throw new Error(`VM ${v.id} page ${p} differs from the model after ${o.op}`);
+        if (r.ok && Buffer.compare(r.value, page(v, p)) !== 0)
+          throw new Error(`VM ${v.id} page ${p} differs from the model after ${o.op}`);
       }
     }
   }

@@ -58,7 +58,9 @@ describe('snapshots and clones', () => {
     const snap = must(eng.snapshot(vm, 'full'));
     const [a, b] = must(eng.restore(snap, 2));
     must(eng.write(a!, guestAddr(PAGE_SIZE + 5), new Uint8Array([1, 2, 3])));
-    expect(must(eng.read(b!, guestAddr(PAGE_SIZE + 5), 3))).toEqual(testBytes(3 * PAGE_SIZE, 1).subarray(PAGE_SIZE + 5, PAGE_SIZE + 8));
+    expect(must(eng.read(b!, guestAddr(PAGE_SIZE + 5), 3))).toEqual(
+      testBytes(3 * PAGE_SIZE, 1).subarray(PAGE_SIZE + 5, PAGE_SIZE + 8),
+    );
     expect(must(eng.read(a!, guestAddr(PAGE_SIZE + 5), 3))).toEqual(new Uint8Array([1, 2, 3]));
     const [c] = must(eng.restore(snap, 1));
     expect(must(eng.read(c!, guestAddr(0), 3 * PAGE_SIZE))).toEqual(testBytes(3 * PAGE_SIZE, 1));
@@ -217,7 +219,9 @@ describe('exhaustion', () => {
     expect(eng.liveVms().length).toBe(vmsBefore);
     expect(eng.stats()).toMatchObject({ guestFrames: before.guestFrames, metaFrames: before.metaFrames });
     must(eng.resume(vm));
-    expect(mustFail(eng.write(vm, guestAddr(0), new Uint8Array(PAGE_SIZE * 200))).kind).toBe('OutOfGuestMemory');
+    expect(mustFail(eng.write(vm, guestAddr(0), new Uint8Array(PAGE_SIZE * 200))).kind).toBe(
+      'OutOfGuestMemory',
+    );
     expect(must(eng.read(vm, guestAddr(0), 4 * PAGE_SIZE))).toEqual(testBytes(PAGE_SIZE * 4, 1));
     eng.setFrameLimit(0);
     expect(must(eng.restore(snap, 100))).toHaveLength(100);

@@ -19,6 +19,7 @@ export const PAGE_SHIFT: u32 = 12;
 export const MAX_FRAMES: u32 = 1 << 20; // 4 GiB of frames: more than wasm32 can address
 const RUNTIME_RESERVE: usize = 256 << 10;
 export const NO_FRAME: u32 = 0xffffffff;
+const GROW_STEP_PAGES: i32 = 256; // 16 MiB
 
 let rcBase: usize = 0;
 let poolBase: usize = 0;
@@ -67,7 +68,10 @@ export function reserveFrames(n: u32): bool {
   if (avail >= n) return true;
   const missing = n - avail;
   const pages = <i32>((<u64>missing * PAGE_SIZE + 0xffff) >> 16);
-  if (memory.grow(pages) < 0) return false;
+  // grow in steps of at least 16 MiB or 1/16 of the memory (memory.grow is costly on a large
+  // memory, so amortise it; at most ~6% lies unused); fall back to the exact need
+  const step = max<i32>(GROW_STEP_PAGES, memory.size() >> 4);
+  if (memory.grow(max<i32>(pages, step)) < 0 && memory.grow(pages) < 0) return false;
   poolCapacity = <u32>(((<usize>memory.size() << 16) - poolBase) >> PAGE_SHIFT);
   if (poolCapacity > MAX_FRAMES) poolCapacity = MAX_FRAMES;
   return availableNow() >= n;
@@ -195,4 +199,28 @@ export function refcountTableAddr(): usize {
 /** Address of frame 0; frame f is at this + f * 4096. */
 export function poolBaseAddr(): usize {
   return poolBase;
+}
+
+/**
+ * Allocates n guest frames that lie next to each other (a fresh pool hands them out in order);
+ * returns the first, or NO_FRAME if memory is short or the run is not contiguous. Benchmarks use
+ * it to measure page copy/fill bandwidth on the pool's own frames.
+ */
+export function allocFrameRun(n: u32): u32 {
+  if (n == 0 || !reserveFrames(n)) return NO_FRAME;
+  const first = allocGuestFrame();
+  for (let i: u32 = 1; i < n; i++) {
+    if (allocGuestFrame() != first + i) return NO_FRAME;
+  }
+  return first;
+}
+
+/** Copies n whole pages from frame src.. to frame dst.., one page at a time (the CoW path). */
+export function copyFrames(dst: u32, src: u32, n: u32): void {
+  for (let i: u32 = 0; i < n; i++) memory.copy(frameAddr(dst + i), frameAddr(src + i), PAGE_SIZE);
+}
+
+/** Fills n whole pages from frame dst.. with a byte value, one page at a time. */
+export function fillFrames(dst: u32, value: u8, n: u32): void {
+  for (let i: u32 = 0; i < n; i++) memory.fill(frameAddr(dst + i), value, PAGE_SIZE);
 }

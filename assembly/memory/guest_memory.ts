@@ -148,6 +148,12 @@ export function markDirty(r: usize, p: u32): void {
   }
 }
 
+/** The 64 dirty bits of pages [64w, 64w+64). */
+export function dirtyWord(r: usize, w: u32): u64 {
+  const f = load<u32>(r + R_DIRTY + (<usize>(w >> 9) << 2));
+  return load<u64>(frameAddr(f) + (<usize>(w & 511) << 3));
+}
+
 /** True if page p is dirty. */
 export function isDirty(r: usize, p: u32): bool {
   return (load<u8>(bitAddr(r, R_DIRTY, p)) & (1 << (p & 7))) != 0;

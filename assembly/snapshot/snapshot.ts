@@ -29,7 +29,7 @@ import { allocMetaFrame, frameAddr, frameRef, frameUnref, freeMetaFrame, PAGE_SI
 import {
   ensureInit,
   FEAT_WIPEONSUSPEND,
-  isDirty,
+  dirtyWord,
   markDirty,
   NONE,
   newVmRecord,
@@ -151,23 +151,25 @@ function suspendWipe(r: usize): u32 {
   return flagged;
 }
 
-/** Leaves holding at least one dirty page of the VM (after suspend). Upper bound before suspend. */
+/** True if leaf i of the VM holds a dirty page (16 bitmap words per 1024-page leaf). */
+function leafDirty(r: usize, i: u32): bool {
+  for (let w: u32 = i << 4; w < (i + 1) << 4; w++) if (dirtyWord(r, w) != 0) return true;
+  return false;
+}
+
+/** True if leaf i of the VM holds a WIPEONSUSPEND-flagged page. */
+function leafFlagged(top: u32, i: u32): bool {
+  const base = leafAddr(top, i);
+  for (let j: u32 = 0; j < LEAF_ENTRIES; j++) if (load<u32>(base + (<usize>j << 2)) & E_WIPEONSUSPEND) return true;
+  return false;
+}
+
+/** Leaves holding at least one dirty page (or, with wipes, a page suspend may dirty). */
 function dirtyLeaves(r: usize, includeWipes: bool): u32 {
   const top = recTop(r);
-  const pages = recPages(r);
-  const n = leavesFor(pages);
+  const n = leavesFor(recPages(r));
   let count: u32 = 0;
-  for (let i: u32 = 0; i < n; i++) {
-    const end = min<u32>(LEAF_ENTRIES, pages - (i << LEAF_SHIFT));
-    const base = leafAddr(top, i);
-    for (let j: u32 = 0; j < end; j++) {
-      const p = (i << LEAF_SHIFT) + j;
-      if (isDirty(r, p) || (includeWipes && (load<u32>(base + (<usize>j << 2)) & E_WIPEONSUSPEND) != 0)) {
-        count++;
-        break;
-      }
-    }
-  }
+  for (let i: u32 = 0; i < n; i++) if (leafDirty(r, i) || (includeWipes && leafFlagged(top, i))) count++;
   return count;
 }
 
@@ -206,20 +208,23 @@ export function snapshotVm(vm: u32, type: u32): i32 {
   } else {
     table = newEmptyTable();
     const n = leavesFor(pages);
-    for (let i: u32 = 0; i < n; i++) {
-      const end = min<u32>(LEAF_ENTRIES, pages - (i << LEAF_SHIFT));
-      const src = leafAddr(top, i);
-      let dst: usize = 0;
-      for (let j: u32 = 0; j < end; j++) {
-        const p = (i << LEAF_SHIFT) + j;
-        if (!isDirty(r, p)) continue;
-        if (dst == 0) dst = leafForWrite(table, i);
-        const e = load<u32>(src + (<usize>j << 2));
+    // walk the dirty bitmap a word at a time: cost follows the dirty pages, not the guest size
+    const words = (pages + 63) >> 6;
+    for (let w: u32 = 0; w < words; w++) {
+      let bits = dirtyWord(r, w);
+      while (bits != 0) {
+        const p = (w << 6) + <u32>ctz(bits);
+        bits &= bits - 1;
+        const i = p >> LEAF_SHIFT;
+        const j = p & LEAF_MASK;
+        const dst = leafForWrite(table, i); // creates the layer's leaf on first use
+        const e = load<u32>(leafAddr(top, i) + (<usize>j << 2));
         frameRef(e & E_FRAME_MASK);
         store<u32>(dst + (<usize>j << 2), e);
         present++;
       }
     }
+    void n;
   }
   const id = allocRecord(snaps);
   const s = recordAddr(snaps, id);
@@ -436,4 +441,41 @@ export function snapshotStateAddr(s: u32): usize {
 export function snapshotIdsIssued(): u32 {
   snapInit();
   return snaps.next;
+}
+
+let listNext: u32 = 0;
+
+/**
+ * Lists the pages snapshot s's own layer holds, from page `from` on: writes (page u32, frame
+ * address u32) pairs at out, at most max pairs, and returns how many; listNextPage() then says
+ * where to continue (the snapshot's page count when done). Lets an export skip absent pages.
+ */
+export function snapshotListPages(s: u32, from: u32, out: usize, max: u32): i32 {
+  const sr = snapRec(s);
+  if (sr == 0) return fail(E_UNKNOWN_SNAPSHOT, s);
+  const pages = load<u32>(sr + S_PAGES);
+  const top = load<u32>(sr + S_TOP);
+  let count: u32 = 0;
+  let p = from;
+  while (p < pages && count < max) {
+    const base = leafAddr(top, p >> LEAF_SHIFT);
+    if (base == 0) {
+      p = ((p >> LEAF_SHIFT) + 1) << LEAF_SHIFT;
+      continue;
+    }
+    const e = load<u32>(base + (<usize>(p & LEAF_MASK) << 2));
+    if (e & E_PRESENT) {
+      store<u32>(out + (<usize>count << 3), p);
+      store<u32>(out + (<usize>count << 3) + 4, <u32>frameAddr(e & E_FRAME_MASK));
+      count++;
+    }
+    p++;
+  }
+  listNext = min<u32>(p, pages);
+  return <i32>count;
+}
+
+/** Where the last snapshotListPages call stopped. */
+export function listNextPage(): u32 {
+  return listNext;
 }

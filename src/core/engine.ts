@@ -309,7 +309,8 @@ export class Engine {
     const leaf = Math.floor(page / LEAF_ENTRIES);
     let mappedBy = 0;
     if (entry.frame !== 0) {
-      for (const v of this.liveVms()) if ((this.core.vmPageEntry(v, page) & E_FRAME_MASK) === entry.frame) mappedBy++;
+      for (const v of this.liveVms())
+        if ((this.core.vmPageEntry(v, page) & E_FRAME_MASK) === entry.frame) mappedBy++;
       for (const s of this.liveSnapshots()) {
         const se = this.core.snapshotPageEntry(s, page);
         if (se & E_PRESENT && (se & E_FRAME_MASK) === entry.frame) mappedBy++;
@@ -325,20 +326,25 @@ export class Engine {
     });
   }
 
-  /** Calls fn(page, bytes) for each page a snapshot's own layer holds (a full snapshot: all). */
-  forEachSnapshotPage(snap: SnapshotId, fn: (page: PageNo, bytes: Uint8Array) => void): Result<void, EngineError> {
+  /**
+   * Calls fn(page, bytes) for each page a snapshot's own layer holds (a full snapshot: all of
+   * them), in page order. fn only reads: it must not call back into the core.
+   */
+  forEachSnapshotPage(
+    snap: SnapshotId,
+    fn: (page: PageNo, bytes: Uint8Array) => void,
+  ): Result<void, EngineError> {
     const pages = this.core.snapshotInfo(snap, 3);
     if (pages < 0) return err(engineError(-2, snap));
-    const base = this.core.poolBaseAddr();
-    for (let i = 0; i * LEAF_ENTRIES < pages; i++) {
-      const leaf = this.core.snapshotLeafAddr(snap, i);
-      if (leaf === 0) continue;
-      const n = Math.min(LEAF_ENTRIES, pages - i * LEAF_ENTRIES);
-      for (let j = 0; j < n; j++) {
-        const e = this.u32()[(leaf >>> 2) + j]!;
-        if (!(e & E_PRESENT)) continue;
-        const at = base + (e & E_FRAME_MASK) * PAGE_SIZE;
-        fn((i * LEAF_ENTRIES + j) as PageNo, this.bytes().subarray(at, at + PAGE_SIZE));
+    const io = this.core.ioBuffer();
+    const maxPairs = this.core.ioBufferBytes() >>> 3;
+    for (let from = 0; from < pages; from = this.core.listNextPage()) {
+      const n = this.core.snapshotListPages(snap, from, io, maxPairs);
+      const pairs = this.u32().slice(io >>> 2, (io >>> 2) + 2 * n); // a copy: fn may read freely
+      const bytes = this.bytes();
+      for (let k = 0; k < n; k++) {
+        const at = pairs[2 * k + 1]!;
+        fn(pairs[2 * k]! as PageNo, bytes.subarray(at, at + PAGE_SIZE));
       }
     }
     return ok(undefined);
@@ -375,7 +381,9 @@ export class Engine {
   /** Frame indices of the leaves of a snapshot layer (0 = absent). */
   snapshotLeafFrames(snap: SnapshotId): number[] {
     const pages = Math.max(0, this.core.snapshotInfo(snap, 3));
-    return Array.from({ length: Math.ceil(pages / LEAF_ENTRIES) }, (_, i) => this.core.snapshotLeafFrame(snap, i));
+    return Array.from({ length: Math.ceil(pages / LEAF_ENTRIES) }, (_, i) =>
+      this.core.snapshotLeafFrame(snap, i),
+    );
   }
 
   /** The raw entries of one leaf frame (a copy). */

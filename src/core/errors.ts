@@ -32,7 +32,8 @@ const codes: Record<number, EngineErrorKind> = {
 const messages: Record<EngineErrorKind, (d: number) => string> = {
   UnknownVm: (d) => `no VM with id ${d} (destroyed, or never created)`,
   UnknownSnapshot: (d) => `no snapshot with id ${d} (deleted, or never taken)`,
-  AddressOutOfRange: (d) => `guest address 0x${d.toString(16)} (or the range from it) is outside guest memory`,
+  AddressOutOfRange: (d) =>
+    `guest address 0x${d.toString(16)} (or the range from it) is outside guest memory`,
   OutOfGuestMemory: (d) =>
     `out of host memory: ${d} more 4 KiB frames were needed and wasm memory cannot grow further; nothing was changed`,
   InvalidGuestSize: (d) =>
