@@ -195,7 +195,10 @@ function run(eng: Engine, ops: Op[]): void {
           o.set ? 'WIPEONSUSPEND' : 'KEEPONSUSPEND',
         );
         expect(r.ok).toBe(true);
-        for (let p = o.page; p < o.page + count; p++) o.set ? v.wos.add(p) : v.wos.delete(p);
+        for (let p = o.page; p < o.page + count; p++) {
+          if (o.set) v.wos.add(p);
+          else v.wos.delete(p);
+        }
         break;
       }
       case 'snapshot': {
