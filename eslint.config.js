@@ -18,7 +18,15 @@ const uiImports = {
 
 export default tseslint.config(
   {
-    ignores: ['node_modules', 'dist', 'scratch', 'src/core/wasm', 'test-results', 'playwright-report', 'bench/results'],
+    ignores: [
+      'node_modules',
+      'dist',
+      'scratch',
+      'src/core/wasm',
+      'test-results',
+      'playwright-report',
+      'bench/results',
+    ],
   },
   js.configs.recommended,
   ...tseslint.configs.recommended,
