@@ -76,3 +76,4 @@ export {
   listNextPage,
 } from './snapshot/snapshot';
 export * from './crypto/chacha20';
+export { blake2sInit, blake2sUpdate, blake2sFinal, blake2s, BLAKE2S_STATE_BYTES } from './crypto/blake2s';
