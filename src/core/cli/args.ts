@@ -59,9 +59,11 @@ export interface ParsedGuests {
 export type ParsedCommand =
   { command: 'help' } | { command: 'run'; run: ParsedRun } | { command: 'guests'; guests: ParsedGuests };
 
+/** The guest `run` boots without --guest (public/guest/default.json). */
 export const DEFAULT_GUEST = 'default';
 /** Upper bound of the µs flags: 1,000 s of virtual time, far beyond any race window. */
 export const MAX_MICROSECONDS = 1e9;
+/** The largest --seed: seeds are u32 in the core. */
 export const MAX_SEED = 2 ** 32 - 1;
 
 const show = (v: string): string => {

@@ -57,6 +57,7 @@ export const MANIFEST_LIMITS = {
   maxDepth: 32,
 } as const;
 
+/** The values of kernel.sysgenid (SysGenIdMode), in the order messages list them. */
 export const SYSGENID_MODES: readonly SysGenIdMode[] = ['off', 'vmgenid', 'overseer'];
 
 /** Names of guests, processes and secrets: safe in file names, tables and URLs. */
