@@ -384,6 +384,14 @@ describe('the readable report', () => {
         nsPerCall: 50,
         aborts: 0,
         reseeds: 0,
+        groups: [
+          [0, 1],
+          [0, 1],
+        ],
+        matrix: [
+          [0, 2],
+          [2, 0],
+        ],
       },
       {
         library: 'rdrand',
@@ -398,6 +406,11 @@ describe('the readable report', () => {
         nsPerCall: 270,
         aborts: 0,
         reseeds: 0,
+        groups: [
+          [-1, -1],
+          [-1, -1],
+        ],
+        matrix: null,
       },
     ],
     memory: { wasmBytes: 1 << 24, bytesPerClone: 8192, faults: 0 },

@@ -350,6 +350,14 @@ export class Engine {
     return ok(undefined);
   }
 
+  /** The first n bytes of a VM's page, read from its frame without touching it (no fault counted). */
+  peekPage(vm: VmId, page: PageNo, n: number): Result<Uint8Array, EngineError> {
+    const e = this.core.vmPageEntry(vm, page);
+    if (e < 0) return this.fail(e);
+    const at = this.core.poolBaseAddr() + (e & E_FRAME_MASK) * PAGE_SIZE;
+    return ok(this.bytes().slice(at, at + Math.min(n, PAGE_SIZE)));
+  }
+
   /** Frame pool and wasm memory accounting. */
   stats(): EngineStats {
     return {
