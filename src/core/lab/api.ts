@@ -38,6 +38,8 @@ export interface RestoreOptions {
 export interface DrawOptions {
   /** Virtual time between two draws of a process (one request each), µs; default 5. */
   intervalUs?: number;
+  /** Return outputs as text and groups (default true); false keeps only the statistics (large fleets). */
+  withOutputs?: boolean;
 }
 
 export interface VmSummary {

@@ -382,7 +382,15 @@ export class Lab implements LabApi {
     this.drain();
     const libraries: LibraryReport[] = [];
     for (let i = 0; i < procs.length; i++) {
-      const rep = this.collide(vectors[i]!, vms.length, draws, sizes[i]!, strides[i]!, procs[i]!.consumer);
+      const rep = this.collide(
+        vectors[i]!,
+        vms.length,
+        draws,
+        sizes[i]!,
+        strides[i]!,
+        procs[i]!.consumer,
+        opts.withOutputs ?? true,
+      );
       if (!rep.ok) {
         cleanup();
         return rep;
@@ -418,6 +426,7 @@ export class Lab implements LabApi {
     size: number,
     stride: number,
     consumer: Consumer,
+    withOutputs: boolean,
   ): Result<Omit<LibraryReport, 'library' | 'consumer' | 'nsPerCall' | 'reseeds' | 'aborts'>, LabError> {
     const n = clones * draws;
     const groupTop = this.core.newVector(n * 4);
@@ -438,13 +447,13 @@ export class Lab implements LabApi {
       free();
       return this.fail(r);
     }
-    const bytes = this.vectorBytes(out, n * stride);
-    const groupBytes = this.vectorBytes(groupTop, n * 4);
-    const groupsFlat = new Uint32Array(groupBytes.buffer, groupBytes.byteOffset, n);
-    const flags = this.vectorBytes(flagTop, n);
     const outputs: string[][] = [];
     const groups: number[][] = [];
-    for (let c = 0; c < clones; c++) {
+    const bytes = withOutputs ? this.vectorBytes(out, n * stride) : new Uint8Array(0);
+    const groupBytes = withOutputs ? this.vectorBytes(groupTop, n * 4) : new Uint8Array(0);
+    const groupsFlat = new Uint32Array(groupBytes.buffer, groupBytes.byteOffset, groupBytes.length / 4);
+    const flags = withOutputs ? this.vectorBytes(flagTop, n) : new Uint8Array(0);
+    for (let c = 0; withOutputs && c < clones; c++) {
       const row: string[] = [];
       const grow: number[] = [];
       for (let d = 0; d < draws; d++) {
