@@ -77,3 +77,40 @@ export {
 } from './snapshot/snapshot';
 export * from './crypto/chacha20';
 export { blake2sInit, blake2sUpdate, blake2sFinal, blake2s, BLAKE2S_STATE_BYTES } from './crypto/blake2s';
+export {
+  sysgenidSetup,
+  sysgenidOpen,
+  sysgenidClose,
+  sysgenidRead,
+  sysgenidWrite,
+  sysgenidPoll,
+  sysgenidSetTracking,
+  sysgenidWaitWatchers,
+  sysgenidTrigger,
+  sysgenidCounter,
+  sysgenidWatchers,
+  sysgenidOutdated,
+  sysgenidAcked,
+  sysgenidOpenFiles,
+  sysgenidCounterPage,
+  sysgenidVmgenidNotified,
+} from './devices/sysgenid';
+export { newVector, freeVector, vectorFrames } from './memory/frame_vector';
+export { collide, collideStat, MATRIX_MAX_CLONES } from './collide/collisions';
+export {
+  kernelBoot,
+  layoutNextFree,
+  layoutSetData,
+  fillGuestPages,
+  spawnProcess,
+  forkProcess,
+  afterRestore,
+  drawVm,
+  idleVm,
+  vmStateField,
+  processField,
+  processCount,
+} from './kernel/kernel';
+export { setHostSeed } from './vmm/host_entropy';
+export { setCost, cost, costCount } from './vmm/costs';
+export { drainEvents, droppedEvents } from './vmm/events';

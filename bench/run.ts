@@ -5,6 +5,7 @@ import type { BenchRow, BenchSuite } from './harness';
 const suiteModules: Array<() => Promise<{ suite: BenchSuite }>> = [
   () => import('./engine.bench'),
   () => import('./chacha20.bench'),
+  () => import('./lab.bench'),
 ];
 
 const only = process.argv.slice(2);

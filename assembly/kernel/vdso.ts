@@ -12,7 +12,7 @@
 
 import { chacha20Block } from '../crypto/chacha20';
 import { pageForWrite } from '../memory/guest_memory';
-import { cost, COST_CHACHA_BLOCK, COST_VDSO_CALL } from '../vmm/costs';
+import { cost, COST_VDSO_CALL } from '../vmm/costs';
 import { advance } from '../vmm/vmstate';
 import { K_VDSO_GEN, kdataR, sysGetrandom } from './crng';
 import { runDueEvents } from './events_due';
@@ -64,8 +64,7 @@ export function vdsoGetrandom(r: usize, vm: u32, statePage: u32, out: usize, len
         done += n;
       }
       if (done == len) break;
-      refill(st);
-      advance(r, 2 * cost(COST_CHACHA_BLOCK));
+      refill(st); // its cost is inside the measured 11.5 ns per call (batching amortises it)
       store<u8>(st + V_POS, 0);
     }
     // the call took time: a notification due by now is handled before the generation re-check
