@@ -16,7 +16,7 @@
 // extract_entropy's RDSEED block is zeros and a reseed draws only on what the pool holds.
 
 import { blake2s, blake2sFinal, blake2sInit, blake2sUpdate } from '../crypto/blake2s';
-import { chacha20Block } from '../crypto/chacha20';
+import { fastKeyErasure } from '../crypto/fast_key_erasure';
 import { pageForRead, pageForWrite } from '../memory/guest_memory';
 import { cost, COST_CHACHA_BLOCK, COST_SYSCALL } from '../vmm/costs';
 import { EV_CRNG_RESEED, EV_PERIODIC_RESEED, logEvent } from '../vmm/events';
@@ -40,9 +40,6 @@ export const K_GETRANDOM_CALLS: usize = 240;
 /** CRNG_RESEED_INTERVAL: 60 s once the CRNG is ready. */
 export const CRNG_RESEED_INTERVAL_NS: f64 = 60e9;
 
-const NONCE0 = memory.data(16, 16); // all-zero nonce
-const BLOCK = memory.data(64, 16);
-const STATE_KEY = memory.data(32, 16); // the local chacha_state key (on the kernel stack)
 const SEED = memory.data(32, 16);
 const NEXT = memory.data(32, 16);
 const RDSEED_BLOCK = memory.data(40, 16); // rdseed[32] || counter u64
@@ -103,33 +100,6 @@ export function crngReseed(r: usize, vm: u32, why: u32, t: f64): void {
   logEvent(vm, why, t, <u32>next);
 }
 
-/**
- * crng_fast_key_erasure: block 0 of ChaCha20(key, counter 0, nonce 0) replaces the key and
- * gives up to 32 bytes of output. STATE_KEY keeps the old key for further blocks (counter 1..).
- */
-function fastKeyErasure(key: usize, out: usize, len: u32): void {
-  memory.copy(STATE_KEY, key, 32);
-  chacha20Block(STATE_KEY, 0, NONCE0, BLOCK);
-  memory.copy(key, BLOCK, 32);
-  memory.copy(out, BLOCK + 32, min<u32>(len, 32));
-  memory.fill(BLOCK, 0, 64);
-}
-
-/** The rest of a request past the first 32 bytes: blocks 1.. of the local ChaCha state. */
-function moreBlocks(out: usize, len: u32): u32 {
-  let done: u32 = 0;
-  let counter: u32 = 1;
-  while (done < len) {
-    chacha20Block(STATE_KEY, counter++, NONCE0, BLOCK);
-    const n = min<u32>(64, len - done);
-    memory.copy(out + done, BLOCK, n);
-    done += n;
-  }
-  memory.fill(BLOCK, 0, 64);
-  memory.fill(STATE_KEY, 0, 32);
-  return counter;
-}
-
 /** Mixes one timing-jitter sample into the pool when the kernel collects jitter entropy. */
 function jitter(r: usize, vm: u32): void {
   if (!hasFeature(r, FEAT_JITTER)) return;
@@ -149,16 +119,13 @@ export function getRandomBytes(r: usize, vm: u32, out: usize, len: u32): void {
   let k = kdataR(r);
   if (clockOf(r) - load<f64>(k + K_BASE_BIRTH) >= CRNG_RESEED_INTERVAL_NS) crngReseed(r, vm, EV_PERIODIC_RESEED, clockOf(r));
   k = kdataW(r);
-  let blocks: u32 = 1;
+  let blocks: u32 = 0;
   if (load<u64>(k + K_CPU_GEN) != load<u64>(k + K_BASE_GEN)) {
-    fastKeyErasure(k + K_BASE_KEY, k + K_CPU_KEY, 32);
+    blocks += fastKeyErasure(k + K_BASE_KEY, k + K_CPU_KEY, 32);
     store<u64>(k + K_CPU_GEN, load<u64>(k + K_BASE_GEN));
-    blocks++;
   }
-  fastKeyErasure(k + K_CPU_KEY, out, len);
-  if (len > 32) blocks += moreBlocks(out + 32, len - 32) - 1;
-  else memory.fill(STATE_KEY, 0, 32);
-  advance(r, <f64>(blocks - 1) * cost(COST_CHACHA_BLOCK));
+  blocks += fastKeyErasure(k + K_CPU_KEY, out, len);
+  advance(r, <f64>(blocks - 1) * cost(COST_CHACHA_BLOCK)); // the syscall's cost covers one block
 }
 
 /** The getrandom(2) syscall: one syscall's cost, then get_random_bytes. */

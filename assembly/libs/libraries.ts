@@ -46,7 +46,7 @@ import {
   procW,
 } from '../kernel/process';
 import { vdsoGetrandom } from '../kernel/vdso';
-import { allZero, drbgGenerate } from './drbg';
+import { allZero, fastKeyErasure } from '../crypto/fast_key_erasure';
 
 const OPENSSL_RESEED_CALLS: u64 = 1 << 16; // SLAVE_RESEED_INTERVAL
 const OPENSSL_RESEED_NS: f64 = 7 * 60 * 1e9; // SLAVE_RESEED_TIME_INTERVAL
@@ -124,14 +124,14 @@ export function libGenerate(r: usize, vm: u32, i: u32, out: usize, len: u32): vo
     }
     st = pageForWrite(r, page);
     store<u64>(st + 32, load<u64>(st + 32) + 1);
-    blocks = drbgGenerate(st, out, len);
+    blocks = fastKeyErasure(st, out, len);
   } else if (lib == LIB_WIPEONFORK || lib == LIB_WIPEONSUSPEND) {
     if (allZero(pageForRead(r, page), 36)) {
       sysGetrandom(r, vm, pageForWrite(r, page), 32);
       store<u32>(pageForWrite(r, page) + 32, 1);
       noteReseed(r, vm, i, lib);
     }
-    blocks = drbgGenerate(pageForWrite(r, page), out, len);
+    blocks = fastKeyErasure(pageForWrite(r, page), out, len);
   } else if (lib == LIB_SYSGENID) {
     const counterPage = load<u32>(vs(r, VS_SYSGENID_PAGE));
     while (true) {
@@ -145,7 +145,7 @@ export function libGenerate(r: usize, vm: u32, i: u32, out: usize, len: u32): vo
         store<u32>(w + 36, 1);
         noteReseed(r, vm, i, lib);
       }
-      blocks = drbgGenerate(pageForWrite(r, page), out, len);
+      blocks = fastKeyErasure(pageForWrite(r, page), out, len);
       advance(r, <f64>blocks * cost(COST_CHACHA_BLOCK));
       blocks = 0;
       // the call took time: a bump that landed meanwhile aborts it (and the caller retries)

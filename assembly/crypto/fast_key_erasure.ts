@@ -1,17 +1,19 @@
-// The userspace DRBG the library models share: ChaCha20 with fast key erasure over a 32-byte
-// key kept in the library's state page (block 0 replaces the key and yields 32 bytes, further
-// blocks use the old key with counters 1..). Real libraries differ in cipher (OpenSSL and AWS-LC
-// use AES-CTR-DRBG, BoringSSL ChaCha20); uniqueness depends on whether the state is duplicated
-// or refreshed, which the models reproduce byte for byte, not on the cipher.
+// ChaCha20 with fast key erasure over a 32-byte key kept in guest memory: block 0 of
+// ChaCha20(key, counter 0, nonce 0) replaces the key and yields up to 32 bytes; further blocks
+// use the old key with counters 1.. (Linux's crng_fast_key_erasure and the block loop of
+// get_random_bytes). The kernel CRNG uses it for its per-CPU and output keys; the userspace
+// library models use it as their DRBG. Real libraries differ in cipher (OpenSSL and AWS-LC use
+// AES-CTR-DRBG, BoringSSL ChaCha20); uniqueness depends on whether the state is duplicated or
+// refreshed, which the models reproduce byte for byte, not on the cipher.
 
-import { chacha20Block } from '../crypto/chacha20';
+import { chacha20Block } from './chacha20';
 
 const NONCE0 = memory.data(16, 16);
 const OLD_KEY = memory.data(32, 16);
 const BLOCK = memory.data(64, 16);
 
 /** Generates len bytes at out from the key at key (updated in place); returns ChaCha blocks used. */
-export function drbgGenerate(key: usize, out: usize, len: u32): u32 {
+export function fastKeyErasure(key: usize, out: usize, len: u32): u32 {
   memory.copy(OLD_KEY, key, 32);
   chacha20Block(OLD_KEY, 0, NONCE0, BLOCK);
   memory.copy(key, BLOCK, 32);
