@@ -114,3 +114,4 @@ export {
 export { setHostSeed } from './vmm/host_entropy';
 export { setCost, cost, costCount } from './vmm/costs';
 export { drainEvents, droppedEvents } from './vmm/events';
+export { importBegin, importPages, importCommit, importAbort, importsPending, IMPORT_DATA } from './snapshot/import';

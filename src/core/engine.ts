@@ -126,6 +126,30 @@ export interface PageInfo extends PageEntry {
   mappedBy: number;
 }
 
+/** Entry bit of a layer's page record: the page has bytes of its own (else it is the zero page). */
+export const IMPORT_DATA = 1;
+/** Entry bits a layer record may carry: role, WIPED, madvise flags, PRESENT and IMPORT_DATA. */
+export const LAYER_ENTRY_BITS = 0xf7800001;
+
+/**
+ * One snapshot layer as plain data (what a snapshot file holds): the pages it lists, ascending,
+ * with their page-table entries (frame field: IMPORT_DATA or 0) and the bytes of the pages that
+ * have data, back to back in list order. A full layer lists only pages that are not plain zero
+ * pages (entry exactly E_PRESENT); a diff layer lists every page it holds.
+ */
+export interface LayerPages {
+  type: SnapshotType;
+  pages: number;
+  pageNumbers: Uint32Array;
+  entries: Uint32Array;
+  data: Uint8Array;
+  /** The engine's raw vmstate of the layer (VMSTATE_BYTES = 128). */
+  vmstate: Uint8Array;
+}
+
+/** Size of a snapshot's raw vmstate (assembly/memory/guest_memory.ts VMSTATE_BYTES). */
+export const VMSTATE_BYTES = 128;
+
 const LEAF_ENTRIES = 1024;
 
 /** The memory/snapshot engine of one wasm instance. */
@@ -398,5 +422,121 @@ export class Engine {
   leafEntries(leafFrame: number): Uint32Array {
     const a = (this.core.poolBaseAddr() + leafFrame * PAGE_SIZE) >>> 2;
     return this.u32().slice(a, a + LEAF_ENTRIES);
+  }
+
+  /** The raw vmstate bytes of a snapshot (a copy), or null if it does not exist. */
+  snapshotVmstate(snap: SnapshotId): Uint8Array | null {
+    const at = this.core.snapshotStateAddr(snap);
+    return at === 0 ? null : this.bytes().slice(at, at + VMSTATE_BYTES);
+  }
+
+  /** A snapshot's own layer as plain data (LayerPages), read without touching any frame. */
+  snapshotLayer(snap: SnapshotId): Result<LayerPages, EngineError> {
+    const info = this.snapshotInfo(snap);
+    const vmstate = this.snapshotVmstate(snap);
+    if (!info || !vmstate) return err(engineError(-2, snap));
+    const full = info.type === 'full';
+    const listed: number[] = [];
+    const entries: number[] = [];
+    this.snapshotLeafFrames(snap).forEach((lf, i) => {
+      if (lf === 0) return;
+      const leaf = this.leafEntries(lf);
+      const n = Math.min(LEAF_ENTRIES, info.pages - i * LEAF_ENTRIES);
+      for (let j = 0; j < n; j++) {
+        const e = leaf[j]!;
+        if (!(e & E_PRESENT) || (full && e === E_PRESENT)) continue;
+        listed.push(i * LEAF_ENTRIES + j);
+        entries.push(e);
+      }
+    });
+    const dataPages = entries.filter((e) => (e & E_FRAME_MASK) !== 0).length;
+    const data = new Uint8Array(dataPages * PAGE_SIZE);
+    const mem = this.bytes();
+    const base = this.core.poolBaseAddr();
+    let k = 0;
+    const out = Uint32Array.from(entries, (e) => {
+      const f = e & E_FRAME_MASK;
+      if (f === 0) return e;
+      data.set(mem.subarray(base + f * PAGE_SIZE, base + (f + 1) * PAGE_SIZE), k++ * PAGE_SIZE);
+      return ((e & ~E_FRAME_MASK) | IMPORT_DATA) >>> 0;
+    });
+    return ok({
+      type: info.type,
+      pages: info.pages,
+      pageNumbers: Uint32Array.from(listed),
+      entries: out,
+      data,
+      vmstate,
+    });
+  }
+
+  /**
+   * Builds snapshots from layers, base first: layer 0 must be full, each later one a diff on the
+   * one before. All or none: on an error every layer built so far is deleted again (nothing that
+   * existed changes, no frame stays taken). Returns the ids, base first.
+   */
+  importSnapshot(layers: readonly LayerPages[]): Result<SnapshotId[], EngineError> {
+    const ids: SnapshotId[] = [];
+    const undo = <T>(r: Result<T, EngineError>): Result<SnapshotId[], EngineError> => {
+      for (const id of [...ids].reverse()) this.core.deleteSnapshot(id);
+      return r.ok ? err(engineError(-9, 0)) : r;
+    };
+    for (const layer of layers) {
+      const built = this.importLayer(layer, ids.length === 0 ? -1 : ids[ids.length - 1]!);
+      if (!built.ok) return undo(built);
+      ids.push(built.value);
+    }
+    return ok(ids);
+  }
+
+  /** One layer through importBegin / importPages / importCommit (importAbort on any error). */
+  private importLayer(layer: LayerPages, parent: number): Result<SnapshotId, EngineError> {
+    const n = layer.pageNumbers.length;
+    if (layer.entries.length !== n || layer.vmstate.length !== VMSTATE_BYTES)
+      return err(engineError(-9, layer.entries.length));
+    let dataPages = 0;
+    for (const e of layer.entries) if (e & IMPORT_DATA) dataPages++;
+    if (layer.data.length !== dataPages * PAGE_SIZE) return err(engineError(-9, layer.data.length));
+    const token = this.core.importBegin(layer.pages, layer.type === 'full' ? 0 : 1, parent, dataPages);
+    if (token < 0) return this.fail(token);
+    const abort = (code: number): Result<SnapshotId, EngineError> => {
+      const detail = this.core.lastErrorDetail();
+      this.core.importAbort(token);
+      return err(engineError(code, detail));
+    };
+    const io = this.core.ioBuffer();
+    const room = this.core.ioBufferBytes();
+    let next = 0;
+    let dataAt = 0;
+    while (next < n) {
+      // pack as many records as fit into the io buffer (views are re-made: a call may grow memory)
+      const mem = this.bytes();
+      const view = new DataView(this.core.memory.buffer);
+      let at = 0;
+      while (next < n) {
+        const e = layer.entries[next]!;
+        const size = 8 + (e & IMPORT_DATA ? PAGE_SIZE : 0);
+        if (at + size > room) break;
+        view.setUint32(io + at, layer.pageNumbers[next]!, true);
+        view.setUint32(io + at + 4, e, true);
+        if (e & IMPORT_DATA) {
+          mem.set(layer.data.subarray(dataAt, dataAt + PAGE_SIZE), io + at + 8);
+          dataAt += PAGE_SIZE;
+        }
+        at += size;
+        next++;
+      }
+      const r = this.core.importPages(token, io, at);
+      if (r < 0) return abort(r);
+    }
+    this.bytes().set(layer.vmstate, io);
+    const snap = this.core.importCommit(token, io);
+    if (snap < 0) return abort(snap);
+    return ok(snapshotId(snap));
+  }
+
+  /** Imports begun and neither committed nor aborted (0 unless a caller forgot one). */
+  importsPending(): number {
+    return this.core.importsPending();
   }
 }
