@@ -136,7 +136,7 @@ function drawAll(vm: VmId, draws = 1, intervalUs = 5): Uint8Array[][] {
   const io = core.ioBuffer();
   const list = new Uint32Array(core.memory.buffer, io, n * 4);
   for (let i = 0; i < n; i++) list.set([tops[i]!, stride, field(vm, i, P_BYTES), 0], i * 4);
-  const r = core.drawVm(vm, draws, intervalUs * 1000, io, 0);
+  const r = core.drawVm(vm, draws, intervalUs * 1000, io, n, 0);
   drain();
   if (r < 0) throw new Error(`drawVm failed with ${r}`);
   const out = tops.map((top, i) => {
@@ -329,24 +329,18 @@ describe('fork: MADV_WIPEONFORK and OpenSSL’s pid check', () => {
     expect(new Set(clones.map((c) => u32(state(c, 0), O_PID))).size).toBe(1);
   });
 
-  // BUG (assembly/kernel/kernel.ts drawVm + src/core/lab/lab.ts draw): drawVm walks one list
-  // entry per process the kernel runs (procCount), but Lab.draw writes entries only for the
-  // processes it spawned. After core.forkProcess the child's entry is whatever stale bytes the
-  // io buffer holds (drained events), read as (vector top, stride, bytes, uuid flag): the core
-  // generates into and sets UUID bits in arbitrary frames, and the draw reports success.
-  it.fails(
-    'Lab.draw after a fork refuses the VM or reports every process, and leaves the parent’s outputs intact',
-    () => {
-      const { clones } = cloneFleet(guest(VDSO_KERNEL, ['vdso'], 'uuid'), 2, 0);
-      const [a, b] = clones as [VmId, VmId];
-      expect(lab.core.forkProcess(a, 0)).toBe(1);
-      const r = lab.draw([a, b], 2);
-      if (!r.ok) return; // refusing is a correct answer
-      expect(r.value.libraries).toHaveLength(lab.core.processCount(a));
-      // the parent in a and its twin in b hold the same state: same outputs
-      expect(r.value.libraries[0]!.outputs[0]).toEqual(r.value.libraries[0]!.outputs[1]);
-    },
-  );
+  // Regression: drawVm once walked one list entry per kernel process while Lab.draw wrote one
+  // per process it spawned, so after a fork it read stale bytes as an output vector.
+  it('Lab.draw after a fork refuses the VM or reports every process, and leaves the parent’s outputs intact', () => {
+    const { clones } = cloneFleet(guest(VDSO_KERNEL, ['vdso'], 'uuid'), 2, 0);
+    const [a, b] = clones as [VmId, VmId];
+    expect(lab.core.forkProcess(a, 0)).toBe(1);
+    const r = lab.draw([a, b], 2);
+    if (!r.ok) return; // refusing is a correct answer
+    expect(r.value.libraries).toHaveLength(lab.core.processCount(a));
+    // the parent in a and its twin in b hold the same state: same outputs
+    expect(r.value.libraries[0]!.outputs[0]).toEqual(r.value.libraries[0]!.outputs[1]);
+  });
 });
 
 describe('MADV_WIPEONSUSPEND (the RFC)', () => {

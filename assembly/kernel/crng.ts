@@ -16,6 +16,7 @@
 // extract_entropy's RDSEED block is zeros and a reseed draws only on what the pool holds.
 
 import { blake2s, blake2sFinal, blake2sInit, blake2sUpdate } from '../crypto/blake2s';
+import { chacha20Block } from '../crypto/chacha20';
 import { fastKeyErasure } from '../crypto/fast_key_erasure';
 import { pageForRead, pageForWrite } from '../memory/guest_memory';
 import { cost, COST_CHACHA_BLOCK, COST_SYSCALL } from '../vmm/costs';
@@ -41,6 +42,9 @@ export const K_GETRANDOM_CALLS: usize = 240;
 export const CRNG_RESEED_INTERVAL_NS: f64 = 60e9;
 
 const SEED = memory.data(32, 16);
+const NONCE0 = memory.data(16, 16); // all-zero nonce
+const USER_KEY = memory.data(32, 16); // chacha_state's key in get_random_bytes_user
+const USER_BLOCK = memory.data(64, 16);
 const NEXT = memory.data(32, 16);
 const RDSEED_BLOCK = memory.data(40, 16); // rdseed[32] || counter u64
 const BLAKE_SCRATCH = memory.data(128, 16);
@@ -128,12 +132,31 @@ export function getRandomBytes(r: usize, vm: u32, out: usize, len: u32): void {
   advance(r, <f64>(blocks - 1) * cost(COST_CHACHA_BLOCK)); // the syscall's cost covers one block
 }
 
-/** The getrandom(2) syscall: one syscall's cost, then get_random_bytes. */
+/**
+ * The getrandom(2) syscall (get_random_bytes_user, Linux >= 5.18): one syscall's cost; up to 32
+ * bytes come straight from crng_make_state; a longer read makes those 32 bytes a fresh ChaCha20
+ * key and returns its blocks from counter 1 on.
+ */
 export function sysGetrandom(r: usize, vm: u32, out: usize, len: u32): void {
   advance(r, cost(COST_SYSCALL));
   const k = kdataW(r);
   store<u64>(k + K_GETRANDOM_CALLS, load<u64>(k + K_GETRANDOM_CALLS) + 1);
-  getRandomBytes(r, vm, out, len);
+  if (len <= 32) {
+    getRandomBytes(r, vm, out, len);
+    return;
+  }
+  getRandomBytes(r, vm, USER_KEY, 32);
+  let done: u32 = 0;
+  let counter: u32 = 1;
+  while (done < len) {
+    chacha20Block(USER_KEY, counter++, NONCE0, USER_BLOCK);
+    const n = min<u32>(64, len - done);
+    memory.copy(out + done, USER_BLOCK, n);
+    done += n;
+  }
+  memory.fill(USER_KEY, 0, 32);
+  memory.fill(USER_BLOCK, 0, 64);
+  advance(r, <f64>(counter - 1) * cost(COST_CHACHA_BLOCK));
 }
 
 /** Reseeds at virtual time t with a crng_reseed event (vmgenid, RNDRESEEDCRNG, boot). */

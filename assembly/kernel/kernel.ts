@@ -25,6 +25,7 @@ import { HE_BOOT, hostEntropy } from '../vmm/host_entropy';
 import {
   clockOf,
   FEAT_AGENT,
+  FEAT_VMGENID,
   FEAT_SYSGENID_OVERSEER,
   FEAT_SYSGENID_VMGENID,
   hasFeature,
@@ -111,10 +112,13 @@ export function kernelBoot(vm: u32, kernelPages: u32, agentDelayNs: f64): i32 {
   hostEntropy(HE_BOOT, vm, 0, BOOT_BYTES, 32);
   store<u64>(vs(r, VS_HOST_CTR), 1);
   mixPoolBytes(r, BOOT_BYTES, 32);
-  // the VMM gives the VM its first generation ID; the vmgenid driver adds it as device randomness
+  // the VMM gives the VM its first generation ID; the vmgenid driver (if any) adds it as device
+  // randomness
   vmgenidNewId(r, vm);
-  memory.copy(kdataW(r) + K_VMGENID_ID, vmgenidIdAddr(r), 16);
-  mixPoolBytes(r, vmgenidIdAddr(r), 16);
+  if (hasFeature(r, FEAT_VMGENID)) {
+    memory.copy(kdataW(r) + K_VMGENID_ID, vmgenidIdAddr(r), 16);
+    mixPoolBytes(r, vmgenidIdAddr(r), 16);
+  }
   crngReseedAt(r, vm, clockOf(r));
   if (hasFeature(r, FEAT_SYSGENID_VMGENID | FEAT_SYSGENID_OVERSEER)) {
     const e = sysgenidSetup(vm, K + 3, K + 4);
@@ -226,13 +230,14 @@ export function afterRestore(vm: u32, notifyDelayNs: f64, resumed: bool): i32 {
 /**
  * Every process of the VM makes `draws` calls, one per request, `intervalNs` of virtual time
  * apart. list (at listPtr) holds 4 u32 per process: output vector top, stride, bytes, uuid (1 =
- * set the RFC 9562 version and variant bits); call d of the VM with index `vmIndex` writes at
- * output index vmIndex * draws + d.
+ * set the RFC 9562 version and variant bits), listCount entries (the VM's process count); call d
+ * of the VM with index `vmIndex` writes at output index vmIndex * draws + d.
  */
-export function drawVm(vm: u32, draws: u32, intervalNs: f64, listPtr: usize, vmIndex: u32): i32 {
+export function drawVm(vm: u32, draws: u32, intervalNs: f64, listPtr: usize, listCount: u32, vmIndex: u32): i32 {
   const r = vmRec(vm);
   if (r == 0) return fail(E_UNKNOWN_VM, vm);
   if (recState(r) != VM_RUNNING) return fail(E_VM_PAUSED, vm);
+  if (listCount != procCount(r)) return fail(E_INVALID_ARGUMENT, listCount); // one entry per process
   if (!(intervalNs >= 0) || !isFinite(intervalNs)) return fail(E_INVALID_ARGUMENT, intervalNs);
   if (!reserveForGuestOps(r)) return fail(E_OUT_OF_GUEST_MEMORY, 2 * (6 + procCount(r)));
   const n = procCount(r);

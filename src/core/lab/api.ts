@@ -84,6 +84,10 @@ export interface LabApi {
   draw(vms: VmId[], draws: number, opts?: DrawOptions): Result<DrawResult, LabError>;
   /** Writes to `count` heap pages of a VM (shows copy-on-write and dirty tracking). */
   touchPages(vm: VmId, count: number): Result<void, LabError>;
+  /** fork(2) of a process: a new pid; its state page is zeroed if MADV_WIPEONFORK, else copied. */
+  fork(vm: VmId, process: number): Result<number, LabError>;
+  /** Lets virtual time pass in a VM (µs), handling due events. */
+  idle(vm: VmId, us: number): Result<void, LabError>;
   destroy(vm: VmId): Result<void, LabError>;
   deleteSnapshot(snap: SnapshotId): Result<void, LabError>;
   /** Destroys every VM and snapshot. */

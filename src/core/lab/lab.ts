@@ -67,10 +67,9 @@ const EVENT_KINDS: Record<number, TimelineKind> = {
   6: 'agent-reseed',
   7: 'periodic-reseed',
   8: 'library-reseed',
-  9: 'library-reseed',
-  10: 'draw',
+  9: 'library-abort',
+  10: 'fork',
 };
-const EVENT_DETAIL: Record<number, string> = { 9: 'abort', 10: 'fork' };
 
 const MAX_TIMELINE = 2000;
 const DEFAULT_KERNEL_PAGES = 256;
@@ -174,16 +173,7 @@ export class Lab implements LabApi {
         const m = this.meta.get(vm);
         if (!m || m.timeline.length >= MAX_TIMELINE) continue;
         const lib = kind === 8 || kind === 9 ? (LIBRARY_IDS[detail] ?? '') : '';
-        m.timeline.push({
-          vm,
-          tNs: t,
-          kind: EVENT_KINDS[kind] ?? 'draw',
-          detail: lib
-            ? EVENT_DETAIL[kind]
-              ? `${lib} ${EVENT_DETAIL[kind]}`
-              : lib
-            : (EVENT_DETAIL[kind] ?? String(detail)),
-        });
+        m.timeline.push({ vm, tNs: t, kind: EVENT_KINDS[kind] ?? 'draw', detail: lib || String(detail) });
       }
     }
   }
@@ -372,7 +362,7 @@ export class Lab implements LabApi {
       procs.forEach((p, i) =>
         list.set([vectors[i]!, strides[i]!, sizes[i]!, p.consumer === 'uuid' ? 1 : 0], i * 4),
       );
-      const r = this.core.drawVm(vms[v]!, draws, intervalUs * 1000, io, v);
+      const r = this.core.drawVm(vms[v]!, draws, intervalUs * 1000, io, procs.length, v);
       if (r < 0) {
         cleanup();
         this.drain();
@@ -514,6 +504,27 @@ export class Lab implements LabApi {
     return ok(undefined);
   }
 
+  /** fork(2) of process i of a VM: the child's state page per MADV_WIPEONFORK; returns its index. */
+  fork(vm: VmId, process: number): Result<number, LabError> {
+    const m = this.vmMeta(vm);
+    if (!m) return err(engineError(-1, vm));
+    const parent = m.processes[process];
+    if (!parent) return this.invalid('process', `VM ${vm} has no process ${process}`);
+    const r = this.core.forkProcess(vm, process);
+    this.drain();
+    if (r < 0) return this.fail(r);
+    m.processes = [...m.processes, { ...parent, name: `${parent.name}-child` }];
+    return ok(r);
+  }
+
+  /** Lets virtual time pass in a VM (µs), handling what falls due (notification, agent). */
+  idle(vm: VmId, us: number): Result<void, LabError> {
+    if (!(us >= 0) || !Number.isFinite(us)) return this.invalid('us', `expected a number >= 0, got ${us}`);
+    const r = this.core.idleVm(vm, us * 1000);
+    this.drain();
+    return r < 0 ? this.fail(r) : ok(undefined);
+  }
+
   destroy(vm: VmId): Result<void, LabError> {
     const r = this.engine.destroyVm(vm);
     if (r.ok) this.meta.delete(vm);
@@ -571,8 +582,9 @@ export class Lab implements LabApi {
   devices(vm: VmId): Result<DeviceView, LabError> {
     if (!this.engine.vmInfo(vm)) return err(engineError(-1, vm));
     const kdata = this.core.vmStateField(vm, VS.kdata, false);
-    const gen = new DataView(this.peek(vm, kdata, K.baseGen, 8).buffer).getBigUint64(0, true);
-    const vdsoGen = new DataView(this.peek(vm, kdata, K.vdsoGen, 8).buffer).getBigUint64(0, true);
+    const u64 = (b: Uint8Array) => new DataView(b.buffer, b.byteOffset, 8).getBigUint64(0, true);
+    const gen = u64(this.peek(vm, kdata, K.baseGen, 8));
+    const vdsoGen = u64(this.peek(vm, kdata, K.vdsoGen, 8));
     const notifyAt = this.core.vmStateField(vm, VS.notifyAt, true);
     const hasSysgenid = this.core.sysgenidCounterPage(vm) >= 0;
     return ok({
@@ -595,6 +607,7 @@ export class Lab implements LabApi {
   }
 
   timeline(vm: VmId): Result<TimelineEvent[], LabError> {
+    this.drain();
     const m = this.vmMeta(vm);
     if (!m) return err(engineError(-1, vm));
     return ok([...m.timeline]);

@@ -167,10 +167,12 @@ export type TimelineKind =
   | 'agent-reseed'
   | 'periodic-reseed'
   | 'library-reseed'
+  | 'library-abort'
+  | 'fork'
   | 'first-unique-draw'
   | 'draw';
 
-/** One event on a VM's virtual timeline (ns since the VM's restore). */
+/** One event on a VM's virtual timeline (the VM's virtual clock in ns; a clone's clock goes on from the snapshot's). */
 export interface TimelineEvent {
   vm: number;
   tNs: number;
