@@ -449,6 +449,24 @@ describe('the CRNG is Linux’s ChaCha20 fast key erasure', () => {
     );
   });
 
+  it('after a reseed the first getrandom refreshes the per-CPU key from the base key, then erases it', () => {
+    const { clones } = cloneFleet(guest({ vmgenid: true }, ['getrandom']), 2, 1000);
+    for (const c of clones) {
+      idle(c, 2000 * 1000);
+      const before = kdata(c);
+      expect(u64(before, K_CPU_GEN)).not.toBe(u64(before, K_BASE_GEN));
+      const expected = linuxGetrandom(before, 32);
+      const [[out]] = outputs([c], 1) as [[string]];
+      expect(out).toBe(hex(expected.out));
+      const after = kdata(c);
+      expect(hex(after.subarray(0, 88))).toBe(hex(expected.after.subarray(0, 88)));
+      expect(u64(after, K_CPU_GEN)).toBe(u64(after, K_BASE_GEN));
+      // the second call takes the short path again
+      const [[second]] = outputs([c], 1) as [[string]];
+      expect(second).toBe(hex(linuxGetrandom(after, 32).out));
+    }
+  });
+
   // Regression: reads over 32 bytes follow get_random_bytes_user (Linux >= 5.18): the 32 fresh
   // bytes become the key of the output blocks, which start at counter 1.
   it('a getrandom syscall of more than 32 bytes returns blocks 1.. of ChaCha20(the 32 fresh bytes)', () => {
