@@ -1,7 +1,8 @@
 import { defineConfig } from '@playwright/test';
 import { chromiumArgs, findChromium } from './e2e/browser';
 
-const port = 4173;
+// E2E_PORT lets a second checkout run its e2e suite while another serves on the default port.
+const port = Number(process.env.E2E_PORT ?? 4173);
 
 export default defineConfig({
   testDir: 'e2e',
