@@ -2,7 +2,9 @@
 // wasm core. Every outcome is read back from guest bytes or computed by the core; this class
 // only sequences core calls, keeps names and timelines, and formats.
 
-import { Engine, type PageInfo } from '../engine';
+import { Engine, type PageInfo, type SnapshotInfo } from '../engine';
+import { snapFileError, type SnapFileError } from '../snapfile/errors';
+import { decodeSnapshotFileBytes, type DecodedSnapshot, type SnapshotFileContent } from '../snapfile/format';
 import { engineError } from '../errors';
 import type { CoreExports } from '../load/instantiate';
 import { formatUuid, toHex } from '../crypto/uuid';
@@ -36,6 +38,7 @@ import {
   type LibraryId,
   type LibraryReport,
   type SecretReport,
+  type SecretSpec,
   type TimelineEvent,
   type TimelineKind,
 } from './types';
@@ -71,6 +74,8 @@ const EVENT_KINDS: Record<number, TimelineKind> = {
   10: 'fork',
 };
 
+// vmstate offset of the kernel image's page count (assembly/vmm/vmstate.ts VS_KERNEL_PAGES)
+const VS_KERNEL_PAGES = 104;
 const MAX_TIMELINE = 2000;
 const DEFAULT_KERNEL_PAGES = 256;
 const DEFAULT_HEAP_PAGES = 1024;
@@ -691,5 +696,125 @@ export class Lab implements LabApi {
 
   stats() {
     return this.engine.stats();
+  }
+
+  /**
+   * What a snapshot file of `snap` holds (src/core/snapfile/format.ts): its chain's layers, base
+   * first, and the guest's metadata. Fails if the lab no longer knows the snapshot's guest.
+   */
+  snapshotFileContent(snap: SnapshotId): Result<SnapshotFileContent, LabError> {
+    const info = this.engine.snapshotInfo(snap);
+    if (!info) return err(engineError(-2, snap));
+    const m = this.meta.get(info.sourceVm);
+    if (!m)
+      return this.invalid(
+        'snapshot',
+        `the lab no longer knows the guest of snapshot ${snap} (VM ${info.sourceVm} is gone)`,
+      );
+    const layers: SnapshotFileContent['layers'] = [];
+    for (let s: SnapshotId | null = snap; s !== null;) {
+      const layer = this.engine.snapshotLayer(s);
+      if (!layer.ok) return layer;
+      const si: SnapshotInfo = this.engine.snapshotInfo(s)!;
+      layers.unshift({ ...layer.value, wipedPages: si.wipedPages });
+      s = si.parent;
+    }
+    const top = layers[layers.length - 1]!;
+    const kernelPages = new DataView(top.vmstate.buffer, top.vmstate.byteOffset).getUint32(
+      VS_KERNEL_PAGES,
+      true,
+    );
+    return ok({
+      meta: {
+        guest: m.guest.name,
+        description: m.guest.description,
+        memoryMiB: info.pages / 256,
+        kernel: m.guest.kernel,
+        // the layout the guest really got (boot fits the manifest's to the memory size)
+        layout: { kernelPages, heapPages: m.heapPages },
+        seed: this.seed,
+        snapshot: { ...info },
+        processes: m.processes.map((p) => ({ ...p })),
+        secrets: m.secretPages.map((s) => ({
+          name: s.name,
+          page: s.page,
+          pages: Math.max(1, Math.ceil(s.bytes.length / PAGE_SIZE)),
+          bytes: s.bytes.length,
+          wipeOnSuspend: s.wipeOnSuspend,
+        })),
+        heap: { firstPage: m.heapPage, pages: m.heapPages },
+      },
+      layers,
+    });
+  }
+
+  /**
+   * Loads a checked snapshot file (decodeSnapshotFileBytes) as new snapshots, one per layer, and
+   * returns the top one's id: clones restored from it run the file's guest (lab.draw works on
+   * them). The host seed becomes `opts.seed`, or the file's. Secret values are not in the file:
+   * pass the guest's secrets to have lab.secrets() search for them (secrets without a value are
+   * left out). All or nothing: on an error no snapshot was added.
+   */
+  loadSnapshot(
+    decoded: DecodedSnapshot,
+    opts: { seed?: number; secrets?: readonly SecretSpec[] } = {},
+  ): Result<SnapshotId, LabError | SnapFileError> {
+    const { meta } = decoded;
+    const seed = opts.seed ?? meta.seed;
+    if (!Number.isInteger(seed) || seed < 0 || seed > 0xffffffff)
+      return this.invalid('seed', `expected a whole number from 0 to 4294967295, got ${seed}`);
+    const features = featureBits(meta.kernel);
+    for (const [k, layer] of decoded.layers.entries()) {
+      const have = new DataView(layer.vmstate.buffer, layer.vmstate.byteOffset).getUint32(0, true);
+      if ((have & ~FEAT.rdrandExits) !== features)
+        return err(
+          snapFileError(
+            'BadVmstate',
+            { field: `layers[${k}].vmstate features` },
+            `0x${have.toString(16)} disagree with the kernel the JSON describes (0x${features.toString(16)})`,
+          ),
+        );
+    }
+    const ids = this.engine.importSnapshot(decoded.layers);
+    if (!ids.ok) return ids;
+    this.seed = seed;
+    this.core.setHostSeed(seed);
+    const known = new Map((opts.secrets ?? []).map((s) => [s.name, secretBytes(s)]));
+    const guest: GuestManifest = {
+      name: meta.guest,
+      description: meta.description,
+      memoryMiB: meta.memoryMiB,
+      kernel: meta.kernel,
+      processes: meta.processes,
+      secrets: (opts.secrets ?? []).filter((s) => meta.secrets.some((p) => p.name === s.name)),
+      ...(meta.layout ? { layout: meta.layout } : {}),
+    };
+    const vmMeta: VmMeta = {
+      guest,
+      processes: meta.processes.map((p) => ({ ...p })),
+      origin: 'boot',
+      secretPages: meta.secrets.flatMap((s) => {
+        const bytes = known.get(s.name);
+        return bytes && bytes.length === s.bytes
+          ? [{ name: s.name, bytes, page: s.page, wipeOnSuspend: s.wipeOnSuspend }]
+          : [];
+      }),
+      heapPage: meta.heap?.firstPage ?? 0,
+      heapPages: meta.heap?.pages ?? 0,
+      touched: 0,
+      timeline: [],
+    };
+    // each layer's source is the scratch VM the core built it in: a VM id nothing else will have
+    for (const id of ids.value) this.meta.set(this.engine.snapshotInfo(id)!.sourceVm, vmMeta);
+    return ok(ids.value[ids.value.length - 1]!);
+  }
+
+  /** Checks and loads a snapshot file's bytes (see loadSnapshot). */
+  loadSnapshotFile(
+    bytes: Uint8Array,
+    opts: { seed?: number; secrets?: readonly SecretSpec[] } = {},
+  ): Result<SnapshotId, LabError | SnapFileError> {
+    const decoded = decodeSnapshotFileBytes(bytes);
+    return decoded.ok ? this.loadSnapshot(decoded.value, opts) : decoded;
   }
 }

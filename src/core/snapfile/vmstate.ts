@@ -1,0 +1,146 @@
+// What the guest kernel model trusts in a loaded snapshot, checked before the engine sees it.
+// The kernel (assembly/kernel/) reads page numbers from the raw vmstate and from the process
+// table in guest memory and writes to those pages; a file could name any page, so a loaded
+// snapshot must have exactly the layout kernelBoot gives a guest (assembly/kernel/kernel.ts),
+// every range inside the guest, and a process table whose state pages are the process area's.
+//
+// Raw vmstate offsets (assembly/vmm/vmstate.ts):
+//    0 features u32      8 clock f64          40 kdata page u32     44 process table page u32
+//   48 process count u32 52 vmgenid page u32  56 sysgenid page u32  60 sysgenid driver page u32
+//   64 heap page u32     68 heap pages u32    72 agent delay f64    88 process area page u32
+//   92 process area pages u32                 96 secret page u32   100 secret pages u32
+//  104 kernel image pages u32
+// Process table entry (assembly/kernel/process.ts), 64 bytes each:
+//    4 library u32   8 bytes per draw u32   12 state page u32
+
+import { CONSUMER_BYTES, LIBRARY_IDS } from '../lab/types';
+import { err, ok, PAGE_SIZE, type Result } from '../types';
+import { snapFileError, type SnapFileError } from './errors';
+import { IMPORT_DATA } from '../engine';
+import type { DecodedLayer, SnapshotFileMeta } from './format';
+
+const VS = {
+  features: 0,
+  clock: 8,
+  kdata: 40,
+  procTable: 44,
+  nproc: 48,
+  vmgenid: 52,
+  sysgenid: 56,
+  sysgenidDriver: 60,
+  heap: 64,
+  heapPages: 68,
+  agentDelay: 72,
+  procArea: 88,
+  procAreaPages: 92,
+  secret: 96,
+  secretPages: 100,
+  kernelPages: 104,
+} as const;
+
+/** The kernel's process slots (assembly/kernel/process.ts MAX_PROCS). */
+const MAX_PROCS = 64;
+/** Every kernel feature bit the core knows (assembly/vmm/vmstate.ts FEAT_*). */
+const FEATURE_BITS = 0xff;
+
+/** Checks layer k's raw vmstate and process table against its chain and (for the top) the JSON. */
+export function checkLayerVmstate(
+  layers: readonly DecodedLayer[],
+  k: number,
+  meta: SnapshotFileMeta,
+): Result<void, SnapFileError> {
+  const layer = layers[k]!;
+  const pages = layer.pages;
+  const v = new DataView(layer.vmstate.buffer, layer.vmstate.byteOffset, layer.vmstate.length);
+  const u32 = (o: number) => v.getUint32(o, true);
+  const field = (name: string) => `layers[${k}].vmstate ${name}`;
+  const bad = (name: string, why: string) => err(snapFileError('BadVmstate', { field: field(name) }, why));
+
+  const features = u32(VS.features);
+  if (features & ~FEATURE_BITS)
+    return bad('features', `0x${features.toString(16)} has bits no kernel feature uses`);
+  const clock = v.getFloat64(VS.clock, true);
+  if (!Number.isFinite(clock) || clock < 0)
+    return bad('clock', `must be a finite time >= 0 ns (got ${clock})`);
+  const agentDelay = v.getFloat64(VS.agentDelay, true);
+  if (!Number.isFinite(agentDelay) || agentDelay < 0)
+    return bad('agent delay', `must be a finite time >= 0 ns (got ${agentDelay})`);
+  const K = u32(VS.kernelPages);
+  const areaPages = u32(VS.procAreaPages);
+  if (K < 1 || K + 5 + MAX_PROCS > pages)
+    return bad('kernel pages', `${K} leaves no room for the kernel's structures in ${pages} pages`);
+  // the layout kernelBoot lays out: kdata, process table, VMGenID, SysGenId pages, process area
+  const expected: [keyof typeof VS, number][] = [
+    ['kdata', K],
+    ['procTable', K + 1],
+    ['vmgenid', K + 2],
+    ['sysgenid', K + 3],
+    ['sysgenidDriver', K + 4],
+    ['procArea', K + 5],
+  ];
+  for (const [name, page] of expected) {
+    if (u32(VS[name]) !== page)
+      return bad(`${name} page`, `is ${u32(VS[name])}, but a kernel of ${K} pages keeps it at page ${page}`);
+  }
+  if (areaPages > MAX_PROCS) return bad('process area pages', `${areaPages} is more than ${MAX_PROCS}`);
+  const nproc = u32(VS.nproc);
+  if (nproc > areaPages)
+    return bad('process count', `${nproc} processes do not fit ${areaPages} state pages`);
+  for (const [first, count, name] of [
+    [VS.heap, VS.heapPages, 'heap'],
+    [VS.secret, VS.secretPages, 'secret'],
+  ] as const) {
+    if (u32(first) + u32(count) > pages)
+      return bad(`${name} pages`, `${u32(first)} + ${u32(count)} run past the guest's ${pages} pages`);
+  }
+  // the process table, as this layer's chain holds it
+  const table = chainPage(layers, k, K + 1);
+  const isTop = k === layers.length - 1;
+  if (isTop && nproc !== meta.processes.length)
+    return bad('process count', `is ${nproc} but the JSON lists ${meta.processes.length} processes`);
+  for (let i = 0; i < nproc; i++) {
+    const e = table ? new DataView(table.buffer, table.byteOffset + i * 64, 64) : null;
+    const library = e ? e.getUint32(4, true) : 0;
+    const bytes = e ? e.getUint32(8, true) : 0;
+    const statePage = e ? e.getUint32(12, true) : 0;
+    const where = `process ${i}`;
+    if (statePage !== K + 5 + i)
+      return bad(where, `keeps its state at page ${statePage}, not at its slot's page ${K + 5 + i}`);
+    if (library >= LIBRARY_IDS.length) return bad(where, `runs library ${library}, which does not exist`);
+    if (bytes < 1 || bytes > 64) return bad(where, `draws ${bytes} bytes per call (1 to 64)`);
+    const p = meta.processes[i];
+    if (isTop && p && (LIBRARY_IDS[library] !== p.library || CONSUMER_BYTES[p.consumer] !== bytes))
+      return bad(
+        where,
+        `runs ${LIBRARY_IDS[library]} drawing ${bytes} bytes but the JSON says ${p.library} for ${p.consumer}`,
+      );
+  }
+  return ok(undefined);
+}
+
+/** The bytes of page p as the chain up to layer k holds it (null: the zero page). */
+export function chainPage(layers: readonly DecodedLayer[], k: number, p: number): Uint8Array | null {
+  for (let j = k; j >= 0; j--) {
+    const l = layers[j]!;
+    const i = lowerBound(l.pageNumbers, p);
+    if (i < l.pageNumbers.length && l.pageNumbers[i] === p) {
+      if (!(l.entries[i]! & IMPORT_DATA)) return null;
+      let slot = 0;
+      for (let x = 0; x < i; x++) if (l.entries[x]! & IMPORT_DATA) slot++;
+      return l.data.subarray(slot * PAGE_SIZE, (slot + 1) * PAGE_SIZE);
+    }
+    if (l.type === 'full') return null;
+  }
+  return null;
+}
+
+function lowerBound(a: Uint32Array, v: number): number {
+  let lo = 0;
+  let hi = a.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (a[mid]! < v) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
