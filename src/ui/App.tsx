@@ -1,21 +1,36 @@
-import { useEffect, useState } from 'react';
-import { loadCoreBrowser } from '../core/load/browser';
+// The app's layout: which panel goes where (UX.md sketch). Each panel is its own component and
+// reads the store itself; this file holds no state.
 
-/** The app shell: title and the core's version, proving the wasm core loads in the page. */
+import { ControlsPanel } from './panels/ControlsPanel';
+import { DevicesPanel } from './panels/DevicesPanel';
+import { Header } from './panels/Header';
+import { LineagePanel } from './panels/LineagePanel';
+import { MemoryPanel } from './panels/MemoryPanel';
+import { MetricsPanel } from './panels/MetricsPanel';
+import { OutputsPanel } from './panels/OutputsPanel';
+import { StatusBar } from './panels/StatusBar';
+import { TimelinePanel } from './panels/TimelinePanel';
+
 export function App() {
-  const [version, setVersion] = useState<string>('loading…');
-  useEffect(() => {
-    loadCoreBrowser().then(
-      (core) => setVersion(String(core.coreVersion())),
-      (e: unknown) => setVersion(`failed: ${String(e)}`),
-    );
-  }, []);
   return (
-    <main>
-      <h1>Uniqueness Lab</h1>
-      <p>
-        core version <span data-testid="core-version">{version}</span>
-      </p>
-    </main>
+    <div className="app">
+      <Header />
+      <StatusBar />
+      <main className="workspace">
+        <div className="column left">
+          <ControlsPanel />
+        </div>
+        <div className="center">
+          <LineagePanel />
+          <MemoryPanel />
+          <OutputsPanel />
+        </div>
+        <div className="column right">
+          <DevicesPanel />
+          <MetricsPanel />
+          <TimelinePanel />
+        </div>
+      </main>
+    </div>
   );
 }

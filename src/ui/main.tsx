@@ -1,11 +1,28 @@
+// Entry: starts the lab worker, builds the store around it, installs the read-only test API and
+// renders the app.
+
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import { App } from './App';
+import { StoreProvider } from './store/context';
+import { createLabStore } from './store/store';
+import './styles.css';
+import { installTestApi } from './testApi';
+import { LabClient, workerTransport } from './worker/client';
+
+const client = new LabClient(
+  workerTransport(() => new Worker(new URL('./worker/lab.worker.ts', import.meta.url), { type: 'module' })),
+);
+const store = createLabStore(client);
+installTestApi(client, store);
+void store.getState().init();
 
 const root = document.getElementById('root');
 if (!root) throw new Error('missing #root');
 createRoot(root).render(
   <StrictMode>
-    <App />
+    <StoreProvider store={store}>
+      <App />
+    </StoreProvider>
   </StrictMode>,
 );

@@ -1,0 +1,88 @@
+// Clone x clone collision heat-map: cell (a, b) = how many of VM a's outputs also occur in VM b.
+// Canvas pixels, a d3 sequential scale (cividis: readable with colour-vision deficiencies) and a
+// text summary with the core's colliding-pair count.
+
+import { scaleSequential, interpolateCividis } from 'd3';
+import { useEffect, useRef, useState } from 'react';
+import type { LibraryDrawView } from '../worker/protocol';
+
+const SIZE = 132;
+
+export function CollisionHeatmap({ lib, vms }: { lib: LibraryDrawView; vms: number[] }) {
+  const ref = useRef<HTMLCanvasElement>(null);
+  const [hover, setHover] = useState<{ a: number; b: number; v: number } | null>(null);
+  const n = vms.length;
+  const has = lib.pairs.length === n * n && n > 1;
+  const cell = has ? Math.max(2, Math.floor(SIZE / n)) : 0;
+  const side = cell * n;
+  const draws = lib.outputs[0]?.length ?? 0;
+  const totalPairs = (n * (n - 1)) / 2;
+
+  useEffect(() => {
+    const c = ref.current;
+    if (!c || !has) return;
+    const dpr = window.devicePixelRatio || 1;
+    c.width = side * dpr;
+    c.height = side * dpr;
+    const ctx = c.getContext('2d')!;
+    ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
+    const colour = scaleSequential(interpolateCividis).domain([0, Math.max(1, draws)]);
+    ctx.fillStyle = '#121212';
+    ctx.fillRect(0, 0, side, side);
+    for (let a = 0; a < n; a++)
+      for (let b = 0; b < n; b++) {
+        if (a === b) continue;
+        const v = lib.pairs[a * n + b]!;
+        if (v === 0) continue;
+        ctx.fillStyle = colour(v);
+        ctx.fillRect(b * cell, a * cell, cell - (cell > 4 ? 1 : 0), cell - (cell > 4 ? 1 : 0));
+      }
+    if (cell >= 14) {
+      ctx.font = `${Math.min(12, cell - 4)}px sans-serif`;
+      ctx.textAlign = 'center';
+      ctx.textBaseline = 'middle';
+      for (let a = 0; a < n; a++)
+        for (let b = 0; b < n; b++) {
+          const v = lib.pairs[a * n + b]!;
+          if (a === b || v === 0) continue;
+          ctx.fillStyle = v > draws / 2 ? '#000' : '#fff';
+          ctx.fillText(String(v), b * cell + cell / 2, a * cell + cell / 2);
+        }
+    }
+  }, [lib, n, cell, side, has, draws]);
+
+  return (
+    <div className="heatmap" style={{ width: `${Math.max(side, SIZE)}px` }}>
+      <div className="map-head">VM × VM shared values</div>
+      {has ? (
+        <canvas
+          ref={ref}
+          role="img"
+          aria-label={`Heat-map: ${lib.collidingPairs} of ${totalPairs} VM pairs share values`}
+          style={{ width: `${side}px`, height: `${side}px` }}
+          onPointerMove={(e) => {
+            const r = e.currentTarget.getBoundingClientRect();
+            const b = Math.floor((e.clientX - r.left) / cell);
+            const a = Math.floor((e.clientY - r.top) / cell);
+            if (a >= 0 && b >= 0 && a < n && b < n) setHover({ a, b, v: lib.pairs[a * n + b]! });
+          }}
+          onPointerLeave={() => setHover(null)}
+        />
+      ) : (
+        <p className="hint">{n < 2 ? 'needs two or more VMs' : 'too many VMs for a pair matrix'}</p>
+      )}
+      <p className="hint">
+        colliding pairs: <strong>{lib.collidingPairs}</strong> of {totalPairs}
+        <br />
+        first unique output:{' '}
+        <strong>{lib.firstUniqueDraw >= draws ? 'none' : `#${lib.firstUniqueDraw + 1}`}</strong>
+        {hover && hover.a !== hover.b ? (
+          <>
+            <br />
+            vm {vms[hover.a]} × vm {vms[hover.b]}: {hover.v} shared
+          </>
+        ) : null}
+      </p>
+    </div>
+  );
+}

@@ -1,0 +1,92 @@
+// Devices and kernel RNG state per VM, read from guest pages (LabApi.devices): VMGenID bytes,
+// CRNG generation and key prefix, the vDSO generation, SysGenId counter, watchers, acks, outdated.
+// VMs whose CRNG key is the same are marked with a shared glyph and the word "same".
+
+import { groupStyle } from '../lib/palette';
+import { useLab } from '../store/context';
+import { selectDevices } from '../store/selectors';
+import { formatNs } from '../lib/format';
+
+export function DevicesPanel() {
+  const devices = useLab(selectDevices);
+  const keyGroups = new Map<string, number>();
+  const counts = new Map<string, number>();
+  for (const d of devices) counts.set(d.crngKeyPrefix, (counts.get(d.crngKeyPrefix) ?? 0) + 1);
+  for (const d of devices)
+    if ((counts.get(d.crngKeyPrefix) ?? 0) > 1 && !keyGroups.has(d.crngKeyPrefix))
+      keyGroups.set(d.crngKeyPrefix, keyGroups.size);
+  const sharedKeys = devices.filter((d) => keyGroups.has(d.crngKeyPrefix)).length;
+  return (
+    <section className="panel devices" aria-labelledby="devices-h">
+      <h2 id="devices-h">
+        Devices{' '}
+        <span className="sub">
+          {devices.length ? `${sharedKeys} of ${devices.length} VMs share a CRNG key` : ''}
+        </span>
+      </h2>
+      {devices.length === 0 ? (
+        <p className="empty">No VM yet.</p>
+      ) : (
+        <div className="scroll" tabIndex={0} role="region" aria-label="Device state per VM">
+          <table>
+            <thead>
+              <tr>
+                <th scope="col">VM</th>
+                <th scope="col" title="16-byte VMGenID (fresh per clone, never from the snapshot)">
+                  VMGenID
+                </th>
+                <th scope="col" title="base_crng.generation / vDSO-visible generation">
+                  gen
+                </th>
+                <th scope="col" title="first 8 bytes of base_crng.key">
+                  CRNG key
+                </th>
+                <th scope="col" title="SysGenId counter · watchers · acked · outdated">
+                  SysGenId
+                </th>
+              </tr>
+            </thead>
+            <tbody>
+              {devices.map((d) => {
+                const g = keyGroups.get(d.crngKeyPrefix);
+                const st = g === undefined ? null : groupStyle(g);
+                return (
+                  <tr key={d.vm}>
+                    <th
+                      scope="row"
+                      title={`clock ${formatNs(d.clockNs)}${d.notifyAtNs !== null ? `; VMGenID notification handled at ${formatNs(d.notifyAtNs)}` : ''}`}
+                    >
+                      vm {d.vm}
+                    </th>
+                    <td className="mono" title={d.vmgenid}>
+                      {d.vmgenid.slice(0, 6)}…
+                    </td>
+                    <td className="num clip" title={`CRNG ${d.crngGeneration}, vDSO ${d.vdsoGeneration}`}>
+                      {d.crngGeneration === d.vdsoGeneration
+                        ? d.crngGeneration
+                        : `${d.crngGeneration}/${d.vdsoGeneration}`}
+                    </td>
+                    <td
+                      className={`mono ${st ? 'same' : ''}`}
+                      style={st ? { background: st.colour, color: st.ink } : undefined}
+                      title={st ? `same CRNG key in ${counts.get(d.crngKeyPrefix)} VMs` : 'unique CRNG key'}
+                    >
+                      {st ? `${st.glyph} ` : ''}
+                      {d.crngKeyPrefix.slice(0, 6)}
+                      {st ? ' same' : ''}
+                    </td>
+                    <td className="num">
+                      {d.sysgenid
+                        ? `${d.sysgenid.counter} · ${d.sysgenid.watchers} · ${d.sysgenid.acked} · ${d.sysgenid.outdated}`
+                        : 'off'}
+                    </td>
+                  </tr>
+                );
+              })}
+            </tbody>
+          </table>
+        </div>
+      )}
+    </section>
+  );
+}

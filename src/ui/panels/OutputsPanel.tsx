@@ -1,0 +1,193 @@
+// Outputs of the last Draw: per library (tabs), per VM (rows) and draw (columns). A value that
+// also occurs in another VM is marked three ways: its group's colour, its group's glyph, and the
+// word "duplicate" in its accessible name. The count is the core's (LibraryReport.duplicates).
+
+import { useState } from 'react';
+import { groupStyle } from '../lib/palette';
+import { useLab, useLabStore } from '../store/context';
+import { selectBusy, selectLastDraw, selectOutputsLibrary } from '../store/selectors';
+import type { LibraryDrawView } from '../worker/protocol';
+import { CollisionHeatmap } from './CollisionHeatmap';
+
+const ROWS = 64;
+const COLS = 32;
+const fmt = (n: number) => n.toLocaleString('en-US');
+
+function short(v: string): string {
+  return v.replace(/-/g, '').slice(0, 8);
+}
+
+function Pager({
+  what,
+  from,
+  size,
+  total,
+  onChange,
+}: {
+  what: string;
+  from: number;
+  size: number;
+  total: number;
+  onChange(n: number): void;
+}) {
+  if (total <= size) return null;
+  return (
+    <span className="hint">
+      {what} {fmt(from + 1)}–{fmt(Math.min(total, from + size))} of {fmt(total)}{' '}
+      <button
+        className="small"
+        disabled={from === 0}
+        onClick={() => onChange(Math.max(0, from - size))}
+        aria-label={`Previous ${what}`}
+      >
+        ◀
+      </button>{' '}
+      <button
+        className="small"
+        disabled={from + size >= total}
+        onClick={() => onChange(from + size)}
+        aria-label={`Next ${what}`}
+      >
+        ▶
+      </button>
+    </span>
+  );
+}
+
+function OutputsTable({ lib, vms, draws }: { lib: LibraryDrawView; vms: number[]; draws: number }) {
+  const [row0, setRow0] = useState(0);
+  const [col0, setCol0] = useState(0);
+  const rows = vms.slice(row0, row0 + ROWS);
+  const cols = Array.from({ length: Math.max(0, Math.min(COLS, draws - col0)) }, (_, i) => col0 + i);
+  // which VMs hold each group (for the accessible name)
+  const holders = new Map<number, number[]>();
+  for (let c = 0; c < vms.length; c++)
+    for (let d = 0; d < draws; d++) {
+      const g = lib.groups[c * draws + d]!;
+      if (g < 0) continue;
+      const list = holders.get(g) ?? [];
+      if (list[list.length - 1] !== vms[c]) list.push(vms[c]!);
+      holders.set(g, list);
+    }
+  return (
+    <>
+      <div className="hint">
+        <Pager what="VMs" from={row0} size={ROWS} total={vms.length} onChange={setRow0} />{' '}
+        <Pager what="outputs" from={col0} size={COLS} total={draws} onChange={setCol0} />
+      </div>
+      <div className="scroll" tabIndex={0} aria-label={`Output values of ${lib.library}`} role="region">
+        <table>
+          <thead>
+            <tr>
+              <th scope="col">VM</th>
+              {cols.map((d) => (
+                <th key={d} scope="col" className="num">
+                  #{d + 1}
+                </th>
+              ))}
+            </tr>
+          </thead>
+          <tbody>
+            {rows.map((vm, i) => {
+              const c = row0 + i;
+              return (
+                <tr key={vm}>
+                  <th scope="row">vm {vm}</th>
+                  {cols.map((d) => {
+                    const v = lib.outputs[c]?.[d] ?? '';
+                    const g = lib.groups[c * draws + d]!;
+                    if (g < 0)
+                      return (
+                        <td
+                          key={d}
+                          className="out-cell"
+                          title={v}
+                          aria-label={`vm ${vm} output ${d + 1}: ${v}, unique`}
+                        >
+                          {'  '}
+                          {short(v)}
+                        </td>
+                      );
+                    const st = groupStyle(g);
+                    const others = (holders.get(g) ?? []).filter((x) => x !== vm);
+                    return (
+                      <td
+                        key={d}
+                        className="out-cell dup"
+                        style={{ background: st.colour, color: st.ink }}
+                        title={`${v} (duplicate group ${g + 1}, also in vm ${others.join(', vm ')})`}
+                        aria-label={`vm ${vm} output ${d + 1}: ${v}, duplicate (group ${g + 1}, also in vm ${others.join(', vm ')})`}
+                      >
+                        {st.glyph} {short(v)}
+                      </td>
+                    );
+                  })}
+                </tr>
+              );
+            })}
+          </tbody>
+        </table>
+      </div>
+    </>
+  );
+}
+
+export function OutputsPanel() {
+  const store = useLabStore();
+  const draw = useLab(selectLastDraw);
+  const libIndex = useLab(selectOutputsLibrary);
+  const busy = useLab(selectBusy);
+  const lib = draw?.libraries[libIndex] ?? draw?.libraries[0];
+  return (
+    <section className="panel" aria-labelledby="outputs-h">
+      <div className="panel-head">
+        <h2 id="outputs-h">
+          Outputs
+          {draw ? (
+            <span className="sub">
+              <span className="big-number" data-testid="duplicates-count">
+                {draw.duplicates}
+              </span>{' '}
+              duplicates · {fmt(draw.vms.length)} VM{draw.vms.length === 1 ? '' : 's'} × {fmt(draw.draws)}
+            </span>
+          ) : (
+            <span className="sub">
+              {busy?.op === 'draw' ? 'drawing…' : 'press Draw: every running VM draws'}
+            </span>
+          )}
+        </h2>
+        {draw && lib && (
+          <div className="tabs" role="tablist" aria-label="Libraries">
+            {draw.libraries.map((l, i) => (
+              <button
+                key={`${l.library}-${i}`}
+                role="tab"
+                aria-selected={l === lib}
+                aria-controls="outputs-tabpanel"
+                className="small"
+                onClick={() => store.getState().setOutputsLibrary(i)}
+              >
+                {l.library} ({l.consumer}): {fmt(l.duplicates)} dup
+              </button>
+            ))}
+          </div>
+        )}
+      </div>
+      {draw && lib ? (
+        <div className="outputs-body" role="tabpanel" id="outputs-tabpanel">
+          <div className="outputs-table">
+            <OutputsTable
+              key={`${draw.vms.join()}-${libIndex}`}
+              lib={lib}
+              vms={draw.vms}
+              draws={draw.draws}
+            />
+          </div>
+          <CollisionHeatmap lib={lib} vms={draw.vms} />
+        </div>
+      ) : (
+        <p className="empty">No outputs yet.</p>
+      )}
+    </section>
+  );
+}

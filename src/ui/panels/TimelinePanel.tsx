@@ -1,0 +1,197 @@
+// The race window of VM A on its virtual clock: restore, vCPU resume, the VMGenID notification
+// handled after δ, the kernel CRNG reseed, SysGenId bump, each library's reseeds, draws and first
+// unique draw. d3 computes the scale and ticks; React draws the SVG.
+
+import { scaleLinear } from 'd3';
+import type { TimelineEvent, TimelineKind } from '../../core/lab/types';
+import { formatNs } from '../lib/format';
+import { OKABE_ITO } from '../lib/palette';
+import { useLab } from '../store/context';
+import { selectTimeline, selectTimelineVm } from '../store/selectors';
+
+const KERNEL_KINDS: TimelineKind[] = [
+  'vmgenid-notify',
+  'crng-reseed',
+  'sysgenid-bump',
+  'agent-reseed',
+  'periodic-reseed',
+];
+const SHORT: Record<TimelineKind, string> = {
+  restore: 'restore',
+  resume: 'resume',
+  'vmgenid-notify': 'notify',
+  'crng-reseed': 'CRNG reseed',
+  'sysgenid-bump': 'SysGenId bump',
+  'agent-reseed': 'agent reseed',
+  'periodic-reseed': 'periodic reseed',
+  'library-reseed': 'reseed',
+  'library-abort': 'abort',
+  fork: 'fork',
+  'first-unique-draw': '1st unique',
+  draw: 'output',
+};
+const COLOUR: Partial<Record<TimelineKind, string>> = {
+  restore: OKABE_ITO.sky,
+  resume: OKABE_ITO.sky,
+  'vmgenid-notify': OKABE_ITO.yellow,
+  'crng-reseed': OKABE_ITO.green,
+  'sysgenid-bump': OKABE_ITO.purple,
+  'agent-reseed': OKABE_ITO.green,
+  'periodic-reseed': OKABE_ITO.green,
+  'library-reseed': OKABE_ITO.orange,
+  'first-unique-draw': OKABE_ITO.green,
+};
+const MAX_TICKS = 1500;
+
+export function TimelinePanel() {
+  const events = useLab(selectTimeline);
+  const vm = useLab(selectTimelineVm);
+  const lanes: Array<{ name: string; events: TimelineEvent[] }> = [
+    { name: 'VMM', events: events.filter((e) => e.kind === 'restore' || e.kind === 'resume') },
+    { name: 'kernel', events: events.filter((e) => KERNEL_KINDS.includes(e.kind)) },
+  ];
+  const libs = [
+    ...new Set(
+      events
+        .filter((e) => !KERNEL_KINDS.includes(e.kind) && e.kind !== 'restore' && e.kind !== 'resume')
+        .map((e) => e.detail),
+    ),
+  ];
+  for (const l of libs)
+    lanes.push({ name: l, events: events.filter((e) => e.detail === l && !KERNEL_KINDS.includes(e.kind)) });
+
+  const W = 360;
+  const left = 84;
+  const laneH = 30;
+  const top = 8;
+  const H = top + lanes.length * laneH + 26;
+  // a clone's clock goes on from the snapshot's: the axis counts from its restore
+  const restore = events.find((e) => e.kind === 'restore');
+  const t0 = restore?.tNs ?? Math.min(...events.map((e) => e.tNs));
+  const span = Math.max(1000, ...events.map((e) => e.tNs - t0));
+  const xr = scaleLinear()
+    .domain([0, span * 1.04])
+    .range([left, W - 10])
+    .nice();
+  const x = (t: number) => xr(t - t0);
+  const ticks = xr.ticks(4);
+  const rel = (t: number) => `+${formatNs(t - t0)}`;
+  const resume = events.find((e) => e.kind === 'resume');
+  const winStart = resume?.tNs ?? 0;
+  // the window closes when the kernel CRNG is reseeded after resume (driver, agent or periodic)
+  const reseeds = events.filter(
+    (e) => (e.kind === 'crng-reseed' || e.kind === 'agent-reseed') && e.tNs >= winStart,
+  );
+  const winEnd = reseeds.length ? Math.min(...reseeds.map((e) => e.tNs)) : null;
+  const notify = events.find((e) => e.kind === 'vmgenid-notify');
+
+  return (
+    <section className="panel timeline" aria-labelledby="timeline-h">
+      <h2 id="timeline-h">
+        Race window <span className="sub">{vm !== null ? `vm ${vm} · virtual time since restore` : ''}</span>
+      </h2>
+      {events.length === 0 ? (
+        <p className="empty">Select a clone (map A) to see its timeline.</p>
+      ) : (
+        <div className="scroll">
+          <svg
+            width="100%"
+            viewBox={`0 0 ${W} ${H}`}
+            role="img"
+            aria-label={`Timeline of vm ${vm}`}
+            aria-describedby="timeline-desc"
+          >
+            {resume && (
+              <g>
+                <rect
+                  x={x(winStart)}
+                  y={top}
+                  width={Math.max(2, (winEnd === null ? xr.range()[1]! : x(winEnd)) - x(winStart))}
+                  height={lanes.length * laneH}
+                  fill="url(#hatch)"
+                  stroke={OKABE_ITO.vermillion}
+                  strokeDasharray="3 2"
+                />
+              </g>
+            )}
+            <defs>
+              <pattern
+                id="hatch"
+                width="6"
+                height="6"
+                patternUnits="userSpaceOnUse"
+                patternTransform="rotate(45)"
+              >
+                <rect width="6" height="6" fill="rgba(213,94,0,0.18)" />
+                <line x1="0" y1="0" x2="0" y2="6" stroke="rgba(213,94,0,0.55)" strokeWidth="2" />
+              </pattern>
+            </defs>
+            {lanes.map((lane, i) => {
+              const y = top + i * laneH + laneH / 2;
+              const draws = lane.events.filter((e) => e.kind === 'draw').slice(0, MAX_TICKS);
+              const marks = lane.events.filter((e) => e.kind !== 'draw');
+              return (
+                <g key={lane.name}>
+                  <text x={0} y={y + 4} fontSize={12} fontWeight={700}>
+                    {lane.name}
+                  </text>
+                  <line x1={left} x2={W - 10} y1={y} y2={y} stroke="var(--border)" />
+                  {draws.map((e, k) => (
+                    <line
+                      key={k}
+                      x1={x(e.tNs)}
+                      x2={x(e.tNs)}
+                      y1={y - 5}
+                      y2={y + 5}
+                      stroke="var(--muted)"
+                      strokeWidth={1}
+                    />
+                  ))}
+                  {marks.map((e, k) => {
+                    const px = x(e.tNs);
+                    const end = px > W * 0.7;
+                    return (
+                      <g key={k} transform={`translate(${px} ${y})`}>
+                        <title>{`${SHORT[e.kind]} at ${rel(e.tNs)}${e.detail && !/^\d+$/.test(e.detail) ? ` (${e.detail})` : ''}`}</title>
+                        <path d="M0,-7 L6,0 L0,7 L-6,0 Z" fill={COLOUR[e.kind] ?? '#fff'} stroke="#000" />
+                        <text
+                          x={end ? -8 : 8}
+                          y={k % 2 ? 13 : -4}
+                          fontSize={11}
+                          textAnchor={end ? 'end' : 'start'}
+                        >
+                          {SHORT[e.kind]}
+                        </text>
+                      </g>
+                    );
+                  })}
+                </g>
+              );
+            })}
+            <g className="axis" transform={`translate(0 ${top + lanes.length * laneH + 2})`}>
+              <line x1={left} x2={W - 10} y1={0} y2={0} />
+              {ticks.map((t) => (
+                <g key={t} transform={`translate(${xr(t)} 0)`}>
+                  <line y1={0} y2={5} />
+                  <text y={17} fontSize={11} textAnchor="middle">
+                    {t === 0 ? '0' : formatNs(t)}
+                  </text>
+                </g>
+              ))}
+            </g>
+          </svg>
+          <p id="timeline-desc" className="hint">
+            {resume
+              ? winEnd !== null
+                ? `Race window: vCPUs resume at ${rel(winStart)}, the kernel CRNG is reseeded at ${rel(winEnd)}: ${formatNs(winEnd - winStart)} in which clones share randomness.`
+                : `vCPUs resume at ${rel(winStart)}${notify ? `, the VMGenID notification is handled at ${rel(notify.tNs)}` : ''} and no kernel reseed follows: the window never closes.`
+              : 'The original VM: no restore on its timeline.'}
+            {events
+              .filter((e) => e.kind === 'first-unique-draw')
+              .map((e) => ` ${e.detail}: first unique at ${rel(e.tNs)}.`)}
+          </p>
+        </div>
+      )}
+    </section>
+  );
+}

@@ -1,0 +1,38 @@
+// Loads the guest presets the app offers: public/guest/index.json and each manifest it lists,
+// validated by the core's own checker. A broken manifest stays in the list with its error, so the
+// app can say which file and field is wrong instead of hiding it.
+
+import { parseGuestIndexText, parseManifestText } from '../../core/manifest/validate';
+import type { GuestEntry } from './protocol';
+
+/** Reads text at a path under the guest folder ('index.json', 'default.json'). */
+export type ReadGuestText = (file: string) => Promise<string>;
+
+/** Lists the shipped guests with their parsed manifests. */
+export async function loadGuests(read: ReadGuestText): Promise<GuestEntry[]> {
+  const index = parseGuestIndexText(await read('index.json'), 'index.json');
+  if (!index.ok) throw new Error(index.error.message);
+  return Promise.all(
+    index.value.map(async (e): Promise<GuestEntry> => {
+      let text: string;
+      try {
+        text = await read(e.file);
+      } catch (x) {
+        return { ...e, manifest: null, error: `${e.file}: cannot be read (${String(x)})` };
+      }
+      const m = parseManifestText(text, e.file);
+      return m.ok
+        ? { ...e, manifest: m.value, error: null }
+        : { ...e, manifest: null, error: m.error.message };
+    }),
+  );
+}
+
+/** Reads guest files from the app's own origin (the worker is served from it). */
+export function fetchGuestText(base: string): ReadGuestText {
+  return async (file) => {
+    const res = await fetch(new URL(`guest/${file}`, base));
+    if (!res.ok) throw new Error(`HTTP ${res.status}`);
+    return res.text();
+  };
+}
