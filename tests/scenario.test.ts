@@ -1,0 +1,419 @@
+// Guided scenarios: every shipped one parses, and running its steps in Node on a Lab makes every
+// visible claim true. Malformed files are refused with the file, the field and the reason.
+import { beforeAll, describe, expect, it } from 'vitest';
+import { Lab } from '../src/core/lab/lab';
+import type { GuestManifest } from '../src/core/lab/types';
+import type { CoreExports } from '../src/core/load/instantiate';
+import { loadCoreNode } from '../src/core/load/node';
+import { loadGuestNode } from '../src/core/manifest/load-node';
+import {
+  countSentences,
+  createScenarioState,
+  parseScenario,
+  parseScenarioIndex,
+  parseScenarioText,
+  runAction,
+  runScenarioStep,
+  SCENARIO_LIMITS,
+  type Scenario,
+  type Step,
+} from '../src/core/scenario';
+import { listScenariosNode, loadScenarioNode } from '../src/core/scenario/load-node';
+import { outputsVerdict } from '../src/core/matrix/verdict';
+import { unwrap } from '../src/core/types';
+
+let core: CoreExports;
+const scenarios: Scenario[] = [];
+
+beforeAll(async () => {
+  core = await loadCoreNode('release');
+  const index = unwrap(await listScenariosNode());
+  for (const e of index) scenarios.push(unwrap(await loadScenarioNode(e.id)));
+});
+
+const REQUIRED = [
+  'the-problem',
+  'fork-detection',
+  'wipeonsuspend-alone',
+  'race-window',
+  'sysgenid-overseer',
+  'vdso-getrandom',
+  'secrets-in-snapshot',
+];
+
+describe('shipped scenarios', () => {
+  it('the index lists every required scenario, and each file parses with the index title', async () => {
+    const index = unwrap(await listScenariosNode());
+    expect(index.map((e) => e.id)).toEqual(REQUIRED);
+    for (const e of index) {
+      const s = scenarios.find((x) => x.id === e.id)!;
+      expect(s.title, e.id).toBe(e.title);
+      expect(s.steps.length, e.id).toBeGreaterThanOrEqual(3);
+      expect((await loadGuestNode(s.guest)).ok, `${e.id}: guest ${s.guest}`).toBe(true);
+    }
+  });
+
+  it('every step speaks in 1 to 3 sentences and most steps claim something checkable', () => {
+    for (const s of scenarios) {
+      for (const st of s.steps) {
+        const n = countSentences(st.narration);
+        expect(n, `${s.id}: ${st.title}`).toBeGreaterThanOrEqual(1);
+        expect(n, `${s.id}: ${st.title}`).toBeLessThanOrEqual(3);
+      }
+      const claims = s.steps.filter((st) => st.expect?.length).length;
+      expect(claims, s.id).toBeGreaterThanOrEqual(Math.ceil(s.steps.length / 2));
+    }
+  });
+
+  const ids = REQUIRED;
+  for (const id of ids) {
+    it(`"${id}": running every step in a Lab makes every claim true`, async () => {
+      const s = scenarios.find((x) => x.id === id)!;
+      const guest = unwrap(await loadGuestNode(s.guest));
+      const lab = new Lab(core);
+      const state = createScenarioState(guest);
+      let claims = 0;
+      for (const [i, step] of s.steps.entries()) {
+        const r = runScenarioStep(lab, state, step);
+        if (!r.ok) throw new Error(`${id} step ${i + 1}: ${r.error.message}`);
+        const keys = (step.expect ?? []).reduce(
+          (n, e) => n + Object.keys(e).filter((k) => k !== 'library' && k !== 'process').length,
+          0,
+        );
+        expect(r.value.checks, `${id} step ${i + 1}`).toHaveLength(keys);
+        for (const c of r.value.checks)
+          expect(c.ok, `${id} step ${i + 1} "${step.title}": ${c.claim} (got ${c.got})`).toBe(true);
+        expect(r.value.ok).toBe(true);
+        claims += r.value.checks.length;
+      }
+      expect(claims, id).toBeGreaterThan(0);
+      lab.reset();
+    });
+  }
+
+  it('the SysGenId deadlock is real: the tracked lazy reader stays outdated and the wait times out after its timeout', async () => {
+    const guest = unwrap(await loadGuestNode('sysgenid-overseer'));
+    const lab = new Lab(core);
+    const state = createScenarioState(guest, { clones: 2, draws: 2 });
+    for (const a of ['reset', 'boot', 'sysgenid-track', 'snapshot', 'restore', 'sysgenid-trigger'] as const)
+      unwrap(runAction(lab, state, { a }));
+    const before = state.clones.map((vm) => unwrap(lab.devices(vm)).clockNs);
+    const wait = unwrap(runAction(lab, state, { a: 'sysgenid-wait', ms: 250 }));
+    expect(wait.sysgenid!.map((x) => [x.result, x.watchers, x.outdated])).toEqual([
+      ['ETIMEDOUT', 1, 1],
+      ['ETIMEDOUT', 1, 1],
+    ]);
+    expect(wait.sysgenid![0]!.message).toContain('still have not acknowledged');
+    state.clones.forEach((vm, i) => expect(unwrap(lab.devices(vm)).clockNs - before[i]!).toBe(250e6));
+    // forever: the model cannot sleep, so it says so
+    const forever = unwrap(runAction(lab, state, { a: 'sysgenid-wait', ms: 0 }));
+    expect(forever.sysgenid!.every((x) => x.result === 'Blocked')).toBe(true);
+    // the watcher acknowledges: the overseer passes
+    unwrap(runAction(lab, state, { a: 'sysgenid-ack' }));
+    const ok = unwrap(runAction(lab, state, { a: 'sysgenid-wait' }));
+    expect(ok.sysgenid!.map((x) => [x.result, x.outdated])).toEqual([
+      ['ok', 0],
+      ['ok', 0],
+    ]);
+    lab.reset();
+  });
+});
+
+describe('the executor', () => {
+  let guest: GuestManifest;
+  beforeAll(async () => {
+    guest = unwrap(await loadGuestNode('linux-6.11-vmgenid'));
+  });
+
+  it('logs successful actions with their counts resolved and settings changes as "set"', () => {
+    const lab = new Lab(core);
+    const state = createScenarioState(guest, { clones: 3, draws: 4, memoryMiB: 32 });
+    const r = runScenarioStep(lab, state, {
+      title: 't',
+      narration: 'n.',
+      state: { notifyDelayUs: 20 },
+      actions: [{ a: 'reset' }, { a: 'boot' }, { a: 'snapshot' }, { a: 'restore' }, { a: 'draw', n: 2 }],
+    });
+    const out = unwrap(r);
+    expect(state.actions).toEqual([
+      { a: 'set', s: { notifyDelayUs: 20 } },
+      { a: 'reset' },
+      { a: 'boot' },
+      { a: 'snapshot', t: 'full' },
+      { a: 'restore', n: 3 },
+      { a: 'draw', n: 2 },
+    ]);
+    expect(out.vms).toHaveLength(3);
+    expect(out.snapshots).toHaveLength(1);
+    expect(out.draw!.draws).toBe(2);
+    expect(out.draw!.vms).toEqual(out.vms);
+    expect(structuredClone(state)).toEqual(state); // plain data
+    lab.reset();
+  });
+
+  it('a failing action names the step action and leaves the log and the lab as they were', () => {
+    const lab = new Lab(core);
+    const state = createScenarioState(guest, { memoryMiB: 32 });
+    const step: Step = {
+      title: 't',
+      narration: 'n.',
+      actions: [{ a: 'reset' }, { a: 'boot' }, { a: 'restore' }],
+    };
+    const r = runScenarioStep(lab, state, step);
+    if (r.ok) throw new Error('restored without a snapshot');
+    expect(r.error).toMatchObject({ kind: 'ActionFailed', action: 'restore', index: 2 });
+    expect(r.error.message).toBe('step action 3 of 3, restore: no snapshot to restore from: take one first');
+    expect(state.actions.map((a) => a.a)).toEqual(['reset', 'boot']);
+    expect(lab.vms()).toHaveLength(1);
+    const draw = runAction(lab, createScenarioState(guest), { a: 'draw' });
+    expect(draw.ok ? '' : draw.error.message).toBe(
+      'draw: no running VM to draw from: boot, or restore clones',
+    );
+    lab.reset();
+  });
+
+  it("passes the lab's own error through, with its field", () => {
+    const lab = new Lab(core);
+    const state = createScenarioState(guest, { memoryMiB: 32 });
+    unwrap(runAction(lab, state, { a: 'boot' }));
+    const r = runAction(lab, state, { a: 'touch', n: 0 });
+    if (r.ok) throw new Error('touched 0 pages');
+    expect(r.error.cause).toMatchObject({ kind: 'InvalidValue', field: 'count' });
+    expect(r.error.message).toBe('touch: count: expected a whole number >= 1, got 0');
+    lab.reset();
+  });
+
+  it('fork forks the process in every drawing VM; without a kernel reseed the children collide too', () => {
+    const lab = new Lab(core);
+    const state = createScenarioState(guest, {
+      libraries: ['openssl-pid', 'wipeonfork'],
+      vmgenid: false,
+      clones: 3,
+      draws: 4,
+      memoryMiB: 32,
+    });
+    for (const a of ['boot', 'snapshot', 'restore'] as const) unwrap(runAction(lab, state, { a }));
+    const f = unwrap(runAction(lab, state, { a: 'fork', p: 1 }));
+    expect(f.vms).toEqual(state.clones);
+    const d = unwrap(runAction(lab, state, { a: 'draw' })).draw!;
+    expect(d.libraries.map((l) => l.library)).toEqual(['openssl-pid', 'wipeonfork', 'wipeonfork']);
+    expect(d.libraries[2]!.reseeds).toBe(3); // each child found its page wiped...
+    expect(outputsVerdict(d.libraries[2]!.outputs)).toBe('dup'); // ...and reseeded from the same kernel
+    const bad = runAction(lab, state, { a: 'fork', p: 9 });
+    expect(bad.ok ? '' : bad.error.message).toMatch(/^fork: process: VM \d+ has no process 9$/);
+    lab.reset();
+  });
+
+  it('a claim that does not hold is reported with what the lab showed', () => {
+    const lab = new Lab(core);
+    const state = createScenarioState(guest, { clones: 2, draws: 4, memoryMiB: 32, vmgenid: false });
+    const r = unwrap(
+      runScenarioStep(lab, state, {
+        title: 't',
+        narration: 'n.',
+        actions: [{ a: 'boot' }, { a: 'snapshot' }, { a: 'restore' }, { a: 'draw' }],
+        expect: [
+          { library: 'vdso', duplicates: '0', verdict: 'unique' },
+          { library: 'rdrand', duplicates: '0' },
+          { secretInSnapshot: { name: 'no-such-secret', present: true } },
+          { waitWatchers: 'ok' },
+        ],
+      }),
+    );
+    expect(r.ok).toBe(false);
+    expect(r.checks).toEqual([
+      { claim: 'vdso: duplicates 0', ok: false, got: 'duplicates 8' },
+      { claim: 'vdso: unique', ok: false, got: 'dup' },
+      { claim: 'rdrand: duplicates 0', ok: false, got: 'rdrand did not draw' },
+      {
+        claim: 'secret no-such-secret is in the snapshot file',
+        ok: false,
+        got: 'the guest has no secret named no-such-secret',
+      },
+      { claim: 'WAIT_WATCHERS returns ok', ok: false, got: 'no WAIT_WATCHERS in this step' },
+    ]);
+    lab.reset();
+  });
+});
+
+/** A valid scenario to break one field at a time. */
+function valid(): Record<string, unknown> {
+  return {
+    id: 'demo',
+    title: 'Demo',
+    description: 'A demo.',
+    guest: 'default',
+    steps: [
+      {
+        title: 'Boot',
+        narration: 'Boot it. Then look.',
+        state: { clones: 2 },
+        actions: ['boot', { a: 'restore', n: 2 }],
+        highlight: 'memory',
+        expect: { library: 'vdso', duplicates: '0' },
+      },
+    ],
+  };
+}
+
+describe('malformed scenarios', () => {
+  it('a valid file parses, shorthand expanded and expect always a list', () => {
+    const s = unwrap(parseScenario(valid(), 'demo.json'));
+    expect(s.steps[0]!.actions).toEqual([{ a: 'boot' }, { a: 'restore', n: 2 }]);
+    expect(s.steps[0]!.expect).toEqual([{ library: 'vdso', duplicates: '0' }]);
+  });
+
+  const cases: [string, (s: Record<string, unknown>) => void, string][] = [
+    ['not an object', (s) => Object.keys(s).forEach((k) => delete s[k]), 'demo.json: id: is required'],
+    ['missing steps', (s) => delete s.steps, 'demo.json: steps: is required'],
+    ['no steps', (s) => (s.steps = []), 'demo.json: steps: must hold at least 1 entry'],
+    [
+      'bad id',
+      (s) => (s.id = 'Demo'),
+      'demo.json: id: must use only lowercase letters, digits and "-", starting with a letter or digit (got "Demo")',
+    ],
+    ['unknown top key', (s) => (s.Title = 'x'), 'demo.json: Title: unknown key (did you mean "title"?)'],
+    [
+      'bad guest',
+      (s) => (s.guest = '../etc'),
+      'demo.json: guest: must be the name of a shipped guest, such as "default" (got "../etc")',
+    ],
+    [
+      'unknown action',
+      (s) => ((s.steps as Step[])[0]!.actions = ['boot', 'snap'] as never),
+      'demo.json: steps[0].actions[1]: must be one of "boot", "snapshot", "restore", "resume", "draw", "touch", "reset", "fork", "set", "sysgenid-track", "sysgenid-ack", "sysgenid-trigger", "sysgenid-wait" (got "snap")',
+    ],
+    [
+      'bad action count',
+      (s) => ((s.steps as Step[])[0]!.actions = [{ a: 'restore', n: '4' }] as never),
+      'demo.json: steps[0].actions[0].n: must be a whole number from 1 to 10000 (got "4")',
+    ],
+    [
+      'unknown action parameter',
+      (s) => ((s.steps as Step[])[0]!.actions = [{ a: 'boot', n: 1 }] as never),
+      'demo.json: steps[0].actions[0].n: unknown key (allowed: a)',
+    ],
+    [
+      'bare set',
+      (s) => ((s.steps as Step[])[0]!.actions = ['set'] as never),
+      'demo.json: steps[0].actions[0]: "set" needs its settings: write { "a": "set", "s": { ... } }',
+    ],
+    [
+      'misspelt setting',
+      (s) => ((s.steps as Step[])[0]!.state = { Clones: 2 } as never),
+      'demo.json: steps[0].state.Clones: unknown key (did you mean "clones"?)',
+    ],
+    [
+      'setting out of range',
+      (s) => ((s.steps as Step[])[0]!.state = { clones: 0 }),
+      'demo.json: steps[0].state.clones: must be a whole number from 1 to 10000 (got 0)',
+    ],
+    [
+      'bad library',
+      (s) => ((s.steps as Step[])[0]!.state = { libraries: ['vdso', 'libsodium'] } as never),
+      'demo.json: steps[0].state.libraries[1]: must be one of "naive", "openssl-pid", "wipeonfork", "wipeonsuspend", "sysgenid", "vdso", "getrandom", "rdrand" (got "libsodium")',
+    ],
+    [
+      'bad sysgenid mode',
+      (s) => ((s.steps as Step[])[0]!.state = { sysgenid: 'yes' } as never),
+      'demo.json: steps[0].state.sysgenid: must be true, false, "off", "vmgenid" or "overseer" (got "yes")',
+    ],
+    [
+      'negative delay',
+      (s) => ((s.steps as Step[])[0]!.state = { notifyDelayUs: -5 }),
+      'demo.json: steps[0].state.notifyDelayUs: must be a number of microseconds from 0 to 1000000000 (got -5)',
+    ],
+    [
+      'long narration',
+      (s) => ((s.steps as Step[])[0]!.narration = 'One. Two. Three. Four.'),
+      'demo.json: steps[0].narration: must be 1 to 3 sentences, short enough to say aloud (got 4)',
+    ],
+    [
+      'unfinished narration',
+      (s) => ((s.steps as Step[])[0]!.narration = 'Boot it'),
+      'demo.json: steps[0].narration: must end a sentence (with ".", "!", "?" or "…")',
+    ],
+    [
+      'bad highlight',
+      (s) => ((s.steps as Step[])[0]!.highlight = 'memroy' as never),
+      'demo.json: steps[0].highlight: must be one of "outputs", "memory", "devices", "timeline", "matrix", "secrets", "lineage" (got "memroy")',
+    ],
+    [
+      'bad verdict',
+      (s) => ((s.steps as Step[])[0]!.expect = { verdict: 'dupe' } as never),
+      'demo.json: steps[0].expect.verdict: must be one of "dup", "unique", "dup until δ", "mixed" (got "dupe")',
+    ],
+    [
+      'bad duplicates claim',
+      (s) =>
+        ((s.steps as Step[])[0]!.expect = [{ library: 'vdso', verdict: 'dup' }, { duplicates: 0 }] as never),
+      'demo.json: steps[0].expect[1].duplicates: must be one of ">0", "0" (got 0)',
+    ],
+    [
+      'empty claim',
+      (s) => ((s.steps as Step[])[0]!.expect = { library: 'vdso' } as never),
+      'demo.json: steps[0].expect: must claim something: duplicates, verdict, secretInSnapshot, nsPerCall or waitWatchers',
+    ],
+    [
+      'secret claim without present',
+      (s) => ((s.steps as Step[])[0]!.expect = { secretInSnapshot: { name: 'db-password' } } as never),
+      'demo.json: steps[0].expect.secretInSnapshot.present: is required',
+    ],
+    [
+      'inverted ns bounds',
+      (s) =>
+        ((s.steps as Step[])[0]!.expect = [{ verdict: 'dup' }, { nsPerCall: { min: 20, max: 10 } }] as never),
+      'demo.json: steps[0].expect[1].nsPerCall: min (20) must not exceed max (10)',
+    ],
+  ];
+  for (const [what, breakIt, message] of cases) {
+    it(`${what}: ${message.slice(11, 60)}…`, () => {
+      const s = valid();
+      breakIt(s);
+      const r = parseScenario(s, 'demo.json');
+      if (r.ok) throw new Error('accepted');
+      expect(r.error.message).toBe(message);
+      expect(r.error.kind).toBe('InvalidScenario');
+      expect(r.error.file).toBe('demo.json');
+      expect(message).toContain(`${r.error.field}: `);
+    });
+  }
+
+  it('JSON syntax errors say where, and duplicate keys are refused', () => {
+    const broken = parseScenarioText('{\n  "id": "demo",\n  "title": "x",,\n}', 'demo.json');
+    expect(broken.ok ? '' : broken.error.message).toBe(
+      `demo.json: JSON syntax error at line 3, column 16: expected a property name in double quotes, got ','`,
+    );
+    const twice = parseScenarioText('{ "id": "demo", "id": "other" }', 'demo.json');
+    expect(twice.ok ? null : twice.error).toMatchObject({ kind: 'InvalidScenario', field: 'id' });
+  });
+
+  it('the index must name each file after its id, once', () => {
+    const e = { id: 'a', file: 'a.json', title: 'A', description: 'a' };
+    expect(parseScenarioIndex([e], 'index.json').ok).toBe(true);
+    const badFile = parseScenarioIndex([{ ...e, file: 'b.json' }], 'index.json');
+    expect(badFile.ok ? '' : badFile.error.message).toBe(
+      'index.json: [0].file: must be "a.json", the id\'s file (got "b.json")',
+    );
+    const twice = parseScenarioIndex([e, e], 'index.json');
+    expect(twice.ok ? '' : twice.error.message).toBe('index.json: [1].id: "a" is already used by entry [0]');
+  });
+
+  it('loading by id refuses paths and unknown ids, listing the shipped ones', async () => {
+    const path = await loadScenarioNode('../default');
+    expect(path.ok ? '' : path.error.message).toBe(
+      '../default.json: "../default" is not a scenario id (lowercase letters, digits and "-")',
+    );
+    const unknown = await loadScenarioNode('nope');
+    expect(unknown.ok ? '' : unknown.error.message).toBe(
+      `nope.json: no shipped scenario "nope" (shipped: ${REQUIRED.join(', ')})`,
+    );
+  });
+
+  it('limits are enforced: at most 50 steps', () => {
+    const s = valid();
+    s.steps = Array.from({ length: SCENARIO_LIMITS.maxSteps + 1 }, () => (valid().steps as Step[])[0]);
+    const r = parseScenario(s, 'demo.json');
+    expect(r.ok ? '' : r.error.message).toBe('demo.json: steps: must hold at most 50 entries (got 51)');
+  });
+});
