@@ -26,7 +26,9 @@ export type CliError =
   | { kind: 'BadValue'; flag: string; value: string; message: string }
   | { kind: 'DuplicateFlag'; flag: string; message: string }
   | { kind: 'FlagTakesNoValue'; flag: string; message: string }
-  | { kind: 'UnexpectedArgument'; argument: string; message: string };
+  | { kind: 'UnexpectedArgument'; argument: string; message: string }
+  | { kind: 'ConflictingFlags'; flag: string; with: string; message: string }
+  | { kind: 'MissingArgument'; argument: string; message: string };
 
 /** A parsed `run`: every setting resolved (defaults filled), null where the guest decides. */
 export interface ParsedRun {
@@ -47,6 +49,10 @@ export interface ParsedRun {
   seed: number;
   lazy: boolean;
   exportDir: string | null;
+  /** Write the run's snapshot (with its diff chain) to this snapshot file (absent: no file). */
+  exportSnapshot?: string;
+  /** Restore the clones from this snapshot file instead of booting a guest (absent: boot). */
+  fromSnapshot?: string;
   json: boolean;
 }
 
@@ -56,8 +62,21 @@ export interface ParsedGuests {
   json: boolean;
 }
 
+/** A parsed `scan FILE`. */
+export interface ParsedScan {
+  help: boolean;
+  /** The snapshot file to search. */
+  file: string;
+  /** Where the secret values come from: a shipped guest or a manifest file (null: the file's guest). */
+  guest: string | null;
+  json: boolean;
+}
+
 export type ParsedCommand =
-  { command: 'help' } | { command: 'run'; run: ParsedRun } | { command: 'guests'; guests: ParsedGuests };
+  | { command: 'help' }
+  | { command: 'run'; run: ParsedRun }
+  | { command: 'guests'; guests: ParsedGuests }
+  | { command: 'scan'; scan: ParsedScan };
 
 /** The guest `run` boots without --guest (public/guest/default.json). */
 export const DEFAULT_GUEST = 'default';
@@ -75,7 +94,7 @@ const quoted = (xs: readonly string[]) => xs.map((x) => `"${x}"`).join(', ');
 /** The messages of every CliError, in one place. */
 export const CLI_MESSAGES = {
   UnknownCommand: (command: string) =>
-    `unknown command ${show(command)} (commands: run, guests; see uniqueness-lab --help)`,
+    `unknown command ${show(command)} (commands: run, guests, scan; see uniqueness-lab --help)`,
   UnknownFlag: (flag: string, command: string) =>
     `${flag}: unknown flag for ${command} (see uniqueness-lab ${command} --help)`,
   MissingValue: (flag: string, expected: string) => `${flag}: missing value (expected ${expected})`,
@@ -85,6 +104,9 @@ export const CLI_MESSAGES = {
   FlagTakesNoValue: (flag: string, value: string) => `${flag}: takes no value (got ${show(value)})`,
   UnexpectedArgument: (argument: string, command: string) =>
     `unexpected argument ${show(argument)}: ${command} takes only flags (see uniqueness-lab ${command} --help)`,
+  ConflictingFlags: (flag: string, other: string) =>
+    `${flag}: cannot be combined with ${other} (the snapshot file fixes the guest, its kernel and its snapshot)`,
+  MissingArgument: (argument: string, usage: string) => `missing ${argument} (usage: ${usage})`,
 } as const;
 
 // --- Value kinds: each parses a string or explains what it expected. --------------------------
@@ -280,9 +302,50 @@ export const RUN_FLAGS: readonly FlagSpec[] = [
     default: 'no export',
   },
   {
+    flag: '--export-snapshot',
+    kind: text('a file path', 'FILE'),
+    set: (s, v) => (s.exportSnapshot = v as string),
+    help: 'write the snapshot with its diff chain to one checked snapshot file (magic, version, CRC-64; see `uniqueness-lab scan`)',
+    default: 'no file',
+  },
+  {
+    flag: '--from-snapshot',
+    kind: text('a snapshot file path', 'FILE'),
+    set: (s, v) => (s.fromSnapshot = v as string),
+    help: 'restore the clones from a snapshot file instead of booting; --clones, --draws, --notify-delay-us, --draw-interval-us, --seed and --lazy still apply; --guest only says where the secret values come from (default: the guest the file names if it is a shipped one, else no secret is searched)',
+    default: 'boot the guest',
+  },
+  {
     flag: '--json',
     set: (s) => (s.json = true),
     help: 'print exactly one JSON object (the run report) on stdout instead of tables',
+    default: 'off',
+  },
+];
+
+/** Flags that shape the boot, which --from-snapshot replaces by the file. */
+export const BOOT_FLAGS = [
+  '--library',
+  '--consumer',
+  '--vmgenid',
+  '--sysgenid',
+  '--wipeonsuspend',
+  '--snapshot',
+  '--memory-mib',
+] as const;
+
+const SCAN_FLAGS: readonly FlagSpec<ParsedScan>[] = [
+  {
+    flag: '--guest',
+    kind: text('a shipped guest name or a manifest .json file', 'NAME|FILE'),
+    set: (s, v) => (s.guest = v as string),
+    help: 'the guest whose secrets to look for: a shipped guest or a .json file',
+    default: 'the guest the file names',
+  },
+  {
+    flag: '--json',
+    set: (s) => (s.json = true),
+    help: 'print one JSON object: the file, its guest and, per secret, whether and where it occurs',
     default: 'off',
   },
 ];
@@ -312,8 +375,8 @@ function parseFlags<S>(
   table: readonly FlagSpec<S>[],
   command: string,
   into: S,
+  seen = new Set<string>(),
 ): CliError | null {
-  const seen = new Set<string>();
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i] as string;
     if (!arg.startsWith('-') || arg === '-' || arg === '--') {
@@ -380,8 +443,49 @@ export function defaultRun(): ParsedRun {
 export function parseRunArgs(argv: readonly string[]): Result<ParsedRun, CliError> {
   const run = defaultRun();
   if (argv.some((a) => HELP.has(a))) return ok({ ...run, help: true });
-  const error = parseFlags(argv, RUN_FLAGS, 'run', run);
-  return error ? err(error) : ok(run);
+  const seen = new Set<string>();
+  const error = parseFlags(argv, RUN_FLAGS, 'run', run, seen);
+  if (error) return err(error);
+  const clash = seen.has('--from-snapshot') ? BOOT_FLAGS.find((f) => seen.has(f)) : undefined;
+  if (clash !== undefined)
+    return err({
+      kind: 'ConflictingFlags',
+      flag: clash,
+      with: '--from-snapshot',
+      message: CLI_MESSAGES.ConflictingFlags(clash, '--from-snapshot'),
+    });
+  return ok(run);
+}
+
+/** Parses the arguments after `scan`: one FILE and flags, in any order. */
+export function parseScanArgs(argv: readonly string[]): Result<ParsedScan, CliError> {
+  const scan: ParsedScan = { help: false, file: '', guest: null, json: false };
+  if (argv.some((a) => HELP.has(a))) return ok({ ...scan, help: true });
+  const flags: string[] = [];
+  const files: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    if (a.startsWith('-') && a.length > 1) {
+      flags.push(a);
+      const spec = SCAN_FLAGS.find((f) => f.flag === a);
+      if (spec?.kind && argv[i + 1] !== undefined) flags.push(argv[++i]!);
+    } else files.push(a);
+  }
+  const error = parseFlags(flags, SCAN_FLAGS, 'scan', scan);
+  if (error) return err(error);
+  if (files.length > 1)
+    return err({
+      kind: 'UnexpectedArgument',
+      argument: files[1]!,
+      message: `unexpected argument ${show(files[1]!)}: scan takes one FILE (see uniqueness-lab scan --help)`,
+    });
+  if (files.length === 0 || files[0]!.trim() === '')
+    return err({
+      kind: 'MissingArgument',
+      argument: 'FILE',
+      message: CLI_MESSAGES.MissingArgument('FILE', 'uniqueness-lab scan FILE [--guest NAME|FILE] [--json]'),
+    });
+  return ok({ ...scan, file: files[0]! });
 }
 
 /** Parses the arguments after `guests`. */
@@ -403,6 +507,10 @@ export function parseArgs(argv: readonly string[]): Result<ParsedCommand, CliErr
   if (command === 'guests') {
     const guests = parseGuestsArgs(rest);
     return guests.ok ? ok({ command: 'guests', guests: guests.value }) : guests;
+  }
+  if (command === 'scan') {
+    const scan = parseScanArgs(rest);
+    return scan.ok ? ok({ command: 'scan', scan: scan.value }) : scan;
   }
   return err({ kind: 'UnknownCommand', command, message: CLI_MESSAGES.UnknownCommand(command) });
 }
@@ -472,6 +580,7 @@ export function topHelp(): string {
     'usage:',
     '  uniqueness-lab run [flags]      boot a guest, snapshot it, restore clones, draw, report collisions',
     '  uniqueness-lab guests [--json]  list the shipped guest manifests',
+    '  uniqueness-lab scan FILE        list the secrets a snapshot file holds, with their offsets',
     '  uniqueness-lab <command> --help',
     '',
     'Bad flags or values exit with code 2 and one line on stderr.',
@@ -501,6 +610,32 @@ export function runHelp(): string {
     '  uniqueness-lab run --library naive,getrandom,vdso,rdrand --vmgenid on --clones 8 --draws 32',
     '  uniqueness-lab run --guest wipeonsuspend-rfc --notify-delay-us 100 --json',
     '  uniqueness-lab run --guest ./my-guest.json --snapshot diff --export ./snap',
+    '  uniqueness-lab run --guest wipeonsuspend-rfc --export-snapshot snap.ulsnap',
+    '  uniqueness-lab run --from-snapshot snap.ulsnap --clones 16 --notify-delay-us 50',
+    '',
+    'A snapshot file that is not valid (wrong magic, newer version, bad checksum, truncated,',
+    'inconsistent) exits with code 2 and one line saying what is wrong.',
+    '',
+  ].join('\n');
+}
+
+/** `uniqueness-lab scan --help`. */
+export function scanHelp(): string {
+  return [
+    'usage: uniqueness-lab scan FILE [flags]',
+    '',
+    "Checks a snapshot file (written by run --export-snapshot) and searches its bytes for the guest's",
+    'named secrets: where each occurs (file offset, layer, guest page). A secret flagged',
+    'MADV_WIPEONSUSPEND is absent when the guest kernel supports it; an unflagged one is there byte',
+    'for byte. The file holds no secret values itself: they come from the guest manifest.',
+    '',
+    'flags:',
+    ...flagLines(SCAN_FLAGS),
+    '',
+    'Exit codes: 0 success, 2 an unreadable or invalid file or an unknown guest, 1 internal error.',
+    '',
+    'example:',
+    '  uniqueness-lab scan snap.ulsnap --json',
     '',
   ].join('\n');
 }

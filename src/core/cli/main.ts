@@ -1,27 +1,43 @@
-// The CLI (DESIGN.md "CLI contract"): `uniqueness-lab run [flags]` and `uniqueness-lab guests`.
+// The CLI (DESIGN.md "CLI contract"): `uniqueness-lab run [flags]`, `uniqueness-lab guests` and
+// `uniqueness-lab scan FILE` (which secrets a snapshot file holds).
 //
 // Invariants:
 // - Exit codes: 0 success (and --help), 2 for anything the user can fix (flag, manifest, lab
 //   configuration, export directory) with exactly ONE line on stderr and nothing on stdout,
 //   1 for a bug (an exception), reported with its stack.
 // - With --json, stdout holds exactly one JSON object: the RunReport.
-// - --export writes before anything is printed, so a failed export leaves stdout empty too.
+// - --export and --export-snapshot write before anything is printed, so a failed export leaves
+//   stdout empty too. A snapshot file that does not decode is a user error (exit 2) whose line is
+//   the decoder's message, after the flag and the file's path.
 
-import { mkdir, open, writeFile } from 'node:fs/promises';
+import { mkdir, open, readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { runExperiment, type SnapshotImage } from '../lab/run';
+import { runExperiment, type RunOutcome, type SnapshotImage } from '../lab/run';
+import type { LabError } from '../lab/api';
+import type { SecretSpec } from '../lab/types';
+import {
+  decodeSnapshotFile,
+  scanSecrets,
+  SNAPSHOT_FILE_LIMITS,
+  type DecodedSnapshot,
+  type SecretScan,
+} from '../snapfile';
+import { runAndExportSnapshot, runFromSnapshot } from '../snapfile/run';
 import { listGuestsNode, loadGuestNode } from '../manifest/load-node';
 import { err, ok, PAGE_SIZE, type Result } from '../types';
 import {
+  DEFAULT_GUEST,
   guestsHelp,
   parseArgs,
   runHelp,
+  scanHelp,
   toRunConfig,
   topHelp,
   type ParsedGuests,
   type ParsedRun,
+  type ParsedScan,
 } from './args';
-import { formatGuests, formatReport } from './format';
+import { formatGuests, formatReport, table } from './format';
 
 /** Where the CLI writes (the process's streams, or a buffer in tests). */
 export interface CliIo {
@@ -143,16 +159,98 @@ const fail = (io: CliIo, message: string): number => {
   return 2;
 };
 
+/** Reads and checks a snapshot file; the error is the line to print (naming the flag and file). */
+async function readSnapshotFile(
+  path: string,
+  flag: string,
+): Promise<Result<{ bytes: Uint8Array; decoded: DecodedSnapshot }, string>> {
+  let bytes: Uint8Array;
+  try {
+    const size = (await stat(path)).size;
+    // the size limit guards the read itself: nothing is allocated for a file that cannot be valid
+    if (size > SNAPSHOT_FILE_LIMITS.maxFileBytes)
+      return err(
+        `${flag}${path}: a snapshot file is at most ${SNAPSHOT_FILE_LIMITS.maxFileBytes} bytes; this one has ${size}`,
+      );
+    bytes = await readFile(path);
+  } catch (e) {
+    const missing = (e as NodeJS.ErrnoException).code === 'ENOENT';
+    return err(`${flag}cannot read ${path}: ${missing ? 'no such file' : reason(e)}`);
+  }
+  const decoded = decodeSnapshotFile(bytes);
+  return decoded.ok ? ok({ bytes, decoded: decoded.value }) : err(`${flag}${path}: ${decoded.error.message}`);
+}
+
+/** The secrets of a guest to search for: `--guest` if given, else the guest the file names (if shipped). */
+async function secretsFor(
+  given: string | null,
+  fileGuest: string,
+): Promise<Result<readonly SecretSpec[] | null, string>> {
+  const guest = await loadGuestNode(given ?? fileGuest);
+  if (guest.ok) return ok(guest.value.secrets);
+  return given === null ? ok(null) : err(guest.error.message);
+}
+
+/** `run` with --from-snapshot or --export-snapshot: the experiment split at its snapshot. */
+async function runWithSnapshotFile(
+  args: ParsedRun,
+): Promise<Result<RunOutcome & { file: Uint8Array | null }, string>> {
+  const fromLab = (r: Result<RunOutcome & { file: Uint8Array | null }, LabError | { message: string }>) =>
+    r.ok ? r : err(r.error.message);
+  if (args.fromSnapshot !== undefined) {
+    const read = await readSnapshotFile(args.fromSnapshot, '--from-snapshot: ');
+    if (!read.ok) return read;
+    const decoded = read.value.decoded;
+    const secrets = await secretsFor(args.guest === DEFAULT_GUEST ? null : args.guest, decoded.meta.guest);
+    if (!secrets.ok) return secrets;
+    return fromLab(
+      await runFromSnapshot(
+        decoded,
+        {
+          clones: args.clones,
+          draws: args.draws,
+          notifyDelayUs: args.notifyDelayUs,
+          seed: args.seed,
+          ...(args.drawIntervalUs !== null ? { drawIntervalUs: args.drawIntervalUs } : {}),
+          ...(args.lazy ? { lazy: true } : {}),
+        },
+        {
+          exportFile: args.exportSnapshot !== undefined,
+          ...(secrets.value ? { secrets: secrets.value } : {}),
+        },
+      ),
+    );
+  }
+  const guest = await loadGuestNode(args.guest);
+  if (!guest.ok) return err(guest.error.message);
+  return fromLab(await runAndExportSnapshot(toRunConfig(args, guest.value)));
+}
+
 async function run(args: ParsedRun, io: CliIo): Promise<number> {
   if (args.help) {
     io.out(runHelp());
     return 0;
   }
-  const guest = await loadGuestNode(args.guest);
-  if (!guest.ok) return fail(io, guest.error.message);
-  const result = await runExperiment(toRunConfig(args, guest.value));
-  if (!result.ok) return fail(io, result.error.message);
-  const { report, image } = result.value;
+  let outcome: RunOutcome;
+  if (args.fromSnapshot !== undefined || args.exportSnapshot !== undefined) {
+    const result = await runWithSnapshotFile(args);
+    if (!result.ok) return fail(io, result.error);
+    outcome = result.value;
+    if (args.exportSnapshot !== undefined && result.value.file) {
+      try {
+        await writeFile(args.exportSnapshot, result.value.file);
+      } catch (e) {
+        return fail(io, `--export-snapshot: cannot write ${args.exportSnapshot}: ${reason(e)}`);
+      }
+    }
+  } else {
+    const guest = await loadGuestNode(args.guest);
+    if (!guest.ok) return fail(io, guest.error.message);
+    const result = await runExperiment(toRunConfig(args, guest.value));
+    if (!result.ok) return fail(io, result.error.message);
+    outcome = result.value;
+  }
+  const { report, image } = outcome;
   if (args.exportDir !== null) {
     const written = await writeSnapshotFiles(args.exportDir, image, report.snapshot.type);
     if (!written.ok) return fail(io, written.error.message);
@@ -172,6 +270,60 @@ async function guests(args: ParsedGuests, io: CliIo): Promise<number> {
   return 0;
 }
 
+/** The scan as text: the file's facts, then one row per secret. */
+function formatScan(path: string, decoded: DecodedSnapshot, found: readonly SecretScan[]): string {
+  const layers = decoded.layers.map((l) => l.type).join(' + ');
+  const head = `${path}: guest ${decoded.meta.guest}, ${decoded.layers.length} layer(s) (${layers}), ${decoded.bytes} bytes, CRC-64 ${decoded.checksum}`;
+  if (found.length === 0) return `${head}\nthe guest has no secrets to look for\n`;
+  const rows = found.map((s) => [
+    s.name,
+    s.wipeOnSuspend ? 'yes' : 'no',
+    s.inFile ? 'yes' : 'no',
+    s.hits.length === 0
+      ? '-'
+      : s.hits
+          .map((h) =>
+            h.page === null
+              ? `${h.offset}`
+              : `${h.offset} (layer ${h.layer}, page ${h.page} +${h.pageOffset})`,
+          )
+          .join(', '),
+  ]);
+  return `${head}\n\n${table(['secret', 'wipeonsuspend', 'in file', 'file offsets'], rows)}\n`;
+}
+
+async function scan(args: ParsedScan, io: CliIo): Promise<number> {
+  if (args.help) {
+    io.out(scanHelp());
+    return 0;
+  }
+  const read = await readSnapshotFile(args.file, '');
+  if (!read.ok) return fail(io, read.error);
+  const { bytes, decoded } = read.value;
+  const secrets = await loadGuestNode(args.guest ?? decoded.meta.guest);
+  if (!secrets.ok)
+    return fail(
+      io,
+      args.guest === null
+        ? `${args.file} holds guest "${decoded.meta.guest}", which is not a shipped guest: pass its manifest with --guest FILE (${secrets.error.message})`
+        : secrets.error.message,
+    );
+  const found = scanSecrets(bytes, secrets.value.secrets, decoded);
+  io.out(
+    args.json
+      ? `${JSON.stringify({
+          file: args.file,
+          guest: decoded.meta.guest,
+          bytes: decoded.bytes,
+          checksum: decoded.checksum,
+          layers: decoded.layers.map((l) => l.type),
+          secrets: found,
+        })}\n`
+      : formatScan(args.file, decoded, found),
+  );
+  return 0;
+}
+
 /** Runs the CLI with argv (without node and script) and returns the exit code. */
 export async function main(argv: string[], io: CliIo = processIo): Promise<number> {
   try {
@@ -182,6 +334,7 @@ export async function main(argv: string[], io: CliIo = processIo): Promise<numbe
       io.out(topHelp());
       return 0;
     }
+    if (cmd.command === 'scan') return await scan(cmd.scan, io);
     return cmd.command === 'run' ? await run(cmd.run, io) : await guests(cmd.guests, io);
   } catch (e) {
     io.err(
