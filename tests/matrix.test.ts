@@ -1,0 +1,458 @@
+// The mitigation matrix: DESIGN.md's truth table measured column by column on one core, the
+// isolated-mechanism columns, the secrets row, and its CSV and SVG files read back.
+import { beforeAll, describe, expect, it } from 'vitest';
+import { Engine } from '../src/core/engine';
+import { Lab } from '../src/core/lab/lab';
+import { runExperiment } from '../src/core/lab/run';
+import { LIBRARY_IDS, type GuestManifest, type LibraryId } from '../src/core/lab/types';
+import type { CoreExports } from '../src/core/load/instantiate';
+import { loadCoreNode } from '../src/core/load/node';
+import { loadGuestNode } from '../src/core/manifest/load-node';
+import {
+  CSV_COLUMNS,
+  cellConfig,
+  cellLabState,
+  computeMatrix,
+  escapeXml,
+  MATRIX_COLUMNS,
+  matrixToCsv,
+  matrixToSvg,
+  type Matrix,
+  type MatrixColumnId,
+} from '../src/core/matrix';
+import { analyseOutputs, outputsVerdict, verdictOf, type Verdict } from '../src/core/matrix/verdict';
+import { replay } from '../src/core/permalink';
+import { unwrap } from '../src/core/types';
+
+/** DESIGN.md "Truth table", as tests/truth-table.test.ts has it. */
+const TRUTH_TABLE: Record<LibraryId, [Verdict, Verdict, Verdict]> = {
+  naive: ['dup', 'dup', 'dup'],
+  'openssl-pid': ['dup', 'dup', 'dup'],
+  wipeonfork: ['dup', 'dup', 'dup'],
+  wipeonsuspend: ['dup', 'unique', 'dup'],
+  sysgenid: ['dup', 'unique', 'dup until δ'],
+  vdso: ['dup', 'unique', 'dup until δ'],
+  getrandom: ['dup', 'unique', 'dup until δ'],
+  rdrand: ['unique', 'unique', 'unique'],
+};
+const TRUTH_COLUMNS: MatrixColumnId[] = ['no-vmgenid', 'vmgenid', 'vmgenid-delay'];
+
+/** The four isolated-mechanism columns, from MECHANISMS.md's account of each mechanism. */
+const ISOLATED: Partial<Record<MatrixColumnId, Record<LibraryId, Verdict>>> = {
+  // SysGenId bumped by the notification, no WIPEONSUSPEND: the wipeonsuspend library keeps its state
+  sysgenid: {
+    naive: 'dup',
+    'openssl-pid': 'dup',
+    wipeonfork: 'dup',
+    wipeonsuspend: 'dup',
+    sysgenid: 'unique',
+    vdso: 'unique',
+    getrandom: 'unique',
+    rdrand: 'unique',
+  },
+  // WIPEONSUSPEND with the kernel reseeded first; no SysGenId device, so its counter never moves
+  'wipeonsuspend-reseed': {
+    naive: 'dup',
+    'openssl-pid': 'dup',
+    wipeonfork: 'dup',
+    wipeonsuspend: 'unique',
+    sysgenid: 'dup',
+    vdso: 'unique',
+    getrandom: 'unique',
+    rdrand: 'unique',
+  },
+  // WIPEONSUSPEND alone: wiped state reseeds from an identical kernel
+  'wipeonsuspend-no-reseed': {
+    naive: 'dup',
+    'openssl-pid': 'dup',
+    wipeonfork: 'dup',
+    wipeonsuspend: 'dup',
+    sysgenid: 'dup',
+    vdso: 'dup',
+    getrandom: 'dup',
+    rdrand: 'unique',
+  },
+  // the agent reseeds the CRNG after its delay: kernel users recover, reseeded-once state does not
+  agent: {
+    naive: 'dup',
+    'openssl-pid': 'dup',
+    wipeonfork: 'dup',
+    wipeonsuspend: 'dup',
+    sysgenid: 'dup',
+    vdso: 'dup until δ',
+    getrandom: 'dup until δ',
+    rdrand: 'unique',
+  },
+};
+
+const OPTS = { clones: 4, draws: 16, seed: 11, memoryMiB: 32, delayUs: 40, drawIntervalUs: 5 };
+
+let core: CoreExports;
+let guest: GuestManifest;
+let m: Matrix;
+let liveBefore: number;
+
+beforeAll(async () => {
+  core = await loadCoreNode('release');
+  guest = unwrap(await loadGuestNode('default'));
+  liveBefore = new Engine(core).liveVms().length;
+  const r = await computeMatrix(guest, OPTS, core);
+  if (!r.ok) throw new Error(r.error.message);
+  m = r.value;
+});
+
+const col = (id: MatrixColumnId) => m.columns.findIndex((c) => c.id === id);
+const verdictsOf = (id: MatrixColumnId) =>
+  Object.fromEntries(m.rows.map((lib, r) => [lib, m.cells[r]![col(id)]!.verdict]));
+
+describe('the mitigation matrix', () => {
+  it('has every library as a row and every configuration as a column', () => {
+    expect(m.rows).toEqual([...LIBRARY_IDS]);
+    expect(m.columns.map((c) => c.id)).toEqual(MATRIX_COLUMNS.map((c) => c.id));
+    expect(m.cells).toHaveLength(LIBRARY_IDS.length);
+    for (const row of m.cells) expect(row).toHaveLength(MATRIX_COLUMNS.length);
+    expect(m.columns[col('vmgenid-delay')]!.title).toBe('vmgenid driver, δ = 40 µs');
+    expect(m.columns[col('vmgenid-delay')]!.notifyDelayUs).toBe(40);
+  });
+
+  for (const [i, id] of TRUTH_COLUMNS.entries()) {
+    it(`column "${id}" equals DESIGN.md's truth table`, () => {
+      expect(verdictsOf(id)).toEqual(Object.fromEntries(LIBRARY_IDS.map((l) => [l, TRUTH_TABLE[l][i]])));
+    });
+  }
+
+  for (const [id, want] of Object.entries(ISOLATED)) {
+    it(`column "${id}" isolates its mechanism`, () => {
+      expect(verdictsOf(id as MatrixColumnId)).toEqual(want);
+    });
+  }
+
+  it('"dup until δ" cells turn unique after the notification, not before', () => {
+    const c = m.cells[m.rows.indexOf('vdso')]![col('vmgenid-delay')]!;
+    expect(c.firstUniqueDraw).toBeGreaterThan(0);
+    expect(c.firstUniqueDraw).toBeLessThan(OPTS.draws);
+    expect((c.firstUniqueDraw - 1) * OPTS.drawIntervalUs).toBeLessThan(OPTS.delayUs);
+    expect(c.duplicates).toBe(c.firstUniqueDraw * OPTS.clones);
+  });
+
+  it('counts every output of a "dup" cell as a duplicate and none of a "unique" cell', () => {
+    for (const row of m.cells)
+      for (const c of row) {
+        if (c.verdict === 'dup')
+          expect(c.duplicates, `${c.library}/${c.column}`).toBe(OPTS.clones * OPTS.draws);
+        if (c.verdict === 'unique') expect(c.duplicates, `${c.library}/${c.column}`).toBe(0);
+      }
+  });
+
+  it('charges the vDSO far less per call than the syscall, and RDRAND more', () => {
+    const ns = (lib: LibraryId) => m.cells[m.rows.indexOf(lib)]![col('no-vmgenid')]!.nsPerCall;
+    expect(ns('vdso')).toBeCloseTo(11.5, 5); // never rekeys without a new generation
+    expect(ns('getrandom')).toBeCloseTo(176, 5);
+    expect(ns('rdrand')).toBeGreaterThan(ns('getrandom'));
+  });
+
+  it('says which secrets reach the snapshot file: flagged ones only where the kernel wipes at suspend', () => {
+    for (const c of m.columns) {
+      const s = Object.fromEntries(c.secrets.map((x) => [x.name, x.inSnapshot]));
+      expect(s, c.id).toEqual({ 'tls-session-key': !c.kernel.wipeOnSuspend, 'db-password': true });
+      expect(c.wipedPages > 0, c.id).toBe(c.kernel.wipeOnSuspend);
+      for (const row of m.cells)
+        expect(row[col(c.id)]!.secrets).toEqual(
+          c.secrets.map(({ name, inSnapshot }) => ({ name, inSnapshot })),
+        );
+    }
+  });
+
+  it('leaves no VM or snapshot behind in the shared core', () => {
+    const e = new Engine(core);
+    expect(e.liveVms().length).toBe(liveBefore);
+    expect(e.liveSnapshots().length).toBe(0);
+  });
+
+  it('a cell config reproduces the cell exactly through runExperiment', async () => {
+    for (const [lib, id] of [
+      ['vdso', 'vmgenid-delay'],
+      ['wipeonsuspend', 'wipeonsuspend-reseed'],
+      ['getrandom', 'agent'],
+    ] as const) {
+      const cfg = unwrap(cellConfig(m, lib, id));
+      expect(cfg.guest.kernel.vdsoGetrandom).toBe(true);
+      const run = await runExperiment(cfg, core);
+      if (!run.ok) throw new Error(run.error.message);
+      const rep = run.value.report.libraries.find((l) => l.library === lib)!;
+      const cell = m.cells[m.rows.indexOf(lib)]![col(id)]!;
+      expect(
+        {
+          duplicates: rep.duplicates,
+          firstUniqueDraw: rep.firstUniqueDraw,
+          nsPerCall: rep.nsPerCall,
+          verdict: outputsVerdict(rep.outputs),
+        },
+        `${lib}/${id}`,
+      ).toEqual({
+        duplicates: cell.duplicates,
+        firstUniqueDraw: cell.firstUniqueDraw,
+        nsPerCall: cell.nsPerCall,
+        verdict: cell.verdict,
+      });
+      new Lab(core).reset();
+    }
+  });
+
+  it('a cell as a lab state replays through the scenario executor to the same numbers', () => {
+    const lab = new Lab(core);
+    const state = unwrap(cellLabState(m, 'sysgenid', 'vmgenid-delay'));
+    const out = replay(lab, state, guest);
+    if (!out.ok) throw new Error(out.error.message);
+    const rep = out.value.session.lastDraw!.libraries.find((l) => l.library === 'sysgenid')!;
+    const cell = m.cells[m.rows.indexOf('sysgenid')]![col('vmgenid-delay')]!;
+    expect([rep.duplicates, rep.firstUniqueDraw, outputsVerdict(rep.outputs)]).toEqual([
+      cell.duplicates,
+      cell.firstUniqueDraw,
+      'dup until δ',
+    ]);
+    lab.reset();
+  });
+
+  it('refuses an unknown cell with a message naming the field', () => {
+    const bad = cellConfig(m, 'nope' as LibraryId, 0);
+    expect(bad.ok).toBe(false);
+    if (!bad.ok)
+      expect(bad.error.message).toBe(
+        'row: expected a library of the matrix or an index from 0 to 7, got nope',
+      );
+    const badCol = cellConfig(m, 0, 99);
+    if (badCol.ok) throw new Error('accepted column 99');
+    expect(badCol.error).toMatchObject({ kind: 'InvalidValue', field: 'col' });
+  });
+
+  it('refuses bad options before running anything', async () => {
+    const cases: [Parameters<typeof computeMatrix>[1], string][] = [
+      [{ ...OPTS, clones: 0 }, 'clones: expected a whole number from 1 to 10000, got 0'],
+      [{ ...OPTS, delayUs: -1 }, 'delayUs: expected a number >= 0, got -1'],
+      [{ ...OPTS, columns: ['vmgenid', 'nope' as MatrixColumnId] }, 'columns: unknown column "nope"'],
+      [{ ...OPTS, columns: ['agent', 'agent'] }, 'columns: column "agent" is listed twice'],
+    ];
+    for (const [opts, message] of cases) {
+      const r = await computeMatrix(guest, opts, core);
+      if (r.ok) throw new Error(`accepted ${JSON.stringify(opts)}`);
+      expect(r.error.message.startsWith(message), r.error.message).toBe(true);
+    }
+    expect(new Engine(core).liveVms().length).toBe(liveBefore);
+  });
+
+  it('reports progress per column and stops when cancelled', async () => {
+    const seen: [number, number][] = [];
+    let n = 0;
+    const r = await computeMatrix(
+      guest,
+      {
+        ...OPTS,
+        clones: 2,
+        draws: 2,
+        columns: ['no-vmgenid', 'vmgenid', 'agent'],
+        onProgress: (done, total) => seen.push([done, total]),
+        cancelled: () => n++ >= 2,
+      },
+      core,
+    );
+    expect(seen).toEqual([
+      [1, 3],
+      [2, 3],
+    ]);
+    expect(r.ok ? null : r.error.kind).toBe('Cancelled');
+  });
+});
+
+describe('the shared verdict function', () => {
+  it('names the truth-table patterns', () => {
+    expect(
+      outputsVerdict([
+        ['a', 'b'],
+        ['a', 'b'],
+      ]),
+    ).toBe('dup');
+    expect(
+      outputsVerdict([
+        ['a', 'b'],
+        ['c', 'd'],
+      ]),
+    ).toBe('unique');
+    expect(
+      outputsVerdict([
+        ['a', 'b', 'c'],
+        ['a', 'x', 'y'],
+      ]),
+    ).toBe('dup until δ');
+    expect(
+      outputsVerdict([
+        ['a', 'b'],
+        ['c', 'b'],
+      ]),
+    ).toBe('mixed');
+    expect(
+      outputsVerdict([
+        ['a', 'b'],
+        ['b', 'a'],
+      ]),
+    ).toBe('mixed'); // values cross draws
+    expect(outputsVerdict([['a', 'a']])).toBe('unique'); // one clone: nothing to collide with
+  });
+
+  it('recomputes the core counters: duplicates, colliding pairs, first unique draw', () => {
+    const a = analyseOutputs([
+      ['a', 'b', 'c'],
+      ['a', 'e', 'f'],
+      ['g', 'b', 'i'],
+    ]);
+    expect(a).toMatchObject({ duplicates: 4, collidingPairs: 2, firstUniqueDraw: 2 });
+    expect(verdictOf(a)).toBe('mixed');
+  });
+});
+
+/** RFC 4180 reader: quoted fields, doubled quotes, CRLF records. */
+function parseCsv(text: string): string[][] {
+  const rows: string[][] = [];
+  let row: string[] = [];
+  let field = '';
+  let quoted = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i]!;
+    if (quoted) {
+      if (c === '"' && text[i + 1] === '"') {
+        field += '"';
+        i++;
+      } else if (c === '"') quoted = false;
+      else field += c;
+    } else if (c === '"') quoted = true;
+    else if (c === ',') {
+      row.push(field);
+      field = '';
+    } else if (c === '\r' && text[i + 1] === '\n') {
+      row.push(field);
+      rows.push(row);
+      row = [];
+      field = '';
+      i++;
+    } else field += c;
+  }
+  if (field !== '' || row.length > 0) throw new Error('CSV does not end with CRLF');
+  return rows;
+}
+
+describe('CSV export', () => {
+  it('parses back to the same numbers, one line per cell', () => {
+    const rows = parseCsv(matrixToCsv(m));
+    const header = rows[0]!;
+    expect(header).toEqual([...CSV_COLUMNS, 'secret:tls-session-key', 'secret:db-password']);
+    expect(rows).toHaveLength(1 + m.rows.length * m.columns.length);
+    const at = (name: string) => header.indexOf(name);
+    for (const line of rows.slice(1)) {
+      expect(line).toHaveLength(header.length);
+      const r = m.rows.indexOf(line[at('library')] as LibraryId);
+      const c = col(line[at('column')] as MatrixColumnId);
+      const cell = m.cells[r]![c]!;
+      expect(line[at('columnTitle')]).toBe(m.columns[c]!.title);
+      expect(line[at('verdict')]).toBe(cell.verdict);
+      for (const k of [
+        'duplicates',
+        'collidingPairs',
+        'firstUniqueDraw',
+        'nsPerCall',
+        'reseeds',
+        'aborts',
+      ] as const)
+        expect(Number(line[at(k)]), k).toBe(cell[k]);
+      for (const s of cell.secrets) expect(line[at(`secret:${s.name}`)]).toBe(String(s.inSnapshot));
+    }
+  });
+
+  it('quotes fields with commas (the δ column title)', () => {
+    expect(matrixToCsv(m)).toContain('"vmgenid driver, δ = 40 µs"');
+  });
+});
+
+/**
+ * A minimal XML well-formedness check: one root, balanced and properly nested tags, quoted
+ * attributes without duplicates, only the five predefined entities and numeric references, no
+ * stray '<' or '&' in text.
+ */
+function checkXml(xml: string): string[] {
+  const problems: string[] = [];
+  const stack: string[] = [];
+  let roots = 0;
+  const token =
+    /<!--[\s\S]*?-->|<\?[\s\S]*?\?>|<(\/?)([A-Za-z_][\w.:-]*)((?:\s+[^\s=/>]+\s*=\s*(?:"[^"<]*"|'[^'<]*'))*)\s*(\/?)>|([^<]+)|(<)/g;
+  const entity = /&(?:amp|lt|gt|quot|apos|#\d+|#x[0-9a-fA-F]+);/g;
+  const checkText = (t: string, where: string) => {
+    if (t.replace(entity, '').includes('&')) problems.push(`bad '&' in ${where}: ${t.slice(0, 40)}`);
+  };
+  for (const m of xml.matchAll(token)) {
+    const [, close, name, attrs, selfClose, text, stray] = m;
+    if (stray) {
+      problems.push(`stray '<' at ${m.index}: ${xml.slice(m.index, m.index + 40)}`);
+      continue;
+    }
+    if (text !== undefined) {
+      if (stack.length === 0 && text.trim() !== '')
+        problems.push(`text outside the root: ${text.slice(0, 40)}`);
+      checkText(text, 'text');
+      continue;
+    }
+    if (!name) continue; // comment or declaration
+    if (close) {
+      if (attrs || selfClose) problems.push(`closing tag </${name}> with attributes`);
+      const open = stack.pop();
+      if (open !== name) problems.push(`</${name}> closes <${open ?? 'nothing'}>`);
+      continue;
+    }
+    if (stack.length === 0) roots++;
+    const seen = new Set<string>();
+    for (const a of attrs!.matchAll(/([^\s=]+)\s*=\s*("[^"]*"|'[^']*')/g)) {
+      if (seen.has(a[1]!)) problems.push(`<${name}> repeats attribute ${a[1]}`);
+      seen.add(a[1]!);
+      checkText(a[2]!, `attribute ${a[1]}`);
+    }
+    if (!selfClose) stack.push(name);
+  }
+  if (stack.length) problems.push(`unclosed: ${stack.join(' > ')}`);
+  if (roots !== 1) problems.push(`${roots} root elements`);
+  return problems;
+}
+
+describe('SVG export', () => {
+  it('is a well-formed standalone document naming every library', () => {
+    for (const theme of ['light', 'dark'] as const) {
+      const svg = matrixToSvg(m, { theme });
+      expect(checkXml(svg), theme).toEqual([]);
+      expect(svg.startsWith('<svg xmlns="http://www.w3.org/2000/svg"')).toBe(true);
+      for (const lib of LIBRARY_IDS) expect(svg).toContain(`>${lib}<`);
+      for (const c of m.columns) expect(svg).toContain(escapeXml(c.title.split(' ')[0]!));
+      // inline attributes only: nothing fetched, no stylesheet, no classes, no script
+      expect(svg).not.toMatch(/<style|class=|<script|href=|url\(|@import|@font-face/);
+      // colour is not the only signal
+      expect(svg).toContain('✗ dup');
+      expect(svg).toContain('✓ unique');
+      expect(svg).toContain('◐ dup until δ');
+    }
+    expect(matrixToSvg(m, { theme: 'dark' })).not.toBe(matrixToSvg(m, { theme: 'light' }));
+  });
+
+  it('escapes text, so a hostile caption stays text', () => {
+    const svg = matrixToSvg(m, { title: `</text><script>alert("x")</script> & 'more'` });
+    expect(checkXml(svg)).toEqual([]);
+    expect(svg).not.toContain('<script>');
+    expect(svg).toContain(
+      '&lt;/text&gt;&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &amp; &apos;more&apos;',
+    );
+  });
+
+  it('the checker itself rejects broken XML', () => {
+    expect(checkXml('<a><b></a></b>')).not.toEqual([]);
+    expect(checkXml('<a x="1" x="2"/>')).not.toEqual([]);
+    expect(checkXml('<a>1 < 2</a>')).not.toEqual([]);
+    expect(checkXml('<a>&nbsp;</a>')).not.toEqual([]);
+    expect(checkXml('<a/><b/>')).not.toEqual([]);
+    expect(checkXml('<a><b/>text &amp; more</a>')).toEqual([]);
+  });
+});
