@@ -14,6 +14,7 @@ import {
   parseScenarioText,
   runAction,
   runScenarioStep,
+  runScenarioTo,
   SCENARIO_LIMITS,
   type Scenario,
   type Step,
@@ -116,6 +117,28 @@ describe('shipped scenarios', () => {
       ['ok', 0],
     ]);
     lab.reset();
+  });
+});
+
+describe('stepping', () => {
+  it('jumping to a step rebuilds the same view as walking to it', async () => {
+    const scenario = scenarios.find((x) => x.id === 'race-window')!;
+    const guest = unwrap(await loadGuestNode(scenario.guest));
+    const walked = new Lab(await loadCoreNode('release'));
+    const session = createScenarioState(guest);
+    for (const step of scenario.steps.slice(0, 2)) unwrap(runScenarioStep(walked, session, step));
+    const jumped = unwrap(runScenarioTo(new Lab(await loadCoreNode('release')), guest, scenario, 1));
+    expect(jumped.step).toBe(1);
+    expect(jumped.outcome.ok).toBe(true);
+    expect(jumped.session.actions).toEqual(session.actions);
+    expect(jumped.outcome.draw!.libraries.map((l) => l.outputs)).toEqual(
+      session.lastDraw!.libraries.map((l) => l.outputs),
+    );
+    const bad = runScenarioTo(walked, guest, scenario, scenario.steps.length);
+    expect(bad.ok ? '' : bad.error.message).toBe(
+      `step: expected a whole number from 0 to ${scenario.steps.length - 1}, got ${scenario.steps.length}`,
+    );
+    walked.reset();
   });
 });
 

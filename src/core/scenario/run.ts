@@ -7,6 +7,7 @@
 //   const out = runScenarioStep(lab, state, step);       // Result<StepOutcome, ScenarioRunError>
 //   out.value.draw / .snapshots / .vms / .checks          // what happened, and each claim checked
 //   runAction(lab, state, { a: 'restore', n: 4 })         // one action (a button press)
+//   runScenarioTo(lab, guest, scenario, k)                // fresh session at step k (step back, jump)
 //
 // Invariants:
 // - `state` is the session of one lineage, mutated in place by the executor and by nothing else.
@@ -555,4 +556,37 @@ export function runScenarioStep(
     checks,
     ok: checks.every((c) => c.ok),
   });
+}
+
+/** A session rebuilt up to a step, and that step's outcome. */
+export interface ScenarioPosition {
+  session: ScenarioState;
+  /** The outcome of step `step` (the last one run). */
+  outcome: StepOutcome;
+  step: number;
+}
+
+/**
+ * Resets the lab and runs steps 0..step of a scenario in a fresh session: how a presenter steps
+ * back or jumps, since a lab cannot run backwards. Stops at the first failing step.
+ */
+export function runScenarioTo(
+  lab: ScenarioLab,
+  guest: GuestManifest,
+  scenario: { steps: readonly Step[] },
+  step: number,
+): Result<ScenarioPosition, ScenarioRunError & { step: number }> {
+  if (!Number.isInteger(step) || step < 0 || step >= scenario.steps.length) {
+    const message = `step: expected a whole number from 0 to ${scenario.steps.length - 1}, got ${step}`;
+    return err({ kind: 'ActionFailed', action: 'reset', index: null, message, cause: null, step });
+  }
+  lab.reset();
+  const session = createScenarioState(guest);
+  let outcome: StepOutcome | null = null;
+  for (let i = 0; i <= step; i++) {
+    const r = runScenarioStep(lab, session, scenario.steps[i]!);
+    if (!r.ok) return err({ ...r.error, message: `step ${i + 1}: ${r.error.message}`, step: i });
+    outcome = r.value;
+  }
+  return ok({ session, outcome: outcome!, step });
 }
