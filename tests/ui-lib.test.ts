@@ -7,8 +7,8 @@ import { duplicateMarks } from '../src/ui/lib/duplicates';
 import { formatBytes, formatNs } from '../src/ui/lib/format';
 import { buildLineage, layoutLineage, VISIBLE_CLONES, type LineageNode } from '../src/ui/lib/lineage';
 import { cellOf, gridSize, mapGeometry, moveCursor, pageAt, usedExtent } from '../src/ui/lib/mapGeometry';
-import { contrast, GROUP_COLOURS, groupStyle, inkOn, PAGE_STYLE } from '../src/ui/lib/palette';
-import { PAGE_CLASSES } from '../src/ui/worker/protocol';
+import { contrast, GROUP_COLOURS, groupStyle, inkOn, MARK_STYLE, PAGE_STYLE } from '../src/ui/lib/palette';
+import { MARK_KINDS, PAGE_CLASSES } from '../src/ui/worker/protocol';
 
 const vm = (
   id: number,
@@ -143,15 +143,15 @@ describe('palette', () => {
     expect(groupStyle(0)).not.toEqual(groupStyle(7));
   });
 
-  it('every page class has a distinct colour, glyph and label', () => {
-    const styles = PAGE_CLASSES.map((c) => PAGE_STYLE[c]);
+  it('every page state and mark has a distinct colour, glyph and label', () => {
+    const styles = [...PAGE_CLASSES.map((c) => PAGE_STYLE[c]), ...MARK_KINDS.map((k) => MARK_STYLE[k])];
     expect(new Set(styles.map((s) => s.colour)).size).toBe(styles.length);
     expect(new Set(styles.map((s) => s.glyph)).size).toBe(styles.length);
     expect(new Set(styles.map((s) => s.label)).size).toBe(styles.length);
   });
 
   it('page colours other than zero stand out from the map background', () => {
-    for (const c of PAGE_CLASSES.filter((c) => c !== 'zero' && c !== 'device'))
+    for (const c of PAGE_CLASSES.filter((c) => c !== 'zero'))
       expect(contrast(PAGE_STYLE[c].colour, '#121212')).toBeGreaterThanOrEqual(3);
   });
 });

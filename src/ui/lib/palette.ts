@@ -1,7 +1,7 @@
 // Colours and glyphs. The palette is Okabe-Ito (safe for the common colour-vision deficiencies);
 // colour is never the only signal: every class and duplicate group also has a glyph and a word.
 
-import type { PageClass } from '../worker/protocol';
+import type { MarkKind, PageClass } from '../worker/protocol';
 
 export const OKABE_ITO = {
   black: '#000000',
@@ -14,14 +14,14 @@ export const OKABE_ITO = {
   purple: '#CC79A7',
 } as const;
 
-/** How each memory-map class looks and reads. */
+/** How each page state (the cell's fill) looks and reads. */
 export const PAGE_STYLE: Record<PageClass, { colour: string; glyph: string; label: string; help: string }> = {
   zero: { colour: '#3b3b3b', glyph: '·', label: 'zero', help: 'never written: maps the shared zero frame' },
   shared: {
     colour: OKABE_ITO.sky,
     glyph: '=',
     label: 'shared',
-    help: 'same host frame as the snapshot (or other tables)',
+    help: 'maps the same host frame as the snapshot (or another table)',
   },
   private: {
     colour: OKABE_ITO.orange,
@@ -39,7 +39,7 @@ export const PAGE_STYLE: Record<PageClass, { colour: string; glyph: string; labe
     colour: OKABE_ITO.purple,
     glyph: '□',
     label: 'WIPEONSUSPEND',
-    help: 'madvise(MADV_WIPEONSUSPEND) flag set',
+    help: 'madvise(MADV_WIPEONSUSPEND) flag set, not wiped',
   },
   wiped: {
     colour: OKABE_ITO.yellow,
@@ -47,14 +47,18 @@ export const PAGE_STYLE: Record<PageClass, { colour: string; glyph: string; labe
     label: 'wiped',
     help: 'zeroed at suspend (MADV_WIPEONSUSPEND)',
   },
-  secret: { colour: '#FFFFFF', glyph: '◆', label: 'secret', help: 'holds a named secret' },
-  device: { colour: OKABE_ITO.blue, glyph: '▲', label: 'device', help: 'VMGenID or SysGenId page' },
+};
+
+/** How each marked role looks: a glyph drawn over the page's cell. */
+export const MARK_STYLE: Record<MarkKind, { colour: string; glyph: string; label: string; help: string }> = {
   rng: {
     colour: OKABE_ITO.green,
     glyph: '●',
     label: 'RNG state',
-    help: 'kernel CRNG or a library DRBG state',
+    help: 'kernel CRNG or a library DRBG state page',
   },
+  secret: { colour: '#FFFFFF', glyph: '◆', label: 'secret', help: 'holds a named secret' },
+  device: { colour: OKABE_ITO.blue, glyph: '▲', label: 'device', help: 'VMGenID or SysGenId page' },
 };
 
 /** Colours of duplicate groups: group g gets GROUP_COLOURS[g % n] and GROUP_GLYPHS[g % m]. */

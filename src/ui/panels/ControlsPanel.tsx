@@ -157,7 +157,7 @@ export function ControlsPanel() {
           label="Clones"
           value={n.clones}
           min={1}
-          max={2048}
+          max={4096}
           onChange={(v) => a.setSetting('clones', v)}
         />
         <NumberField

@@ -6,6 +6,7 @@ import { groupStyle } from '../lib/palette';
 import { useLab } from '../store/context';
 import { selectDevices } from '../store/selectors';
 import { formatNs } from '../lib/format';
+import { DEVICE_ROWS } from '../store/actions';
 
 export function DevicesPanel() {
   const devices = useLab(selectDevices);
@@ -21,7 +22,9 @@ export function DevicesPanel() {
       <h2 id="devices-h">
         Devices{' '}
         <span className="sub">
-          {devices.length ? `${sharedKeys} of ${devices.length} VMs share a CRNG key` : ''}
+          {devices.length
+            ? `${sharedKeys} of ${devices.length === DEVICE_ROWS ? `the first ${DEVICE_ROWS}` : devices.length} VMs share a CRNG key`
+            : ''}
         </span>
       </h2>
       {devices.length === 0 ? (

@@ -16,7 +16,7 @@ import {
   type MapGeometry,
   type View,
 } from '../lib/mapGeometry';
-import { PAGE_STYLE } from '../lib/palette';
+import { MARK_STYLE, PAGE_STYLE } from '../lib/palette';
 import { recordPaint } from '../lib/paintLog';
 import type { ZoomLink } from '../lib/zoomLink';
 import { useLabStore } from '../store/context';
@@ -85,52 +85,43 @@ function paintBitmap(bitmap: HTMLCanvasElement, map: MemoryMapView, g: MapGeomet
   ctx.putImageData(img, 0, 0);
 }
 
-function glyph(ctx: CanvasRenderingContext2D, sp: SpecialPage, cx: number, cy: number, r: number): void {
-  const colour = PAGE_STYLE[sp.cls].colour;
-  ctx.beginPath();
-  switch (sp.cls) {
-    case 'secret':
-      ctx.moveTo(cx, cy - r);
-      ctx.lineTo(cx + r, cy);
-      ctx.lineTo(cx, cy + r);
-      ctx.lineTo(cx - r, cy);
-      ctx.closePath();
-      break;
-    case 'device':
-      ctx.moveTo(cx, cy - r);
-      ctx.lineTo(cx + r, cy + r * 0.8);
-      ctx.lineTo(cx - r, cy + r * 0.8);
-      ctx.closePath();
-      break;
-    case 'wiped':
-      ctx.rect(cx - r, cy - r, 2 * r, 2 * r);
-      break;
-    case 'flagged':
-      ctx.rect(cx - r * 0.8, cy - r * 0.8, 1.6 * r, 1.6 * r);
-      break;
-    default:
-      ctx.arc(cx, cy, r, 0, 2 * Math.PI);
-  }
-  // filled: same bytes as the other map's page; hollow: different (or no comparison)
-  ctx.lineWidth = 3;
+/**
+ * A marked page: a square in the page's state colour (what the tiny cell shows, made visible),
+ * and on it the role's shape: filled when the page holds the same bytes as in the other map,
+ * hollow when they differ (or there is no other map).
+ */
+function marker(ctx: CanvasRenderingContext2D, sp: SpecialPage, cx: number, cy: number, r: number): void {
+  const s = r + 1.5;
+  ctx.fillStyle = PAGE_STYLE[sp.cls].colour;
+  ctx.fillRect(cx - s, cy - s, 2 * s, 2 * s);
+  ctx.lineWidth = 1.5;
   ctx.strokeStyle = '#000';
-  ctx.stroke();
+  ctx.strokeRect(cx - s, cy - s, 2 * s, 2 * s);
+  if (!sp.kind) return;
+  const colour = MARK_STYLE[sp.kind].colour;
+  ctx.beginPath();
+  if (sp.kind === 'secret') {
+    ctx.moveTo(cx, cy - r);
+    ctx.lineTo(cx + r, cy);
+    ctx.lineTo(cx, cy + r);
+    ctx.lineTo(cx - r, cy);
+    ctx.closePath();
+  } else if (sp.kind === 'device') {
+    ctx.moveTo(cx, cy - r);
+    ctx.lineTo(cx + r, cy + r * 0.8);
+    ctx.lineTo(cx - r, cy + r * 0.8);
+    ctx.closePath();
+  } else ctx.arc(cx, cy, r * 0.85, 0, 2 * Math.PI);
   if (sp.identical) {
     ctx.fillStyle = colour;
     ctx.fill();
   }
-  ctx.lineWidth = 1.6;
+  ctx.lineWidth = 4;
+  ctx.strokeStyle = '#000';
+  ctx.stroke();
+  ctx.lineWidth = 2;
   ctx.strokeStyle = colour;
   ctx.stroke();
-  if (sp.cls === 'wiped') {
-    ctx.beginPath();
-    ctx.moveTo(cx - r * 0.6, cy - r * 0.6);
-    ctx.lineTo(cx + r * 0.6, cy + r * 0.6);
-    ctx.moveTo(cx + r * 0.6, cy - r * 0.6);
-    ctx.lineTo(cx - r * 0.6, cy + r * 0.6);
-    ctx.strokeStyle = sp.identical ? '#000' : colour;
-    ctx.stroke();
-  }
 }
 
 export function MemoryMapCanvas({ side, link, label, describedBy }: Props) {
@@ -202,12 +193,12 @@ export function MemoryMapCanvas({ side, link, label, describedBy }: Props) {
         }
         ctx.stroke();
       }
-      const r = Math.max(5, Math.min(14, cell * 0.42));
+      const r = Math.max(6, Math.min(14, cell * 0.4));
       for (const sp of map.special) {
         if (sp.page >= geometry.pages) continue;
         const c = cellOf(geometry, view, sp.page);
         if (c.cx < -r || c.cy < -r || c.cx > box.w + r || c.cy > box.h + r) continue;
-        glyph(ctx, sp, c.cx, c.cy, r);
+        marker(ctx, sp, c.cx, c.cy, r);
       }
       const cur = s.cursor;
       if (cur && cur.page < geometry.pages) {

@@ -3,26 +3,27 @@
 
 import { useMemo } from 'react';
 import { useShallow } from 'zustand/react/shallow';
-import { PAGE_STYLE } from '../lib/palette';
+import { inkOn, MARK_STYLE, PAGE_STYLE } from '../lib/palette';
 import { createZoomLink } from '../lib/zoomLink';
 import { useLab, useLabStore } from '../store/context';
 import { selectCompareVm, selectSelectedVm, selectVms } from '../store/selectors';
 import type { LabState } from '../store/types';
-import { PAGE_CLASSES, type MemoryMapView, type PageClass } from '../worker/protocol';
+import { MARK_KINDS, PAGE_CLASSES, type MemoryMapView } from '../worker/protocol';
 import { MemoryMapCanvas } from './MemoryMapCanvas';
 import { PageDetails } from './PageDetails';
 
 const fmt = (n: number) => n.toLocaleString('en-US');
 
-/** The maps, for their counts and special pages (the canvases paint the class arrays themselves). */
+/** The maps, for their counts and marked pages (the canvases paint the state arrays themselves). */
 const selectMaps = (s: LabState) => ({ a: s.mapA, b: s.mapB });
-type Summary = Pick<MemoryMapView, 'vm' | 'pages' | 'counts' | 'special'>;
+type Summary = Pick<MemoryMapView, 'vm' | 'pages' | 'counts' | 'marks' | 'special'>;
 
 function describe(m: Summary, other: number | null): string {
   const parts = PAGE_CLASSES.filter((c) => m.counts[c] > 0).map(
     (c) => `${fmt(m.counts[c])} ${PAGE_STYLE[c].label}`,
   );
-  let text = `vm ${m.vm}: ${fmt(m.pages)} pages: ${parts.join(', ')}.`;
+  const marks = MARK_KINDS.filter((k) => m.marks[k] > 0).map((k) => `${m.marks[k]} ${MARK_STYLE[k].label}`);
+  let text = `vm ${m.vm}: ${fmt(m.pages)} pages: ${parts.join(', ')}. Marked: ${marks.join(', ') || 'none'}.`;
   if (other !== null && m.special.length > 0) {
     const same = m.special.filter((s) => s.identical).length;
     text += ` Of ${m.special.length} marked pages, ${same} hold the same bytes as in vm ${other}.`;
@@ -30,28 +31,34 @@ function describe(m: Summary, other: number | null): string {
   return text;
 }
 
-function SpecialSummary({ m, other }: { m: Summary; other: number | null }) {
-  if (m.special.length === 0) return null;
-  const byCls = new Map<PageClass, { same: number; diff: number }>();
-  for (const s of m.special) {
-    const e = byCls.get(s.cls) ?? { same: 0, diff: 0 };
-    if (s.identical) e.same++;
-    else e.diff++;
-    byCls.set(s.cls, e);
+/** One line for both maps: of the marked pages of A, how many hold the same bytes in B. */
+function Comparison({ a, b }: { a: Summary | null; b: Summary | null }) {
+  if (!a || a.special.length === 0) return null;
+  const groups: Array<{ key: string; glyph: string; label: string; same: number; total: number }> = [];
+  const add = (key: string, glyph: string, label: string, same: boolean | null) => {
+    let g = groups.find((x) => x.key === key);
+    if (!g) groups.push((g = { key, glyph, label, same: 0, total: 0 }));
+    g.total++;
+    if (same) g.same++;
+  };
+  for (const s of a.special) {
+    if (s.kind) add(s.kind, MARK_STYLE[s.kind].glyph, MARK_STYLE[s.kind].label, s.identical);
+    if (s.cls === 'wiped') add('wiped', PAGE_STYLE.wiped.glyph, 'wiped', s.identical);
   }
   return (
-    <p className="special-list">
-      {[...byCls].map(([cls, e]) => (
-        <span key={cls} style={{ marginRight: '0.8rem' }}>
-          {PAGE_STYLE[cls].glyph} {PAGE_STYLE[cls].label}:{' '}
-          {other === null ? (
-            `${e.same + e.diff} page${e.same + e.diff === 1 ? '' : 's'}`
-          ) : (
-            <>
-              <strong>{e.same} identical</strong>
-              {e.diff > 0 ? `, ${e.diff} different` : ''}
-            </>
-          )}
+    <p className="special-list" data-testid="map-comparison">
+      <span className="special-item">
+        {b ? (
+          <>
+            vm {a.vm} vs vm {b.vm}, <strong>same bytes</strong>:
+          </>
+        ) : (
+          <>vm {a.vm} marked pages:</>
+        )}
+      </span>
+      {groups.map((g) => (
+        <span key={g.key} className="special-item">
+          {g.glyph} {g.label} {b ? <strong>{`${g.same} of ${g.total}`}</strong> : <strong>{g.total}</strong>}
         </span>
       ))}
     </p>
@@ -97,6 +104,7 @@ export function MemoryPanel() {
   const compareVm = useLab(selectCompareVm);
   const maps = useLab(useShallow(selectMaps));
   const legendCounts = maps.a?.counts;
+  const legendMarks = maps.a?.marks;
   return (
     <section className="panel" aria-labelledby="memory-h">
       <h2 id="memory-h">
@@ -128,20 +136,17 @@ export function MemoryPanel() {
               <p id={`map-summary-${side}`} className="sr-only">
                 {m ? describe(m, other) : 'No VM shown.'}
               </p>
-              {m && <SpecialSummary m={m} other={other} />}
             </div>
           );
         })}
       </div>
+      <Comparison a={maps.a} b={maps.b} />
       <ul className="legend" aria-label="Legend (page counts of map A)">
         {PAGE_CLASSES.map((c) => (
           <li key={c} title={PAGE_STYLE[c].help}>
             <span
               className="swatch"
-              style={{
-                background: PAGE_STYLE[c].colour,
-                color: c === 'zero' || c === 'device' ? '#fff' : '#000',
-              }}
+              style={{ background: PAGE_STYLE[c].colour, color: inkOn(PAGE_STYLE[c].colour) }}
             >
               {PAGE_STYLE[c].glyph}
             </span>
@@ -149,8 +154,17 @@ export function MemoryPanel() {
             {legendCounts ? <span className="mono">&nbsp;{fmt(legendCounts[c])}</span> : null}
           </li>
         ))}
-        <li title="marker filled: the page holds the same bytes in A and B; hollow: different">
-          ● filled = same bytes in A and B, ○ hollow = different
+        {MARK_KINDS.map((k) => (
+          <li key={k} title={MARK_STYLE[k].help}>
+            <span className="mark" style={{ color: MARK_STYLE[k].colour }}>
+              {MARK_STYLE[k].glyph}
+            </span>
+            {MARK_STYLE[k].label}
+            {legendMarks ? <span className="mono">&nbsp;{fmt(legendMarks[k])}</span> : null}
+          </li>
+        ))}
+        <li title="a marker is filled when the page holds the same bytes in A and B, hollow when they differ">
+          filled = same bytes in A and B
         </li>
       </ul>
       <PageDetails />

@@ -139,7 +139,7 @@ export function OutputsPanel() {
   const busy = useLab(selectBusy);
   const lib = draw?.libraries[libIndex] ?? draw?.libraries[0];
   return (
-    <section className="panel" aria-labelledby="outputs-h">
+    <section className="panel outputs" aria-labelledby="outputs-h">
       <div className="panel-head">
         <h2 id="outputs-h">
           Outputs

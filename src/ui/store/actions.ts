@@ -229,9 +229,8 @@ export function createActionsSlice(client: LabClient): SliceCreator<ActionsSlice
             ? {
                 tone: 'warn',
                 text:
-                  `Restore cancelled: kept ${fmt(r.vms.length)} of ${fmt(r.requested)} clones. ` +
-                  'Clones are restored in batches; every finished batch is kept complete and running, ' +
-                  'the rest were never created.',
+                  `Restore cancelled: kept ${fmt(r.vms.length)} of ${fmt(r.requested)} clones ` +
+                  '(finished batches are kept, complete and running; the rest were never made).',
               }
             : null,
         });

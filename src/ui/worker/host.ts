@@ -19,6 +19,7 @@ import { PAGE_SIZE, pageNo, snapshotId, vmId, type Result, type VmId } from '../
 import { duplicateMarks } from '../lib/duplicates';
 import {
   MUTATING,
+  MARK_KINDS,
   PAGE_CLASSES,
   type Args,
   type CommandMap,
@@ -27,6 +28,7 @@ import {
   type GuestEntry,
   type MemoryMapView,
   type Op,
+  type MarkKind,
   type PageClass,
   type PageInfoView,
   type ResultOf,
@@ -69,7 +71,7 @@ function must<T>(r: Result<T, LabError>): T {
   throw new HostError(wire(r.error));
 }
 
-const ROLE_SPECIAL: Record<string, PageClass | undefined> = {
+const ROLE_MARK: Record<string, MarkKind | undefined> = {
   'kernel-rng': 'rng',
   'library-state': 'rng',
   secret: 'secret',
@@ -189,15 +191,14 @@ export class LabHost {
     const pages = entries.length;
     const classes = new Uint8Array(pages);
     const counts = Object.fromEntries(PAGE_CLASSES.map((c) => [c, 0])) as Record<PageClass, number>;
+    const marks = Object.fromEntries(MARK_KINDS.map((c) => [c, 0])) as Record<MarkKind, number>;
     const special: SpecialPage[] = [];
     for (let p = 0; p < pages; p++) {
       const e = entries[p]!;
       const frame = e & E_FRAME_MASK;
       const role = PAGE_ROLES[(e >>> 29) & 7]!;
       let cls: PageClass;
-      const roleCls = ROLE_SPECIAL[role];
       if (e & E_WIPED) cls = 'wiped';
-      else if (roleCls) cls = roleCls;
       else if (e & E_WIPEONSUSPEND) cls = 'flagged';
       else if (core.vmIsDirty(vm, p) === 1) cls = 'dirty';
       else if (frame === 0 || (e & E_PRESENT) === 0) cls = 'zero';
@@ -205,7 +206,9 @@ export class LabHost {
       else cls = 'private';
       classes[p] = CLS[cls];
       counts[cls]++;
-      if (roleCls || e & E_WIPED || e & E_WIPEONSUSPEND) {
+      const kind = ROLE_MARK[role] ?? null;
+      if (kind) marks[kind]++;
+      if (kind || cls === 'wiped' || cls === 'flagged') {
         let identical: boolean | null = null;
         let sameFrame: boolean | null = null;
         if (other && p < other.length) {
@@ -213,10 +216,10 @@ export class LabHost {
           sameFrame = of === frame;
           identical = sameFrame || this.sameBytes(frame, of);
         }
-        special.push({ page: p, role, cls, identical, sameFrame });
+        special.push({ page: p, role, kind, cls, identical, sameFrame });
       }
     }
-    return { vm, pages, classes, counts, special, compareWith: other ? compareWith : null };
+    return { vm, pages, classes, counts, marks, special, compareWith: other ? compareWith : null };
   }
 
   private entriesOrNull(vm: number): Uint32Array | null {

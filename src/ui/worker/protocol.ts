@@ -52,24 +52,20 @@ export interface DrawView {
   duplicates: number;
 }
 
-/** What each memory-map cell shows (pure data; the canvas maps it to colour and glyph). */
-export const PAGE_CLASSES = [
-  'zero',
-  'shared',
-  'private',
-  'dirty',
-  'flagged',
-  'wiped',
-  'secret',
-  'device',
-  'rng',
-] as const;
+/** A memory-map cell's fill: the page's state (pure data; the canvas maps it to a colour). */
+export const PAGE_CLASSES = ['zero', 'shared', 'private', 'dirty', 'flagged', 'wiped'] as const;
 export type PageClass = (typeof PAGE_CLASSES)[number];
 
-/** A page worth a marker: RNG state, secrets, device pages (few, but the story). */
+/** Pages marked with a glyph on top of their fill, by role: few, but they carry the story. */
+export const MARK_KINDS = ['rng', 'secret', 'device'] as const;
+export type MarkKind = (typeof MARK_KINDS)[number];
+
+/** A page worth a marker: RNG state, a secret, a device page (and any flagged or wiped page). */
 export interface SpecialPage {
   page: number;
   role: string;
+  /** Marker by role; null for a flagged or wiped page of another role. */
+  kind: MarkKind | null;
   cls: PageClass;
   /** Same bytes as the same page of the comparison VM (null: no comparison). */
   identical: boolean | null;
@@ -77,13 +73,14 @@ export interface SpecialPage {
   sameFrame: boolean | null;
 }
 
-/** A VM's memory map: one class byte per page, with counts and the special pages. */
+/** A VM's memory map: one state byte per page, with counts and the marked pages. */
 export interface MemoryMapView {
   vm: number;
   pages: number;
   /** classes[page] = index into PAGE_CLASSES. */
   classes: Uint8Array;
   counts: Record<PageClass, number>;
+  marks: Record<MarkKind, number>;
   special: SpecialPage[];
   compareWith: number | null;
 }
