@@ -48,9 +48,9 @@ export type MatrixColumnId =
   | 'wipeonsuspend-no-reseed'
   | 'agent';
 
-type KernelColumn = Pick<KernelFeatures, 'vmgenid' | 'sysgenid' | 'wipeOnSuspend' | 'agentReseed'>;
+export type KernelColumn = Pick<KernelFeatures, 'vmgenid' | 'sysgenid' | 'wipeOnSuspend' | 'agentReseed'>;
 
-interface ColumnSpec {
+export interface ColumnSpec {
   id: MatrixColumnId;
   kernel: KernelColumn;
   /** δ of the column: zero, or the matrix's delayUs. */
