@@ -646,31 +646,37 @@ export class Lab implements LabApi {
   secrets(snap: SnapshotId): Result<SecretReport[], LabError> {
     const info = this.engine.snapshotInfo(snap);
     if (!info) return err(engineError(-2, snap));
-    const m = this.meta.get(info.sourceVm);
-    const image = this.memoryImage(snap);
-    if (!image.ok) return image;
-    const secrets = m?.secretPages ?? [];
+    const secrets = this.meta.get(info.sourceVm)?.secretPages ?? [];
+    const offsets = secrets.map(() => [] as number[]);
+    const longest = secrets.reduce((n, s) => Math.max(n, s.bytes.length), 1);
+    // search the file as written, page by page: a window of this page plus the tail of the
+    // previous one when the file has them next to each other, so a match may cross pages
+    let prevPage = -2;
+    let tail = new Uint8Array(0);
+    const r = this.engine.forEachSnapshotPage(snap, (p, bytes) => {
+      const carry = p === prevPage + 1 ? tail : new Uint8Array(0);
+      const window = new Uint8Array(carry.length + bytes.length);
+      window.set(carry);
+      window.set(bytes, carry.length);
+      const base = p * PAGE_SIZE - carry.length;
+      secrets.forEach((s, i) => {
+        const found: number[] = [];
+        findAll(window, s.bytes, base, found);
+        // a match wholly inside the carried tail was counted with the previous page
+        for (const o of found) if (o + s.bytes.length > p * PAGE_SIZE) offsets[i]!.push(o);
+      });
+      tail = bytes.slice(PAGE_SIZE - Math.min(PAGE_SIZE, longest - 1));
+      prevPage = p;
+    });
+    if (!r.ok) return r;
     return ok(
-      secrets.map((s) => {
-        const offsets: number[] = [];
-        // search the file as written: runs of consecutive present pages
-        const pages = image.value.presentPages;
-        let i = 0;
-        while (i < pages.length) {
-          let j = i;
-          while (j + 1 < pages.length && pages[j + 1] === pages[j]! + 1) j++;
-          const start = pages[i]! * PAGE_SIZE;
-          findAll(image.value.memory.subarray(start, (pages[j]! + 1) * PAGE_SIZE), s.bytes, start, offsets);
-          i = j + 1;
-        }
-        return {
-          name: s.name,
-          hex: toHex(s.bytes),
-          wipeOnSuspend: s.wipeOnSuspend,
-          inSnapshot: offsets.length > 0,
-          offsets,
-        };
-      }),
+      secrets.map((s, i) => ({
+        name: s.name,
+        hex: toHex(s.bytes),
+        wipeOnSuspend: s.wipeOnSuspend,
+        inSnapshot: offsets[i]!.length > 0,
+        offsets: offsets[i]!,
+      })),
     );
   }
 
