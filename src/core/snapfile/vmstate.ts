@@ -2,7 +2,8 @@
 // The kernel (assembly/kernel/) reads page numbers from the raw vmstate and from the process
 // table in guest memory and writes to those pages; a file could name any page, so a loaded
 // snapshot must have exactly the layout kernelBoot gives a guest (assembly/kernel/kernel.ts),
-// every range inside the guest, and a process table whose state pages are the process area's.
+// every range inside the guest, a process table whose state pages are the process area's, and
+// in-range byte counts where the kernel keeps them in guest pages (the input pool's BLAKE2s state).
 //
 // Raw vmstate offsets (assembly/vmm/vmstate.ts):
 //    0 features u32      8 clock f64          40 kdata page u32     44 process table page u32
@@ -38,6 +39,8 @@ const VS = {
   kernelPages: 104,
 } as const;
 
+/** Offset of the input pool's BLAKE2s state in the kdata page (assembly/kernel/crng.ts K_POOL). */
+const KDATA_POOL = 88;
 /** The kernel's process slots (assembly/kernel/process.ts MAX_PROCS). */
 const MAX_PROCS = 64;
 /** Every kernel feature bit the core knows (assembly/vmm/vmstate.ts FEAT_*). */
@@ -92,6 +95,16 @@ export function checkLayerVmstate(
   ] as const) {
     if (u32(first) + u32(count) > pages)
       return bad(`${name} pages`, `${u32(first)} + ${u32(count)} run past the guest's ${pages} pages`);
+  }
+  // the CRNG's input pool: a BLAKE2s state in the kdata page whose buffer length and digest
+  // length the kernel uses as byte counts (assembly/kernel/crng.ts K_POOL, crypto/blake2s.ts)
+  const kdata = chainPage(layers, k, K);
+  if (kdata) {
+    const pool = new DataView(kdata.buffer, kdata.byteOffset + KDATA_POOL, 48);
+    const buflen = pool.getUint32(40, true);
+    const outlen = pool.getUint32(44, true);
+    if (buflen > 64) return bad('kdata page', `the input pool's buffer holds ${buflen} bytes (at most 64)`);
+    if (outlen > 32) return bad('kdata page', `the input pool's digest length is ${outlen} bytes (at most 32)`);
   }
   // the process table, as this layer's chain holds it
   const table = chainPage(layers, k, K + 1);
