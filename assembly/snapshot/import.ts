@@ -92,6 +92,10 @@ export function importBegin(pages: u32, type: u32, parent: i32, dataPages: u32):
   if (slot == MAX_PENDING) return fail(E_TOO_MANY_OBJECTS, MAX_PENDING);
   // the scratch VM, the data frames, and what the capture takes: a top, a leaf per touched leaf
   // (diff), the snapshot's record frame
+  const need = vmFramesNeeded(pages, false) + dataPages + leavesFor(pages) + 2;
+  // frames first: reserveVms would call a shortage of the frame for a new record page "too many
+  // objects"; +1 is that record page
+  if (!reserveFrames(need + 1)) return fail(E_OUT_OF_GUEST_MEMORY, need + 1);
   const err = reserveVms(1, vmFramesNeeded(pages, false), dataPages + leavesFor(pages) + 2);
   if (err < 0) return err;
   const vm = bootVm(pages, 0);
