@@ -218,6 +218,9 @@ describe('loading a snapshot file', () => {
       first.layers.map((l) => [l.pageNumbers, l.entries, l.data, l.vmstate]),
     );
     expect(again.meta.secrets).toEqual(first.meta.secrets);
+    // what the original suspend wiped is part of the snapshot's facts, loaded or taken
+    expect(lab.engine.snapshotInfo(loaded)!.wipedPages).toBe(lab.engine.snapshotInfo(snap)!.wipedPages);
+    expect(again.meta.layers[0]!.wipedPages).toBeGreaterThan(0);
   });
 
   it('a rejected file leaves every VM and snapshot as it was and takes no frame', async () => {

@@ -7,7 +7,7 @@
 //
 //   importBegin(pages, type, parent, dataPages) -> token   reserves every frame the layer needs
 //   importPages(token, ptr, bytes)              -> records  any number of times, pages ascending
-//   importCommit(token, vmstatePtr)             -> snapshot id (the pending import ends)
+//   importCommit(token, vmstatePtr, wiped)      -> snapshot id (the pending import ends)
 //   importAbort(token)                          frees everything the import took
 //
 // A record in the buffer (little-endian), back to back:
@@ -171,12 +171,16 @@ export function importPages(token: i32, ptr: usize, bytes: u32): i32 {
   return <i32>count;
 }
 
+// The snapshot record's wiped-pages field, as snapshot.ts's header lays the record out: the
+// record starts R_VMSTATE (128) bytes before the vmstate, and "24 wiped pages u32".
+const RECORD_WIPED_FROM_VMSTATE: isize = 24 - 128;
+
 /**
  * Ends a pending import: captures the layer as a snapshot whose vmstate is the VMSTATE_BYTES at
- * vmstatePtr, and frees the scratch VM. Returns the snapshot id, or an error (the import stays
- * pending: abort it).
+ * vmstatePtr and whose wiped-page count (what the original suspend zeroed) is `wiped`, and frees
+ * the scratch VM. Returns the snapshot id, or an error (the import stays pending: abort it).
  */
-export function importCommit(token: i32, vmstatePtr: usize): i32 {
+export function importCommit(token: i32, vmstatePtr: usize, wiped: u32): i32 {
   const s = slotOf(token);
   if (s == 0) return fail(E_INVALID_ARGUMENT, token);
   const vm = load<u32>(s + I_VM);
@@ -186,7 +190,9 @@ export function importCommit(token: i32, vmstatePtr: usize): i32 {
   // already what the original suspend left
   const snap = snapshotVm(vm, load<u32>(s + I_TYPE));
   if (snap < 0) return snap;
-  memory.copy(snapshotStateAddr(<u32>snap), vmstatePtr, VMSTATE_BYTES);
+  const state = snapshotStateAddr(<u32>snap);
+  memory.copy(state, vmstatePtr, VMSTATE_BYTES);
+  store<u32>(<usize>(<isize>state + RECORD_WIPED_FROM_VMSTATE), wiped);
   destroyVm(vm);
   store<u32>(s + I_TOKEN, 0);
   return snap;

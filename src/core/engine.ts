@@ -145,6 +145,8 @@ export interface LayerPages {
   data: Uint8Array;
   /** The engine's raw vmstate of the layer (VMSTATE_BYTES = 128). */
   vmstate: Uint8Array;
+  /** Pages the suspend before this capture zeroed (MADV_WIPEONSUSPEND); 0 if not given. */
+  wipedPages?: number;
 }
 
 /** Size of a snapshot's raw vmstate (assembly/memory/guest_memory.ts VMSTATE_BYTES). */
@@ -467,6 +469,7 @@ export class Engine {
       entries: out,
       data,
       vmstate,
+      wipedPages: info.wipedPages,
     });
   }
 
@@ -530,7 +533,7 @@ export class Engine {
       if (r < 0) return abort(r);
     }
     this.bytes().set(layer.vmstate, io);
-    const snap = this.core.importCommit(token, io);
+    const snap = this.core.importCommit(token, io, layer.wipedPages ?? 0);
     if (snap < 0) return abort(snap);
     return ok(snapshotId(snap));
   }
