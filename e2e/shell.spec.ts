@@ -17,3 +17,13 @@ test('every guest preset loads and sets its kernel features', async ({ lab: _lab
   await guest.selectOption('amazon-linux-sysgenid.json');
   await expect(page.getByLabel('SysGenId')).toBeChecked();
 });
+
+test('once loaded, the lab works offline', async ({ lab, context }) => {
+  await context.setOffline(true);
+  await lab.boot();
+  await lab.snapshot();
+  await lab.restore(2);
+  await lab.draw(4);
+  expect(await lab.duplicateCount()).toBeGreaterThan(0);
+  await context.setOffline(false);
+});

@@ -6,7 +6,7 @@ import { scaleSequential, interpolateCividis } from 'd3';
 import { useEffect, useRef, useState } from 'react';
 import type { LibraryDrawView } from '../worker/protocol';
 
-const SIZE = 132;
+const SIZE = 92;
 
 export function CollisionHeatmap({ lib, vms }: { lib: LibraryDrawView; vms: number[] }) {
   const ref = useRef<HTMLCanvasElement>(null);
@@ -52,37 +52,39 @@ export function CollisionHeatmap({ lib, vms }: { lib: LibraryDrawView; vms: numb
   }, [lib, n, cell, side, has, draws]);
 
   return (
-    <div className="heatmap" style={{ width: `${Math.max(side, SIZE)}px` }}>
-      <div className="map-head">VM × VM shared values</div>
-      {has ? (
-        <canvas
-          ref={ref}
-          role="img"
-          aria-label={`Heat-map: ${lib.collidingPairs} of ${totalPairs} VM pairs share values`}
-          style={{ width: `${side}px`, height: `${side}px` }}
-          onPointerMove={(e) => {
-            const r = e.currentTarget.getBoundingClientRect();
-            const b = Math.floor((e.clientX - r.left) / cell);
-            const a = Math.floor((e.clientY - r.top) / cell);
-            if (a >= 0 && b >= 0 && a < n && b < n) setHover({ a, b, v: lib.pairs[a * n + b]! });
-          }}
-          onPointerLeave={() => setHover(null)}
-        />
-      ) : (
-        <p className="hint">{n < 2 ? 'needs two or more VMs' : 'too many VMs for a pair matrix'}</p>
-      )}
-      <p className="hint">
-        colliding pairs: <strong>{lib.collidingPairs}</strong> of {totalPairs}
-        <br />
-        first unique output:{' '}
-        <strong>{lib.firstUniqueDraw >= draws ? 'none' : `#${lib.firstUniqueDraw + 1}`}</strong>
-        {hover && hover.a !== hover.b ? (
-          <>
-            <br />
-            vm {vms[hover.a]} × vm {vms[hover.b]}: {hover.v} shared
-          </>
-        ) : null}
-      </p>
+    <div className="heatmap">
+      <div className="map-head">VM × VM</div>
+      <div className="heatmap-body">
+        {has ? (
+          <canvas
+            ref={ref}
+            role="img"
+            aria-label={`Heat-map: ${lib.collidingPairs} of ${totalPairs} VM pairs share values`}
+            style={{ width: `${side}px`, height: `${side}px` }}
+            onPointerMove={(e) => {
+              const r = e.currentTarget.getBoundingClientRect();
+              const b = Math.floor((e.clientX - r.left) / cell);
+              const a = Math.floor((e.clientY - r.top) / cell);
+              if (a >= 0 && b >= 0 && a < n && b < n) setHover({ a, b, v: lib.pairs[a * n + b]! });
+            }}
+            onPointerLeave={() => setHover(null)}
+          />
+        ) : (
+          <p className="hint">{n < 2 ? 'needs two or more VMs' : 'too many VMs for a pair matrix'}</p>
+        )}
+        <p className="hint">
+          pairs sharing values: <strong>{lib.collidingPairs}</strong> of {totalPairs}
+          <br />
+          first unique output:{' '}
+          <strong>{lib.firstUniqueDraw >= draws ? 'none' : `#${lib.firstUniqueDraw + 1}`}</strong>
+          {hover && hover.a !== hover.b ? (
+            <>
+              <br />
+              vm {vms[hover.a]} × vm {vms[hover.b]}: {hover.v} shared
+            </>
+          ) : null}
+        </p>
+      </div>
     </div>
   );
 }

@@ -73,7 +73,33 @@ export function ControlsPanel() {
   return (
     <section className="panel controls" aria-labelledby="controls-h">
       <h2 id="controls-h">Experiment</h2>
-      <fieldset className="checks">
+      <div className="actions three" role="group" aria-label="Lab actions">
+        <button className="primary" disabled={!can.boot} onClick={() => void a.boot()}>
+          Boot
+        </button>
+        <button className="primary" disabled={!can.snapshot} onClick={() => void a.snapshot()}>
+          Snapshot
+        </button>
+        <button className="primary" disabled={!can.restore} onClick={() => void a.restore()}>
+          Restore
+        </button>
+        <button className="primary" disabled={!can.draw} onClick={() => void a.draw()}>
+          Draw
+        </button>
+        <button disabled={!can.reset} onClick={() => void a.reset()}>
+          Reset
+        </button>
+        <button
+          className="tight"
+          disabled={!can.resume}
+          onClick={() => void a.resume()}
+          title="resume the paused original: one more clone"
+        >
+          Resume original
+        </button>
+      </div>
+      {needsReboot && <p className="hint warn">Kernel and process settings apply at the next Boot.</p>}
+      <fieldset>
         <legend>Guest kernel</legend>
         {KERNEL_BOXES.map((b) => (
           <label className="check" key={b.key} title={b.help}>
@@ -188,32 +214,6 @@ export function ControlsPanel() {
         </div>
       </fieldset>
 
-      <div className="actions three" role="group" aria-label="Lab actions">
-        <button className="primary" disabled={!can.boot} onClick={() => void a.boot()}>
-          Boot
-        </button>
-        <button className="primary" disabled={!can.snapshot} onClick={() => void a.snapshot()}>
-          Snapshot
-        </button>
-        <button className="primary" disabled={!can.restore} onClick={() => void a.restore()}>
-          Restore
-        </button>
-        <button className="primary" disabled={!can.draw} onClick={() => void a.draw()}>
-          Draw
-        </button>
-        <button disabled={!can.reset} onClick={() => void a.reset()}>
-          Reset
-        </button>
-        <button
-          className="tight"
-          disabled={!can.resume}
-          onClick={() => void a.resume()}
-          title="resume the paused original: one more clone"
-        >
-          Resume original
-        </button>
-      </div>
-      {needsReboot && <p className="hint warn">Kernel and process settings apply at the next Boot.</p>}
       <fieldset>
         <legend>Selected VM{selected ? ` ${selected.id}` : ''}</legend>
         <NumberField

@@ -2,7 +2,9 @@
 // CRNG generation and key prefix, the vDSO generation, SysGenId counter, watchers, acks, outdated.
 // VMs whose CRNG key is the same are marked with a shared glyph and the word "same".
 
+import { useRef } from 'react';
 import { groupStyle } from '../lib/palette';
+import { useRowWindow } from '../widgets/useRowWindow';
 import { useLab } from '../store/context';
 import { selectDevices } from '../store/selectors';
 import { formatNs } from '../lib/format';
@@ -10,6 +12,8 @@ import { DEVICE_ROWS } from '../store/actions';
 
 export function DevicesPanel() {
   const devices = useLab(selectDevices);
+  const box = useRef<HTMLDivElement>(null);
+  const { first, last, rowH } = useRowWindow(box, devices.length);
   const keyGroups = new Map<string, number>();
   const counts = new Map<string, number>();
   for (const d of devices) counts.set(d.crngKeyPrefix, (counts.get(d.crngKeyPrefix) ?? 0) + 1);
@@ -30,7 +34,7 @@ export function DevicesPanel() {
       {devices.length === 0 ? (
         <p className="empty">No VM yet.</p>
       ) : (
-        <div className="scroll" tabIndex={0} role="region" aria-label="Device state per VM">
+        <div className="scroll" tabIndex={0} role="region" aria-label="Device state per VM" ref={box}>
           <table>
             <thead>
               <tr>
@@ -50,7 +54,10 @@ export function DevicesPanel() {
               </tr>
             </thead>
             <tbody>
-              {devices.map((d) => {
+              {first > 0 && rowH > 0 && (
+                <tr className="spacer" style={{ height: `${first * rowH}px` }} aria-hidden="true" />
+              )}
+              {devices.slice(first, last).map((d) => {
                 const g = keyGroups.get(d.crngKeyPrefix);
                 const st = g === undefined ? null : groupStyle(g);
                 return (
@@ -86,6 +93,13 @@ export function DevicesPanel() {
                   </tr>
                 );
               })}
+              {last < devices.length && rowH > 0 && (
+                <tr
+                  className="spacer"
+                  style={{ height: `${(devices.length - last) * rowH}px` }}
+                  aria-hidden="true"
+                />
+              )}
             </tbody>
           </table>
         </div>

@@ -2,14 +2,14 @@
 // also occurs in another VM is marked three ways: its group's colour, its group's glyph, and the
 // word "duplicate" in its accessible name. The count is the core's (LibraryReport.duplicates).
 
-import { useState } from 'react';
+import { useMemo, useRef, useState } from 'react';
+import { useRowWindow } from '../widgets/useRowWindow';
 import { groupStyle } from '../lib/palette';
 import { useLab, useLabStore } from '../store/context';
 import { selectBusy, selectLastDraw, selectOutputsLibrary } from '../store/selectors';
 import type { LibraryDrawView } from '../worker/protocol';
 import { CollisionHeatmap } from './CollisionHeatmap';
 
-const ROWS = 64;
 const COLS = 32;
 const fmt = (n: number) => n.toLocaleString('en-US');
 
@@ -54,28 +54,43 @@ function Pager({
   );
 }
 
+/** "vm 2, vm 3" or, for many, "vm 2, vm 3, vm 4 and 60 more VMs". */
+function others(list: number[], self: number): string {
+  const o = list.filter((x) => x !== self);
+  const head = o.slice(0, 3).map((v) => `vm ${v}`);
+  return o.length > 3 ? `${head.join(', ')} and ${o.length - 3} more VMs` : head.join(', ');
+}
+
 function OutputsTable({ lib, vms, draws }: { lib: LibraryDrawView; vms: number[]; draws: number }) {
-  const [row0, setRow0] = useState(0);
   const [col0, setCol0] = useState(0);
-  const rows = vms.slice(row0, row0 + ROWS);
+  const box = useRef<HTMLDivElement>(null);
+  const { first, last, rowH } = useRowWindow(box, vms.length);
   const cols = Array.from({ length: Math.max(0, Math.min(COLS, draws - col0)) }, (_, i) => col0 + i);
-  // which VMs hold each group (for the accessible name)
-  const holders = new Map<number, number[]>();
-  for (let c = 0; c < vms.length; c++)
-    for (let d = 0; d < draws; d++) {
-      const g = lib.groups[c * draws + d]!;
-      if (g < 0) continue;
-      const list = holders.get(g) ?? [];
-      if (list[list.length - 1] !== vms[c]) list.push(vms[c]!);
-      holders.set(g, list);
-    }
+  // which VMs hold each group (for the accessible name), once per draw
+  const holders = useMemo(() => {
+    const h = new Map<number, number[]>();
+    for (let c = 0; c < vms.length; c++)
+      for (let d = 0; d < draws; d++) {
+        const g = lib.groups[c * draws + d]!;
+        if (g < 0) continue;
+        const list = h.get(g) ?? [];
+        if (list[list.length - 1] !== vms[c]) list.push(vms[c]!);
+        h.set(g, list);
+      }
+    return h;
+  }, [lib, vms, draws]);
   return (
     <>
       <div className="hint">
-        <Pager what="VMs" from={row0} size={ROWS} total={vms.length} onChange={setRow0} />{' '}
         <Pager what="outputs" from={col0} size={COLS} total={draws} onChange={setCol0} />
       </div>
-      <div className="scroll" tabIndex={0} aria-label={`Output values of ${lib.library}`} role="region">
+      <div
+        className="scroll"
+        tabIndex={0}
+        aria-label={`Output values of ${lib.library}`}
+        role="region"
+        ref={box}
+      >
         <table>
           <thead>
             <tr>
@@ -88,8 +103,11 @@ function OutputsTable({ lib, vms, draws }: { lib: LibraryDrawView; vms: number[]
             </tr>
           </thead>
           <tbody>
-            {rows.map((vm, i) => {
-              const c = row0 + i;
+            {first > 0 && rowH > 0 && (
+              <tr className="spacer" style={{ height: `${first * rowH}px` }} aria-hidden="true" />
+            )}
+            {vms.slice(first, last).map((vm, i) => {
+              const c = first + i;
               return (
                 <tr key={vm}>
                   <th scope="row">vm {vm}</th>
@@ -109,14 +127,14 @@ function OutputsTable({ lib, vms, draws }: { lib: LibraryDrawView; vms: number[]
                         </td>
                       );
                     const st = groupStyle(g);
-                    const others = (holders.get(g) ?? []).filter((x) => x !== vm);
+                    const also = others(holders.get(g) ?? [], vm);
                     return (
                       <td
                         key={d}
                         className="out-cell dup"
                         style={{ background: st.colour, color: st.ink }}
-                        title={`${v} (duplicate group ${g + 1}, also in vm ${others.join(', vm ')})`}
-                        aria-label={`vm ${vm} output ${d + 1}: ${v}, duplicate (group ${g + 1}, also in vm ${others.join(', vm ')})`}
+                        title={`${v} (duplicate group ${g + 1}, also in ${also})`}
+                        aria-label={`vm ${vm} output ${d + 1}: ${v}, duplicate (group ${g + 1}, also in ${also})`}
                       >
                         {st.glyph} {short(v)}
                       </td>
@@ -125,6 +143,13 @@ function OutputsTable({ lib, vms, draws }: { lib: LibraryDrawView; vms: number[]
                 </tr>
               );
             })}
+            {last < vms.length && rowH > 0 && (
+              <tr
+                className="spacer"
+                style={{ height: `${(vms.length - last) * rowH}px` }}
+                aria-hidden="true"
+              />
+            )}
           </tbody>
         </table>
       </div>
@@ -145,10 +170,8 @@ export function OutputsPanel() {
           Outputs
           {draw ? (
             <span className="sub">
-              <span className="big-number" data-testid="duplicates-count">
-                {draw.duplicates}
-              </span>{' '}
-              duplicates · {fmt(draw.vms.length)} VM{draw.vms.length === 1 ? '' : 's'} × {fmt(draw.draws)}
+              <span className="big-number">{draw.duplicates}</span> duplicates · {fmt(draw.vms.length)} VM
+              {draw.vms.length === 1 ? '' : 's'} × {fmt(draw.draws)}
             </span>
           ) : (
             <span className="sub">

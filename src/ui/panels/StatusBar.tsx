@@ -2,13 +2,15 @@
 // last notice. Errors are announced (role=alert); progress is polite (role=status).
 
 import { useLab, useLabStore } from '../store/context';
-import { selectBusy, selectNotice, selectReady } from '../store/selectors';
+import { selectBusy, selectDrawing, selectLastDraw, selectNotice, selectReady } from '../store/selectors';
 
 export function StatusBar() {
   const store = useLabStore();
   const busy = useLab(selectBusy);
   const notice = useLab(selectNotice);
   const ready = useLab(selectReady);
+  const draw = useLab(selectLastDraw);
+  const drawing = useLab(selectDrawing);
   return (
     <div className="statusbar">
       <div role="status" aria-live="polite" className="status-live">
@@ -61,6 +63,21 @@ export function StatusBar() {
             ✕
           </button>
         </div>
+      )}
+      {!notice && <span className="spacer" />}
+      {draw && !drawing && (
+        <span
+          className="headline"
+          title="outputs of the last draw whose value also occurs in another VM (the core's count)"
+        >
+          duplicates{' '}
+          <strong className="big-number" data-testid="duplicates-count">
+            {draw.duplicates}
+          </strong>{' '}
+          <span className="sub">
+            of {(draw.vms.length * draw.draws * draw.libraries.length).toLocaleString('en-US')} outputs
+          </span>
+        </span>
       )}
     </div>
   );

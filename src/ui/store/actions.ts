@@ -249,18 +249,23 @@ export function createActionsSlice(client: LabClient): SliceCreator<ActionsSlice
           });
           return;
         }
-        set({ lastDraw: null });
+        if (get().busy) return;
+        set({ drawing: true });
         const r = await run(
           'draw',
           { vms, draws: s.draws },
           `Drawing ${fmt(s.draws)} outputs in ${fmt(vms.length)} VMs`,
           'restart',
         );
-        if (!r) return;
+        if (!r) {
+          set({ drawing: false });
+          return;
+        }
         const lib = Math.min(get().outputsLibrary, Math.max(0, r.libraries.length - 1));
         const mismatch = r.libraries.filter((l) => l.marked !== l.duplicates);
-        set({
+        await get().refreshViews({
           lastDraw: r,
+          drawing: false,
           outputsLibrary: lib,
           notice: mismatch.length
             ? {
@@ -269,7 +274,6 @@ export function createActionsSlice(client: LabClient): SliceCreator<ActionsSlice
               }
             : null,
         });
-        await get().refreshViews();
       },
 
       reset: async () => {
@@ -349,7 +353,7 @@ export function createActionsSlice(client: LabClient): SliceCreator<ActionsSlice
 
       dismissNotice: () => set({ notice: null }),
 
-      refreshViews: async () => {
+      refreshViews: async (extra = {}) => {
         const seq = ++viewSeq;
         const s = get();
         const a = s.selectedVm;
@@ -361,8 +365,13 @@ export function createActionsSlice(client: LabClient): SliceCreator<ActionsSlice
           devVms.length ? client.request('devices', { vms: devVms }) : null,
           a === null ? null : client.request('timeline', { vm: a }),
         ]);
-        if (seq !== viewSeq) return;
+        if (seq !== viewSeq) {
+          if (Object.keys(extra).length) set(extra);
+          return;
+        }
+        // one commit: the new draw (if any), maps, devices and timeline render together
         set({
+          ...extra,
           mapA: ma?.ok ? ma.value : null,
           mapB: mb?.ok ? mb.value : null,
           mapSeq: get().mapSeq + 1,

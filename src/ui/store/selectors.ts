@@ -12,6 +12,7 @@ export const selectVms = (s: LabState) => s.vms;
 export const selectSnapshots = (s: LabState) => s.snapshots;
 export const selectStats = (s: LabState) => s.stats;
 export const selectLastDraw = (s: LabState) => s.lastDraw;
+export const selectDrawing = (s: LabState) => s.drawing;
 export const selectDevices = (s: LabState) => s.devices;
 export const selectTimeline = (s: LabState) => s.timeline;
 export const selectTimelineVm = (s: LabState) => s.timelineVm;

@@ -20,6 +20,7 @@ export const initialRun: RunSlice = {
   busy: null,
   notice: null,
   lastDraw: null,
+  drawing: false,
   outputsLibrary: 0,
 };
 export const createRunSlice: SliceCreator<RunSlice> = () => ({ ...initialRun });

@@ -85,6 +85,8 @@ export interface RunSlice {
   busy: Busy | null;
   notice: Notice | null;
   lastDraw: DrawView | null;
+  /** A draw is under way: lastDraw is the previous one (its count is hidden meanwhile). */
+  drawing: boolean;
   /** Library whose outputs the Outputs panel shows. */
   outputsLibrary: number;
 }
@@ -133,8 +135,8 @@ export interface ActionsSlice {
   setCompareVm(vm: number | null): void;
   setCursor(cursor: { side: 'a' | 'b'; page: number } | null): void;
   dismissNotice(): void;
-  /** Re-reads maps, devices and the timeline from the worker. */
-  refreshViews(): Promise<void>;
+  /** Re-reads maps, devices and the timeline from the worker; `extra` lands in the same commit. */
+  refreshViews(extra?: Partial<LabState>): Promise<void>;
 }
 
 export type LabState = SettingsSlice &

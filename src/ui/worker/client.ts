@@ -24,6 +24,8 @@ export interface RequestOptions {
 }
 
 interface Pending {
+  op: Op;
+  sent: number;
   resolve(a: Answer<unknown>): void;
   onProgress?: (done: number, total: number) => void;
 }
@@ -54,7 +56,12 @@ export class LabClient {
   request<K extends Op>(op: K, args: Args<K>, opts: RequestOptions = {}): Promise<Answer<ResultOf<K>>> {
     const id = this.nextId++;
     return new Promise((resolve) => {
-      this.pending.set(id, { resolve: resolve as (a: Answer<unknown>) => void, onProgress: opts.onProgress });
+      this.pending.set(id, {
+        op,
+        sent: performance.now(),
+        resolve: resolve as (a: Answer<unknown>) => void,
+        onProgress: opts.onProgress,
+      });
       this.transport.post({ kind: 'request', id, op, args });
       opts.onStart?.(id);
     });
@@ -82,6 +89,8 @@ export class LabClient {
       return;
     }
     this.pending.delete(msg.id);
+    // the round trip shows in the browser's performance timeline (DevTools, the UI benchmark)
+    performance.measure(`lab ${p.op}`, { start: p.sent, end: performance.now() });
     if (msg.fleet) this.onFleet(msg.fleet);
     p.resolve(msg.ok ? { ok: true, value: msg.value } : { ok: false, error: msg.error });
   }
