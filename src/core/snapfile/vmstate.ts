@@ -104,7 +104,8 @@ export function checkLayerVmstate(
     const buflen = pool.getUint32(40, true);
     const outlen = pool.getUint32(44, true);
     if (buflen > 64) return bad('kdata page', `the input pool's buffer holds ${buflen} bytes (at most 64)`);
-    if (outlen > 32) return bad('kdata page', `the input pool's digest length is ${outlen} bytes (at most 32)`);
+    if (outlen > 32)
+      return bad('kdata page', `the input pool's digest length is ${outlen} bytes (at most 32)`);
   }
   // the process table, as this layer's chain holds it
   const table = chainPage(layers, k, K + 1);
