@@ -72,7 +72,8 @@ test.describe('at 1920 x 1080', () => {
 });
 
 test.describe('goldens', () => {
-  test.use({ viewport: { width: 1280, height: 720 } });
+  // tall enough that every panel shows its canvas whole
+  test.use({ viewport: { width: 1280, height: 1000 } });
 
   test('memory maps of two fresh clones and after they draw', async ({ lab }) => {
     await lab.boot();

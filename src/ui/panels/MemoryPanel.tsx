@@ -6,7 +6,7 @@ import { useShallow } from 'zustand/react/shallow';
 import { inkOn, MARK_STYLE, PAGE_STYLE } from '../lib/palette';
 import { createZoomLink } from '../lib/zoomLink';
 import { useLab, useLabStore } from '../store/context';
-import { selectCompareVm, selectSelectedVm, selectVms } from '../store/selectors';
+import { selectCompareVm, selectMapRange, selectSelectedVm, selectVms } from '../store/selectors';
 import type { LabState } from '../store/types';
 import { MARK_KINDS, PAGE_CLASSES, type MemoryMapView } from '../worker/protocol';
 import { MemoryMapCanvas } from './MemoryMapCanvas';
@@ -103,16 +103,30 @@ export function MemoryPanel() {
   const selectedVm = useLab(selectSelectedVm);
   const compareVm = useLab(selectCompareVm);
   const maps = useLab(useShallow(selectMaps));
+  const mapRange = useLab(selectMapRange);
   const legendCounts = maps.a?.counts;
   const legendMarks = maps.a?.marks;
   return (
     <section className="panel" aria-labelledby="memory-h">
-      <h2 id="memory-h">
-        Memory{' '}
-        <span className="sub">
-          one cell per 4 KiB page · wheel/drag or +/− to zoom · arrows move the cursor
-        </span>
-      </h2>
+      <div className="panel-head">
+        <h2 id="memory-h">
+          Memory{' '}
+          <span className="sub">
+            one cell per 4 KiB page · wheel/drag or +/− to zoom · arrows move the cursor
+          </span>
+        </h2>
+        <label
+          className="check small-check"
+          title="show every page of the guest, not only up to the last page in use"
+        >
+          <input
+            type="checkbox"
+            checked={mapRange === 'all'}
+            onChange={(e) => store.getState().setMapRange(e.target.checked ? 'all' : 'used')}
+          />
+          All {maps.a ? fmt(maps.a.pages) : ''} pages
+        </label>
+      </div>
       <div className="maps">
         {(['a', 'b'] as const).map((side) => {
           const m = side === 'a' ? maps.a : maps.b;
