@@ -307,26 +307,24 @@ describe('soak', () => {
     expect([...counts.keys()].some((k) => k.startsWith('load'))).toBe(true);
   });
 
-  // Found by this walk: the lab keeps a guest's metadata per VM, so once the VM a snapshot was
-  // taken of is destroyed, restoring from that snapshot throws a "lab bug" error (and the
-  // snapshot can no longer be written to a file). The walk above avoids it; this marks it.
-  it.fails('restoring from a snapshot whose VM was destroyed gives clones (known limitation)', async () => {
+  // Regression found by this walk: the lab once kept a guest's metadata only per VM, so a
+  // snapshot whose VM was destroyed could not be restored or written to a file.
+  it('restoring from a snapshot whose VM was destroyed gives clones', async () => {
     const lab = new Lab(await loadCoreNode('release'));
     const vm = unwrap(lab.boot(guests[0]!, { seed: 1 }));
     const snap = unwrap(lab.snapshot(vm, 'full'));
     unwrap(lab.destroy(vm));
     expect(lab.restore(snap, 1, { notifyDelayUs: 0 }).ok).toBe(true);
+    expect(lab.snapshotFileContent(snap).ok).toBe(true);
   });
 });
 
 describe('resource exhaustion', () => {
-  // Found here: reserveVms (assembly/memory/guest_memory.ts) asks reserveRecords for the record
-  // page's frame before it checks memory, so a boot or restore short of frames is reported as
-  // TooManyObjects ("the core's id space cannot hold ...") instead of OutOfGuestMemory.
-  it.fails('a boot short of frames is OutOfGuestMemory (known misnaming: TooManyObjects)', async () => {
+  // Regression: a boot short of frames was once reported as TooManyObjects.
+  it('a boot short of frames is OutOfGuestMemory', async () => {
     const lab = new Lab(await loadCoreNode('release'));
     const st = lab.engine.stats();
-    lab.engine.setFrameLimit(st.guestFrames + st.metaFrames);
+    lab.engine.setFrameLimit(st.guestFrames + st.metaFrames + 1); // 0 would mean "no cap"
     const r = lab.boot(guests[0]!, { seed: 1 });
     expect(r.ok ? '' : r.error.kind).toBe('OutOfGuestMemory');
   });

@@ -94,7 +94,8 @@ export function blake2sInit(s: usize, outlen: u32, key: usize, keylen: u32): voi
 export function blake2sUpdate(s: usize, p: usize, len: u32): void {
   let off: u32 = 0;
   while (off < len) {
-    let buflen = load<u32>(s + 40);
+    // the state lives in guest memory: never trust its length field past one block
+    let buflen = min<u32>(load<u32>(s + 40), 64);
     if (buflen == 64) {
       // only compress a full buffer once more input arrives: the last block is compressed by final
       store<u64>(s + 32, load<u64>(s + 32) + 64);
@@ -110,11 +111,11 @@ export function blake2sUpdate(s: usize, p: usize, len: u32): void {
 
 /** Finishes the hash and writes the digest (outlen bytes) at out; the state is spent. */
 export function blake2sFinal(s: usize, out: usize): void {
-  const buflen = load<u32>(s + 40);
+  const buflen = min<u32>(load<u32>(s + 40), 64);
   store<u64>(s + 32, load<u64>(s + 32) + buflen);
   memory.fill(s + 48 + buflen, 0, 64 - buflen);
   compress(s, s + 48, true);
-  memory.copy(out, s, load<u32>(s + 44));
+  memory.copy(out, s, min<u32>(load<u32>(s + 44), 32));
 }
 
 /** One-shot keyed BLAKE2s: out = BLAKE2s-outlen(key, in[inlen]). `scratch` holds a state. */

@@ -53,7 +53,7 @@ import {
   freeTable,
   readEntry,
 } from './page_table';
-import { allocRecord, initRecordTable, RecordTable, recordAddr, reserveRecords } from './records';
+import { allocRecord, initRecordTable, RecordTable, recordAddr, recordsFit, reserveRecords } from './records';
 
 export const NONE: u32 = 0xffffffff;
 export const VM_FREE: u32 = 0;
@@ -191,7 +191,7 @@ export function validGuestPages(pages: u32): bool {
 
 /** Reserves frames for `count` new VMs plus `extra`; false if memory or ids run out (nothing changes). */
 export function reserveVms(count: u32, framesEach: u32, extra: u32): i32 {
-  if (!reserveRecords(vms, count, 0)) return fail(E_TOO_MANY_OBJECTS, count);
+  if (!recordsFit(vms, count)) return fail(E_TOO_MANY_OBJECTS, count);
   if (!reserveRecords(vms, count, count * framesEach + extra)) return fail(E_OUT_OF_GUEST_MEMORY, count * framesEach + extra);
   return 0;
 }

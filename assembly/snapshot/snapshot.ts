@@ -69,7 +69,7 @@ import {
   setLeafShared,
   shareTable,
 } from '../memory/page_table';
-import { allocRecord, initRecordTable, RecordTable, recordAddr, reserveRecords } from '../memory/records';
+import { allocRecord, initRecordTable, RecordTable, recordAddr, recordsFit, reserveRecords } from '../memory/records';
 
 export const SNAP_FULL: u32 = 0;
 export const SNAP_DIFF: u32 = 1;
@@ -194,7 +194,7 @@ export function snapshotVm(vm: u32, type: u32): i32 {
   // reserve everything first: suspend's leaf copies, the new table, the record
   let need: u32 = 1 + (wipes ? wipeTargetsLeaves(r) : 0);
   if (type == SNAP_DIFF) need += dirtyLeaves(r, wipes);
-  if (!reserveRecords(snaps, 1, 0)) return fail(E_TOO_MANY_OBJECTS, 1);
+  if (!recordsFit(snaps, 1)) return fail(E_TOO_MANY_OBJECTS, 1);
   if (!reserveRecords(snaps, 1, need)) return fail(E_OUT_OF_GUEST_MEMORY, need);
 
   recSetState(r, VM_PAUSED);
@@ -357,7 +357,7 @@ export function mergeSnapshot(s: u32): i32 {
   const pages = load<u32>(sr + S_PAGES);
   const len = resolveChain(s);
   if (len == 0) return fail(E_UNKNOWN_SNAPSHOT, s);
-  if (!reserveRecords(snaps, 1, 0)) return fail(E_TOO_MANY_OBJECTS, 1);
+  if (!recordsFit(snaps, 1)) return fail(E_TOO_MANY_OBJECTS, 1);
   const need: u32 = 1 + (len > 1 ? mergedLeavesNeeded(len, pages) : 0);
   if (!reserveRecords(snaps, 1, need)) return fail(E_OUT_OF_GUEST_MEMORY, need);
   const table = len > 1 ? buildResolvedTable(len, pages) : shareTable(recTopOf(sr), pages);

@@ -140,6 +140,8 @@ function findAll(haystack: Uint8Array, needle: Uint8Array, base: number, out: nu
 export class Lab implements LabApi {
   readonly engine: Engine;
   private readonly meta = new Map<number, VmMeta>();
+  /** What each snapshot holds (guest, processes, secrets), kept apart from its source VM's life. */
+  private readonly snapMeta = new Map<number, VmMeta>();
   private seed = 0;
 
   constructor(readonly core: CoreExports) {
@@ -261,8 +263,15 @@ export class Lab implements LabApi {
 
   snapshot(vm: VmId, type: 'full' | 'diff'): Result<SnapshotId, LabError> {
     const r = this.engine.snapshot(vm, type);
+    const m = this.meta.get(vm);
+    if (r.ok && m) this.snapMeta.set(r.value, { ...m, processes: [...m.processes], timeline: [] });
     this.drain();
     return r;
+  }
+
+  /** The metadata a snapshot was taken with. */
+  private snapshotMeta(snap: SnapshotId): VmMeta | undefined {
+    return this.snapMeta.get(snap);
   }
 
   private afterRestore(vms: VmId[], opts: RestoreOptions, resumed: boolean): Result<void, LabError> {
@@ -280,13 +289,15 @@ export class Lab implements LabApi {
     if (!(opts.notifyDelayUs >= 0) || !Number.isFinite(opts.notifyDelayUs))
       return this.invalid('notifyDelayUs', `expected a number >= 0, got ${opts.notifyDelayUs}`);
     const info = this.engine.snapshotInfo(snap);
-    const source = info ? this.meta.get(info.sourceVm) : undefined;
+    const source = this.snapshotMeta(snap);
     if (!info) return err(engineError(-2, snap));
+    if (!source) return this.invalid('snapshot', `snapshot ${snap} was not taken or loaded by this lab`);
     const r = this.engine.restore(snap, count, { lazy: opts.lazy ?? false });
     if (!r.ok) return r;
     for (const vm of r.value) {
       this.meta.set(vm, {
-        ...(source ?? this.fallbackMeta()),
+        ...source,
+        processes: [...source.processes],
         origin: 'clone',
         touched: 0,
         timeline: [],
@@ -303,10 +314,6 @@ export class Lab implements LabApi {
     }
     this.drain();
     return r;
-  }
-
-  private fallbackMeta(): VmMeta {
-    throw new Error('snapshot of a VM the lab does not know: a lab bug');
   }
 
   resume(vm: VmId, opts: RestoreOptions): Result<void, LabError> {
@@ -537,13 +544,16 @@ export class Lab implements LabApi {
   }
 
   deleteSnapshot(snap: SnapshotId): Result<void, LabError> {
-    return this.engine.deleteSnapshot(snap);
+    const r = this.engine.deleteSnapshot(snap);
+    if (r.ok) this.snapMeta.delete(snap);
+    return r;
   }
 
   reset(): void {
     for (const vm of this.engine.liveVms()) this.engine.destroyVm(vm);
     for (const s of this.engine.liveSnapshots().reverse()) this.engine.deleteSnapshot(s);
     this.meta.clear();
+    this.snapMeta.clear();
     this.drain();
   }
 
@@ -646,7 +656,7 @@ export class Lab implements LabApi {
   secrets(snap: SnapshotId): Result<SecretReport[], LabError> {
     const info = this.engine.snapshotInfo(snap);
     if (!info) return err(engineError(-2, snap));
-    const secrets = this.meta.get(info.sourceVm)?.secretPages ?? [];
+    const secrets = this.snapshotMeta(snap)?.secretPages ?? [];
     const offsets = secrets.map(() => [] as number[]);
     const longest = secrets.reduce((n, s) => Math.max(n, s.bytes.length), 1);
     // search the file as written, page by page: a window of this page plus the tail of the
@@ -684,7 +694,7 @@ export class Lab implements LabApi {
   vmstate(snap: SnapshotId): Result<Record<string, unknown>, LabError> {
     const info = this.engine.snapshotInfo(snap);
     if (!info) return err(engineError(-2, snap));
-    const m = this.meta.get(info.sourceVm);
+    const m = this.snapshotMeta(snap);
     return ok({
       guest: m?.guest.name ?? null,
       kernel: m?.guest.kernel ?? null,
@@ -711,7 +721,7 @@ export class Lab implements LabApi {
   snapshotFileContent(snap: SnapshotId): Result<SnapshotFileContent, LabError> {
     const info = this.engine.snapshotInfo(snap);
     if (!info) return err(engineError(-2, snap));
-    const m = this.meta.get(info.sourceVm);
+    const m = this.snapshotMeta(snap);
     if (!m)
       return this.invalid(
         'snapshot',
@@ -810,8 +820,8 @@ export class Lab implements LabApi {
       touched: 0,
       timeline: [],
     };
-    // each layer's source is the scratch VM the core built it in: a VM id nothing else will have
-    for (const id of ids.value) this.meta.set(this.engine.snapshotInfo(id)!.sourceVm, vmMeta);
+    // every layer of the chain describes the same guest
+    for (const id of ids.value) this.snapMeta.set(id, vmMeta);
     return ok(ids.value[ids.value.length - 1]!);
   }
 
