@@ -7,7 +7,7 @@ import type { TimelineEvent, TimelineKind } from '../../core/lab/types';
 import { formatNs } from '../lib/format';
 import { OKABE_ITO } from '../lib/palette';
 import { useLab } from '../store/context';
-import { selectTimeline, selectTimelineVm } from '../store/selectors';
+import { selectLastDraw, selectTimeline, selectTimelineVm } from '../store/selectors';
 
 const KERNEL_KINDS: TimelineKind[] = [
   'vmgenid-notify',
@@ -43,8 +43,24 @@ const COLOUR: Partial<Record<TimelineKind, string>> = {
 };
 const MAX_TICKS = 1500;
 
+/** Events of a lane within a few pixels of each other share one label. */
+function clusters(
+  events: TimelineEvent[],
+  x: (t: number) => number,
+): Array<{ x: number; events: TimelineEvent[] }> {
+  const out: Array<{ x: number; events: TimelineEvent[] }> = [];
+  for (const e of [...events].sort((a, b) => a.tNs - b.tNs)) {
+    const px = x(e.tNs);
+    const last = out[out.length - 1];
+    if (last && px - x(last.events[last.events.length - 1]!.tNs) < 6) last.events.push(e);
+    else out.push({ x: px, events: [e] });
+  }
+  return out;
+}
+
 export function TimelinePanel() {
   const events = useLab(selectTimeline);
+  const draw = useLab(selectLastDraw);
   const vm = useLab(selectTimelineVm);
   const lanes: Array<{ name: string; events: TimelineEvent[] }> = [
     { name: 'VMM', events: events.filter((e) => e.kind === 'restore' || e.kind === 'resume') },
@@ -147,20 +163,37 @@ export function TimelinePanel() {
                       strokeWidth={1}
                     />
                   ))}
-                  {marks.map((e, k) => {
-                    const px = x(e.tNs);
-                    const end = px > W * 0.7;
+                  {clusters(marks, x).map((c, k) => {
+                    const end = c.x > W * 0.62;
+                    const names = [...new Set(c.events.map((e) => SHORT[e.kind]))];
+                    // two lines at most: above and below the lane; alternate sides between clusters
+                    const above = k % 2 === 0;
                     return (
-                      <g key={k} transform={`translate(${px} ${y})`}>
-                        <title>{`${SHORT[e.kind]} at ${rel(e.tNs)}${e.detail && !/^\d+$/.test(e.detail) ? ` (${e.detail})` : ''}`}</title>
-                        <path d="M0,-7 L6,0 L0,7 L-6,0 Z" fill={COLOUR[e.kind] ?? '#fff'} stroke="#000" />
+                      <g key={k} transform={`translate(${c.x} ${y})`}>
+                        <title>
+                          {c.events
+                            .map(
+                              (e) =>
+                                `${SHORT[e.kind]} at ${rel(e.tNs)}${e.detail && !/^\d+$/.test(e.detail) ? ` (${e.detail})` : ''}`,
+                            )
+                            .join('\n')}
+                        </title>
+                        {c.events.map((e, j) => (
+                          <path
+                            key={j}
+                            d="M0,-7 L6,0 L0,7 L-6,0 Z"
+                            transform={`translate(${x(e.tNs) - c.x} 0)`}
+                            fill={COLOUR[e.kind] ?? '#fff'}
+                            stroke="#000"
+                          />
+                        ))}
                         <text
-                          x={end ? -8 : 8}
-                          y={k % 2 ? 13 : -4}
+                          x={end ? -9 : 9}
+                          y={above ? -5 : 14}
                           fontSize={11}
                           textAnchor={end ? 'end' : 'start'}
                         >
-                          {SHORT[e.kind]}
+                          {names.join(' + ')}
                         </text>
                       </g>
                     );
@@ -173,7 +206,7 @@ export function TimelinePanel() {
               {ticks.map((t) => (
                 <g key={t} transform={`translate(${xr(t)} 0)`}>
                   <line y1={0} y2={5} />
-                  <text y={17} fontSize={11} textAnchor="middle">
+                  <text y={17} fontSize={11} textAnchor={xr(t) > W - 30 ? 'end' : 'middle'}>
                     {t === 0 ? '0' : formatNs(t)}
                   </text>
                 </g>
@@ -190,6 +223,18 @@ export function TimelinePanel() {
               .filter((e) => e.kind === 'first-unique-draw')
               .map((e) => ` ${e.detail}: first unique at ${rel(e.tNs)}.`)}
           </p>
+          {draw && vm !== null && draw.vms.includes(vm) && (
+            <p className="hint">
+              Last draw, first output from which no VM collides:{' '}
+              {draw.libraries.map((l, i) => (
+                <span key={`${l.library}-${i}`} className="special-item">
+                  {i > 0 ? ' · ' : ''}
+                  {l.library}{' '}
+                  <strong>{l.firstUniqueDraw >= draw.draws ? 'none' : `#${l.firstUniqueDraw + 1}`}</strong>
+                </span>
+              ))}
+            </p>
+          )}
         </div>
       )}
     </section>
