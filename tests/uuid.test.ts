@@ -100,3 +100,14 @@ describe('UUID text form', () => {
     expect(toHex(new Uint8Array(0))).toBe('');
   });
 });
+
+describe('formatAt', () => {
+  it('formats UUIDs and hex in place exactly as formatUuid and toHex do', async () => {
+    const { formatAt, formatUuid, toHex } = await import('../src/core/crypto/uuid');
+    const bytes = Uint8Array.from({ length: 80 }, (_, i) => (i * 37 + 11) & 0xff);
+    for (const off of [0, 16, 33, 64]) {
+      expect(formatAt(bytes, off, 16, true)).toBe(formatUuid(bytes.subarray(off, off + 16)));
+      expect(formatAt(bytes, off, 12, false)).toBe(toHex(bytes.subarray(off, off + 12)));
+    }
+  });
+});

@@ -122,11 +122,30 @@ export function collide(out: u32, clones: u32, draws: u32, size: u32, stride: u3
   // 3. colliding pairs (and the matrix): every pair of distinct clones within each group
   const totalPairs = <f64>clones * <f64>(clones - 1) / 2;
   let colliding: f64 = 0;
+  let fullGroups: u32 = 0;
+  let allPairsMarked = false;
   for (let h: u64 = 0; h < n; h++) {
     const cnt = load<u32>(vecAddr(count, h << 2));
     if (cnt == 0) continue;
     if (colliding == totalPairs && matrixTop == 0) break;
     const s0 = load<u32>(vecAddr(start, h << 2));
+    // a value every clone drew (the common case of full duplication) touches every pair: count
+    // such groups once instead of walking their clones^2 / 2 pairs
+    let distinct: u32 = 0;
+    let last: u64 = 0xffffffffffffffff;
+    for (let x: u32 = 0; x < cnt; x++) {
+      const c = <u64>load<u32>(vecAddr(members, <u64>(s0 + x) << 2)) / draws;
+      if (c != last) distinct++;
+      last = c;
+    }
+    if (distinct == clones) {
+      fullGroups++;
+      if (!allPairsMarked) {
+        allPairsMarked = true;
+        colliding = totalPairs;
+      }
+      continue;
+    }
     let prevA: u64 = 0xffffffffffffffff;
     for (let x: u32 = 0; x < cnt; x++) {
       const a = <u64>load<u32>(vecAddr(members, <u64>(s0 + x) << 2)) / draws;
@@ -140,7 +159,7 @@ export function collide(out: u32, clones: u32, draws: u32, size: u32, stride: u3
         const bit = a * clones + b;
         const pa = vecAddr(pairs, bit >> 3);
         const m = <u8>(1 << <u8>(bit & 7));
-        if (!(load<u8>(pa) & m)) {
+        if (!allPairsMarked && !(load<u8>(pa) & m)) {
           store<u8>(pa, load<u8>(pa) | m);
           colliding++;
         }
@@ -154,6 +173,15 @@ export function collide(out: u32, clones: u32, draws: u32, size: u32, stride: u3
     }
   }
 
+  if (matrixTop != 0 && fullGroups > 0) {
+    for (let a: u64 = 0; a < clones; a++) {
+      for (let b: u64 = 0; b < clones; b++) {
+        if (a == b) continue;
+        const ab = vecAddr(matrixTop, (a * clones + b) << 2);
+        store<u32>(ab, load<u32>(ab) + fullGroups);
+      }
+    }
+  }
   store<f64>(STATS, duplicates);
   store<f64>(STATS + 8, colliding);
   store<f64>(STATS + 16, <f64>(lastDup + 1));

@@ -83,3 +83,18 @@ export function parseUuid(text: string): { ok: true; bytes: Uint8Array } | { ok:
   }
   return { ok: true, bytes };
 }
+
+const HEX_PAIRS = Array.from({ length: 256 }, (_, b) => b.toString(16).padStart(2, '0'));
+
+/**
+ * `size` bytes at `offset` as lowercase hex, or (uuid) 16 bytes as UUID text like formatUuid —
+ * without making a view per value, so formatting a million outputs stays cheap for the GC.
+ */
+export function formatAt(bytes: Uint8Array, offset: number, size: number, uuid: boolean): string {
+  let s = '';
+  for (let k = 0; k < size; k++) {
+    if (uuid && (k === 4 || k === 6 || k === 8 || k === 10)) s += '-';
+    s += HEX_PAIRS[bytes[offset + k]!]!;
+  }
+  return s;
+}

@@ -7,7 +7,7 @@ import { snapFileError, type SnapFileError } from '../snapfile/errors';
 import { decodeSnapshotFileBytes, type DecodedSnapshot, type SnapshotFileContent } from '../snapfile/format';
 import { engineError } from '../errors';
 import type { CoreExports } from '../load/instantiate';
-import { formatUuid, toHex } from '../crypto/uuid';
+import { formatAt, toHex } from '../crypto/uuid';
 import {
   err,
   guestAddr,
@@ -460,8 +460,7 @@ export class Lab implements LabApi {
       const grow: number[] = [];
       for (let d = 0; d < draws; d++) {
         const i = c * draws + d;
-        const v = bytes.subarray(i * stride, i * stride + size);
-        row.push(consumer === 'uuid' ? formatUuid(v) : toHex(v));
+        row.push(formatAt(bytes, i * stride, size, consumer === 'uuid'));
         grow.push(flags[i]! & 1 ? groupsFlat[i]! : -1);
       }
       outputs.push(row);
@@ -486,13 +485,12 @@ export class Lab implements LabApi {
   private vectorBytes(top: number, bytes: number): Uint8Array {
     const out = new Uint8Array(bytes);
     const mem = new Uint8Array(this.core.memory.buffer);
+    const mem32 = new Uint32Array(this.core.memory.buffer);
     const base = this.core.poolBaseAddr();
-    const leafEntries = this.engine.leafEntries.bind(this.engine);
-    const topAddr = base + top * PAGE_SIZE;
-    const top32 = new Uint32Array(this.core.memory.buffer, topAddr, 1024);
+    const topWord = (base + top * PAGE_SIZE) >>> 2;
     for (let p = 0; p * PAGE_SIZE < bytes; p++) {
-      const leaf = leafEntries(top32[p >> 10]!);
-      const frame = leaf[p & 1023]! & 0x7fffff;
+      const leafWord = (base + mem32[topWord + (p >> 10)]! * PAGE_SIZE) >>> 2; // read in place
+      const frame = mem32[leafWord + (p & 1023)]! & 0x7fffff;
       const n = Math.min(PAGE_SIZE, bytes - p * PAGE_SIZE);
       out.set(mem.subarray(base + frame * PAGE_SIZE, base + frame * PAGE_SIZE + n), p * PAGE_SIZE);
     }
