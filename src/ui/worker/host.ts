@@ -15,15 +15,15 @@ import {
   type Engine,
 } from '../../core/engine';
 import type { LabApi, LabError } from '../../core/lab/api';
-import { PAGE_SIZE, pageNo, snapshotId, vmId, type Result, type VmId } from '../../core/types';
-import { duplicateMarks } from '../lib/duplicates';
+import type { CoreExports } from '../../core/load/instantiate';
+import { computeMatrix } from '../../core/matrix/matrix';
+import { PAGE_SIZE, pageNo, snapshotId, vmId, type Result } from '../../core/types';
 import {
   MUTATING,
   MARK_KINDS,
   PAGE_CLASSES,
   type Args,
   type CommandMap,
-  type DrawView,
   type FleetView,
   type GuestEntry,
   type MemoryMapView,
@@ -35,9 +35,9 @@ import {
   type SpecialPage,
   type WireError,
 } from './protocol';
+import { LabSession, SessionError, RESTORE_BATCH } from './session';
 
-/** Clones restored per core call: small enough to report progress, big enough to be cheap. */
-export const RESTORE_BATCH = 16;
+export { RESTORE_BATCH };
 
 /** What a running command may do besides computing: report progress, notice a cancel, yield. */
 export interface RunContext {
@@ -80,13 +80,23 @@ const ROLE_MARK: Record<string, MarkKind | undefined> = {
 };
 const CLS = Object.fromEntries(PAGE_CLASSES.map((c, i) => [c, i])) as Record<PageClass, number>;
 
+/** A second core for the mitigation matrix (computeMatrix reseeds the host entropy of its core). */
+export type MatrixCoreLoader = () => Promise<CoreExports>;
+
 /** Answers protocol commands against one Lab (and the Engine over the same core, for page facts). */
 export class LabHost {
+  /** Every lab-changing command goes through the session, so the lab always has a complete log. */
+  readonly session: LabSession;
+  private matrixCore: Promise<CoreExports> | null = null;
+
   constructor(
     private readonly lab: LabApi,
     private readonly engine: Engine,
     private readonly loadGuests: GuestLoader,
-  ) {}
+    private readonly loadMatrixCore: MatrixCoreLoader | null = null,
+  ) {
+    this.session = new LabSession(lab, loadGuests);
+  }
 
   /** Runs one command; errors come back as data, never as a rejected promise. */
   async handle(op: Op, args: unknown, ctx: RunContext): Promise<HostAnswer> {
@@ -95,7 +105,7 @@ export class LabHost {
       return { ok: true, value, fleet: MUTATING.has(op) ? this.fleet() : null };
     } catch (e) {
       const error: WireError =
-        e instanceof HostError
+        e instanceof HostError || e instanceof SessionError
           ? e.wire
           : { kind: 'Bug', message: e instanceof Error ? e.message : String(e) };
       return { ok: false, error, fleet: MUTATING.has(op) ? this.fleet() : null };
@@ -105,36 +115,25 @@ export class LabHost {
   private dispatch(op: Op, args: unknown, ctx: RunContext): Promise<unknown> | unknown {
     const handlers: { [K in Op]: (a: Args<K>, ctx: RunContext) => Promise<ResultOf<K>> | ResultOf<K> } = {
       guests: () => this.loadGuests(),
-      boot: (a) => ({ vm: must(this.lab.boot(a.guest, a.opts)) as number }),
-      snapshot: (a) => ({ snapshot: must(this.lab.snapshot(vmId(a.vm), a.type)) as number }),
-      restore: (a, c) => this.restore(a, c),
-      resume: (a) => {
-        must(this.lab.resume(vmId(a.vm), a.opts));
-        return { vm: a.vm };
-      },
-      draw: (a) => this.draw(a.vms, a.draws),
-      touch: (a) => {
-        must(this.lab.touchPages(vmId(a.vm), a.count));
-        return { vm: a.vm };
-      },
-      destroy: (a) => {
-        must(this.lab.destroy(vmId(a.vm)));
-        return { vm: a.vm };
-      },
-      deleteSnapshot: (a) => {
-        must(this.lab.deleteSnapshot(snapshotId(a.snap)));
-        return { snapshot: a.snap };
-      },
-      reset: () => {
-        this.lab.reset();
-        return { cleared: true as const };
-      },
+      boot: (a) => this.session.boot(a),
+      snapshot: (a) => this.session.snapshot(a),
+      restore: (a, c) => this.session.restore(a, c),
+      resume: (a) => this.session.resume(a),
+      draw: (a) => this.session.draw(a),
+      touch: (a) => this.session.touch(a),
+      destroy: (a) => this.session.destroy(a),
+      deleteSnapshot: (a) => this.session.deleteSnapshot(a),
+      reset: () => this.session.reset(),
       fleet: () => this.fleet(),
       memoryMap: (a) => this.memoryMap(a.vm, a.compareWith),
       pageInfo: (a) => this.pageInfo(a.vm, a.page),
       devices: (a) => a.vms.map((v) => must(this.lab.devices(vmId(v)))),
       timeline: (a) => must(this.lab.timeline(vmId(a.vm))),
       secrets: (a) => must(this.lab.secrets(snapshotId(a.snap))),
+      matrix: (a, c) => this.matrix(a, c),
+      linkState: (a) => this.session.linkState(a.scenario),
+      openLink: (a) => this.session.openLink(a),
+      scenarioStep: (a) => this.session.scenarioStep(a),
     };
     const h = handlers[op] as (a: unknown, c: RunContext) => unknown;
     if (!h) throw new HostError({ kind: 'UnknownCommand', message: `unknown command ${String(op)}` });
@@ -146,38 +145,35 @@ export class LabHost {
     return { vms: this.lab.vms(), snapshots: this.lab.snapshots(), stats: this.lab.stats() };
   }
 
-  private async restore(a: CommandMap['restore']['args'], ctx: RunContext) {
-    const made: VmId[] = [];
-    ctx.progress(0, a.count);
-    while (made.length < a.count) {
-      if (made.length > 0) {
-        await ctx.yieldNow();
-        if (ctx.cancelled()) return { vms: made.map(Number), requested: a.count, cancelled: true };
-      }
-      const n = Math.min(RESTORE_BATCH, a.count - made.length);
-      const r = this.lab.restore(snapshotId(a.snap), n, a.opts);
-      if (!r.ok) {
-        for (const vm of made) this.lab.destroy(vm);
-        throw new HostError(wire(r.error));
-      }
-      made.push(...r.value);
-      ctx.progress(made.length, a.count);
-    }
-    return { vms: made.map(Number), requested: a.count, cancelled: false };
-  }
-
-  private draw(vms: number[], draws: number): DrawView {
-    const r = must(this.lab.draw(vms.map(vmId), draws));
-    const libraries = r.libraries.map(({ groups, matrix, ...lib }) => ({
-      ...lib,
-      ...duplicateMarks(groups, matrix),
-    }));
-    return {
-      vms: r.vms.map(Number),
-      draws: r.draws,
-      libraries,
-      duplicates: libraries.reduce((s, l) => s + l.duplicates, 0),
-    };
+  /** Every library against every configuration, on the second core; progress per column. */
+  private async matrix(a: CommandMap['matrix']['args'], ctx: RunContext) {
+    if (!this.loadMatrixCore)
+      throw new HostError({ kind: 'Unavailable', message: 'this lab has no second core for the matrix' });
+    const core = await (this.matrixCore ??= this.loadMatrixCore());
+    const guest = (await this.loadGuests()).find((g) => g.manifest?.name === a.guest)?.manifest;
+    if (!guest)
+      throw new HostError({
+        kind: 'UnknownGuest',
+        field: 'guest',
+        message: `guest: no guest named "${a.guest}"`,
+      });
+    ctx.progress(0, 1);
+    const m = await computeMatrix(
+      guest,
+      {
+        clones: a.clones,
+        draws: a.draws,
+        seed: a.seed,
+        delayUs: a.delayUs,
+        memoryMiB: a.memoryMiB,
+        onProgress: (done, total) => ctx.progress(done, total),
+        yieldNow: () => ctx.yieldNow(),
+        cancelled: () => ctx.cancelled(),
+      },
+      core,
+    );
+    if (!m.ok) throw new HostError(m.error.kind === 'Cancelled' ? m.error : wire(m.error));
+    return m.value;
   }
 
   /** Classifies every page of a VM for the map; special pages are compared with another VM. */

@@ -13,7 +13,8 @@ const base = new URL(import.meta.env.BASE_URL, scope.location.origin).href;
 
 const host = (async () => {
   const lab = await Lab.create(await loadCoreBrowser());
-  return new LabHost(lab, lab.engine, () => loadGuests(fetchGuestText(base)));
+  // the matrix gets a second core of its own: computeMatrix reseeds its core's host entropy
+  return new LabHost(lab, lab.engine, () => loadGuests(fetchGuestText(base)), loadCoreBrowser);
 })();
 
 serve(host, {

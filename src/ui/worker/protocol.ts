@@ -16,6 +16,16 @@ import type {
   SecretReport,
   TimelineEvent,
 } from '../../core/lab/types';
+import type { Matrix } from '../../core/matrix/matrix';
+import type { LabSettings } from '../../core/scenario/types';
+import type {
+  LinkStateView,
+  MatrixArgs,
+  OpenLinkArgs,
+  OpenLinkView,
+  ScenarioStepArgs,
+  ScenarioStepView,
+} from './presentProtocol';
 
 /** A guest listed in public/guest/index.json, with its validated manifest (or why it failed). */
 export interface GuestEntry {
@@ -111,7 +121,11 @@ export interface RestoreView {
 
 export interface CommandMap {
   guests: { args: Record<string, never>; result: GuestEntry[] };
-  boot: { args: { guest: GuestManifest; opts: BootOptions }; result: { vm: number } };
+  boot: {
+    /** knobs: the restore/draw settings at Boot, so the session's link starts with them. */
+    args: { guest: GuestManifest; opts: BootOptions; knobs?: LabSettings };
+    result: { vm: number };
+  };
   snapshot: { args: { vm: number; type: 'full' | 'diff' }; result: { snapshot: number } };
   restore: { args: { snap: number; count: number; opts: RestoreOptions }; result: RestoreView };
   resume: { args: { vm: number; opts: RestoreOptions }; result: { vm: number } };
@@ -126,6 +140,11 @@ export interface CommandMap {
   devices: { args: { vms: number[] }; result: DeviceView[] };
   timeline: { args: { vm: number }; result: TimelineEvent[] };
   secrets: { args: { snap: number }; result: SecretReport[] };
+  // compare and present (presentProtocol.ts)
+  matrix: { args: MatrixArgs; result: Matrix };
+  linkState: { args: { scenario: { id: string; step: number } | null }; result: LinkStateView };
+  openLink: { args: OpenLinkArgs; result: OpenLinkView };
+  scenarioStep: { args: ScenarioStepArgs; result: ScenarioStepView };
 }
 export type Op = keyof CommandMap;
 export type Args<K extends Op> = CommandMap[K]['args'];
@@ -142,6 +161,8 @@ export const MUTATING: ReadonlySet<Op> = new Set<Op>([
   'destroy',
   'deleteSnapshot',
   'reset',
+  'openLink',
+  'scenarioStep',
 ]);
 
 /** An error from the lab, as plain data (field names the rejected input when there is one). */
