@@ -36,6 +36,14 @@ import {
   type WireError,
 } from './protocol';
 import { LabSession, SessionError, RESTORE_BATCH } from './session';
+import {
+  advanceIds,
+  exportSnapshotFile,
+  idCounters,
+  loadSnapshotFileBytes,
+  scanSnapshotSecrets,
+  type FileLab,
+} from './files';
 
 export { RESTORE_BATCH };
 
@@ -71,6 +79,11 @@ function must<T>(r: Result<T, LabError>): T {
   throw new HostError(wire(r.error));
 }
 
+function mustWire<T>(r: Result<T, WireError>): T {
+  if (r.ok) return r.value;
+  throw new HostError(r.error);
+}
+
 const ROLE_MARK: Record<string, MarkKind | undefined> = {
   'kernel-rng': 'rng',
   'library-state': 'rng',
@@ -90,7 +103,7 @@ export class LabHost {
   private matrixCore: Promise<CoreExports> | null = null;
 
   constructor(
-    private readonly lab: LabApi,
+    private readonly lab: LabApi & FileLab,
     private readonly engine: Engine,
     private readonly loadGuests: GuestLoader,
     private readonly loadMatrixCore: MatrixCoreLoader | null = null,
@@ -134,6 +147,18 @@ export class LabHost {
       linkState: (a) => this.session.linkState(a.scenario),
       openLink: (a) => this.session.openLink(a),
       scenarioStep: (a) => this.session.scenarioStep(a),
+      exportSnapshot: (a) => mustWire(exportSnapshotFile(this.lab, a.snap)),
+      loadSnapshotFile: (a) => {
+        const loaded = mustWire(loadSnapshotFileBytes(this.lab, a));
+        this.session.markUnlinkable(`snapshot ${loaded.snapshot} was loaded from a file`);
+        return loaded;
+      },
+      scanSecrets: (a) => mustWire(scanSnapshotSecrets(this.lab, a.snap)),
+      advanceIds: (a) => mustWire(advanceIds(this.engine, a)),
+      setFrameLimit: (a) => {
+        this.engine.setFrameLimit(a.frames);
+        return { frameLimit: this.engine.stats().frameLimit };
+      },
     };
     const h = handlers[op] as (a: unknown, c: RunContext) => unknown;
     if (!h) throw new HostError({ kind: 'UnknownCommand', message: `unknown command ${String(op)}` });
@@ -142,7 +167,12 @@ export class LabHost {
 
   /** The VMs, snapshots and pool accounting, as plain data. */
   fleet(): FleetView {
-    return { vms: this.lab.vms(), snapshots: this.lab.snapshots(), stats: this.lab.stats() };
+    return {
+      vms: this.lab.vms(),
+      snapshots: this.lab.snapshots(),
+      stats: this.lab.stats(),
+      ids: idCounters(this.engine),
+    };
   }
 
   /** Every library against every configuration, on the second core; progress per column. */

@@ -26,6 +26,13 @@ import type {
   ScenarioStepArgs,
   ScenarioStepView,
 } from './presentProtocol';
+import type {
+  IdCounters,
+  LoadFileArgs,
+  LoadedFileView,
+  SecretScanView,
+  SnapshotFileView,
+} from './filesProtocol';
 
 /** A guest listed in public/guest/index.json, with its validated manifest (or why it failed). */
 export interface GuestEntry {
@@ -41,6 +48,8 @@ export interface FleetView {
   vms: VmSummary[];
   snapshots: SnapshotSummary[];
   stats: EngineStats;
+  /** The core's id counters (a saved step records them, so a replay hands out the same ids). */
+  ids: IdCounters;
 }
 
 /** One library's draw report, its duplicate marks as typed arrays (lib/duplicates.ts). */
@@ -145,6 +154,13 @@ export interface CommandMap {
   linkState: { args: { scenario: { id: string; step: number } | null }; result: LinkStateView };
   openLink: { args: OpenLinkArgs; result: OpenLinkView };
   scenarioStep: { args: ScenarioStepArgs; result: ScenarioStepView };
+  // snapshot files and persistence (filesProtocol.ts)
+  exportSnapshot: { args: { snap: number }; result: SnapshotFileView };
+  loadSnapshotFile: { args: LoadFileArgs; result: LoadedFileView };
+  scanSecrets: { args: { snap: number }; result: SecretScanView };
+  advanceIds: { args: IdCounters; result: IdCounters };
+  /** TEST ONLY (window.__lab): caps the core's frames; 0 lifts the cap. */
+  setFrameLimit: { args: { frames: number }; result: { frameLimit: number } };
 }
 export type Op = keyof CommandMap;
 export type Args<K extends Op> = CommandMap[K]['args'];
@@ -163,6 +179,8 @@ export const MUTATING: ReadonlySet<Op> = new Set<Op>([
   'reset',
   'openLink',
   'scenarioStep',
+  'loadSnapshotFile',
+  'advanceIds',
 ]);
 
 /** An error from the lab, as plain data (field names the rejected input when there is one). */
