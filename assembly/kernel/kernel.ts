@@ -20,7 +20,7 @@ import { ROLE_KERNEL, ROLE_KERNEL_RNG, ROLE_LIBRARY_STATE, ROLE_VMGENID, E_WIPEO
 import { vecAddr } from '../memory/frame_vector';
 import { sysgenidSetup } from '../devices/sysgenid';
 import { vmgenidNewId, vmgenidIdAddr } from '../devices/vmgenid';
-import { EV_RESTORE, EV_RESUME, EV_FORK, logEvent } from '../vmm/events';
+import { EV_DRAW, EV_RESTORE, EV_RESUME, EV_FORK, logEvent } from '../vmm/events';
 import { HE_BOOT, hostEntropy } from '../vmm/host_entropy';
 import {
   clockOf,
@@ -242,6 +242,8 @@ export function drawVm(vm: u32, draws: u32, intervalNs: f64, listPtr: usize, lis
   if (!reserveForGuestOps(r)) return fail(E_OUT_OF_GUEST_MEMORY, 2 * (6 + procCount(r)));
   const n = procCount(r);
   for (let d: u32 = 0; d < draws; d++) {
+    runDueEvents(r, vm); // what fell due between rounds happens before this round starts
+    logEvent(vm, EV_DRAW, clockOf(r), d);
     for (let i: u32 = 0; i < n; i++) {
       const e = listPtr + (<usize>i << 4);
       const stride = load<u32>(e + 4);

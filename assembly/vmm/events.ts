@@ -15,6 +15,7 @@ export const EV_PERIODIC_RESEED: u32 = 7;
 export const EV_LIBRARY_RESEED: u32 = 8;
 export const EV_LIBRARY_ABORT: u32 = 9;
 export const EV_FORK: u32 = 10;
+export const EV_DRAW: u32 = 11; // a draw round starts (detail: draw index)
 
 const REC: u32 = 24;
 const CAP: u32 = 16384;

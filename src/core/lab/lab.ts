@@ -72,6 +72,7 @@ const EVENT_KINDS: Record<number, TimelineKind> = {
   8: 'library-reseed',
   9: 'library-abort',
   10: 'fork',
+  11: 'draw',
 };
 
 // vmstate offset of the kernel image's page count (assembly/vmm/vmstate.ts VS_KERNEL_PAGES)
@@ -417,7 +418,25 @@ export class Lab implements LabApi {
       });
     }
     cleanup();
+    this.markFirstUnique(vms, draws, libraries);
     return ok({ vms: [...vms], draws, libraries });
+  }
+
+  /**
+   * Puts each library's first unique draw on every drawing VM's timeline, at the time that
+   * draw round started (from the draw events this batch logged).
+   */
+  private markFirstUnique(vms: VmId[], draws: number, libraries: LibraryReport[]): void {
+    for (const vm of vms) {
+      const m = this.meta.get(vm);
+      if (!m) continue;
+      const rounds = m.timeline.filter((e) => e.kind === 'draw').slice(-draws);
+      for (const lib of libraries) {
+        const round = rounds[lib.firstUniqueDraw];
+        if (!round || m.timeline.length >= MAX_TIMELINE) continue;
+        m.timeline.push({ vm, tNs: round.tNs, kind: 'first-unique-draw', detail: lib.library });
+      }
+    }
   }
 
   /** Collision statistics, marks and text of one library's outputs (vector out). */
