@@ -300,6 +300,11 @@ export function pageForRead(r: usize, p: u32): usize {
   return frameAddr(readEntry(recTop(r), p) & E_FRAME_MASK);
 }
 
+/** Host address of page p's frame for an observer (the lab's views): no fault is counted. */
+export function pagePeek(r: usize, p: u32): usize {
+  return frameAddr(readEntry(recTop(r), p) & E_FRAME_MASK);
+}
+
 /** Reserves what writing [addr, addr+len) needs; 0 or an error code. */
 export function reserveWrite(r: usize, addr: u32, len: u32): i32 {
   if (len == 0) return 0;
