@@ -23,6 +23,7 @@ import {
   type SysGenIdMode,
 } from '../lab/types';
 import { err, ok, pagesForMiB, type Result } from '../types';
+import { join, object, present, quoted, Reject, shown, type Json, type JsonObject } from '../json/check';
 
 /** A rejected manifest or guest index. `field` is a path such as `secrets[1].hex`; '' means the whole file. */
 export interface ManifestError {
@@ -72,52 +73,6 @@ export function manifestError(file: string, field: string, problem: string): Man
 // ---------------------------------------------------------------------------------------------
 // Checking parsed JSON. A failed check throws Reject, which parseManifest turns into the result:
 // the first problem ends the walk, and the checks read top to bottom like the format itself.
-
-class Reject {
-  constructor(
-    readonly field: string,
-    readonly problem: string,
-  ) {}
-}
-
-type Json = unknown;
-type JsonObject = Record<string, Json>;
-
-/** A short rendering of a JSON value for "(got ...)". */
-function shown(v: Json): string {
-  if (v === undefined) return 'nothing';
-  if (v === null) return 'null';
-  if (Array.isArray(v)) return 'an array';
-  if (typeof v === 'object') return 'an object';
-  if (typeof v === 'string') {
-    const s = JSON.stringify(v);
-    return s.length > 42 ? `${s.slice(0, 40)}…"` : s;
-  }
-  return String(v);
-}
-
-const join = (path: string, key: string) => (path === '' ? key : `${path}.${key}`);
-const quoted = (xs: readonly string[]) => xs.map((x) => `"${x}"`).join(', ');
-
-/** The object at `path`, after rejecting keys outside `allowed` (with a hint for a wrong case). */
-function object(v: Json, path: string, allowed: readonly string[], what = 'a JSON object'): JsonObject {
-  if (v === null || typeof v !== 'object' || Array.isArray(v)) {
-    throw new Reject(path, `must be ${what} (got ${shown(v)})`);
-  }
-  const o = v as JsonObject;
-  for (const key of Object.keys(o)) {
-    if (allowed.includes(key)) continue;
-    const near = allowed.find((a) => a.toLowerCase() === key.toLowerCase());
-    const hint = near ? `did you mean "${near}"?` : `allowed: ${allowed.join(', ')}`;
-    throw new Reject(join(path, key), `unknown key (${hint})`);
-  }
-  return o;
-}
-
-function present(o: JsonObject, key: string, path: string): Json {
-  if (!Object.hasOwn(o, key)) throw new Reject(join(path, key), 'is required');
-  return o[key];
-}
 
 function string(o: JsonObject, key: string, path: string, maxLength: number, minLength = 0): string {
   const v = present(o, key, path);

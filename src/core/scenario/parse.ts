@@ -29,6 +29,7 @@ import {
   type ScenarioIndexEntry,
   type Step,
 } from './types';
+import { join, object, present, quoted, Reject, shown, type Json, type JsonObject } from '../json/check';
 
 /** A problem at a field path, before it is tied to a file (or a URL). */
 export interface FieldProblem {
@@ -61,50 +62,6 @@ export function scenarioError(file: string, field: string, problem: string): Sce
 
 // ---------------------------------------------------------------------------------------------
 // The walk: a failed check throws Reject, which the exported functions turn into a Result.
-
-class Reject {
-  constructor(
-    readonly field: string,
-    readonly problem: string,
-  ) {}
-}
-
-type Json = unknown;
-type JsonObject = Record<string, Json>;
-
-function shown(v: Json): string {
-  if (v === undefined) return 'nothing';
-  if (v === null) return 'null';
-  if (Array.isArray(v)) return 'an array';
-  if (typeof v === 'object') return 'an object';
-  if (typeof v === 'string') {
-    const s = JSON.stringify(v);
-    return s.length > 42 ? `${s.slice(0, 40)}…"` : s;
-  }
-  return String(v);
-}
-
-const join = (path: string, key: string) => (path === '' ? key : `${path}.${key}`);
-const quoted = (xs: readonly string[]) => xs.map((x) => `"${x}"`).join(', ');
-
-function object(v: Json, path: string, allowed: readonly string[], what = 'a JSON object'): JsonObject {
-  if (v === null || typeof v !== 'object' || Array.isArray(v)) {
-    throw new Reject(path, `must be ${what} (got ${shown(v)})`);
-  }
-  const o = v as JsonObject;
-  for (const key of Object.keys(o)) {
-    if (allowed.includes(key)) continue;
-    const near = allowed.find((a) => a.toLowerCase() === key.toLowerCase());
-    const hint = near ? `did you mean "${near}"?` : `allowed: ${allowed.join(', ')}`;
-    throw new Reject(join(path, key), `unknown key (${hint})`);
-  }
-  return o;
-}
-
-function present(o: JsonObject, key: string, path: string): Json {
-  if (!Object.hasOwn(o, key)) throw new Reject(join(path, key), 'is required');
-  return o[key];
-}
 
 function string(v: Json, field: string, maxLength: number, minLength = 1): string {
   if (typeof v !== 'string') throw new Reject(field, `must be a string (got ${shown(v)})`);
