@@ -7,6 +7,7 @@ import type { CoreExports } from '../load/instantiate';
 import type { LabError } from './api';
 import { Lab } from './lab';
 import type { RunConfig, RunReport } from './types';
+import type { SnapshotId } from '../types';
 
 /** The flat memory image and device state of the run's snapshot (what --export writes). */
 export interface SnapshotImage {
@@ -56,59 +57,53 @@ export function effectiveGuest(c: RunConfig): RunConfig['guest'] {
   return { ...c.guest, kernel: k, memoryMiB: c.memoryMiB ?? c.guest.memoryMiB };
 }
 
-/** Runs one experiment on a fresh lab (a new core instance unless one is given). */
-export async function runExperiment(
-  config: RunConfig,
-  core?: CoreExports,
-): Promise<Result<RunOutcome, LabError>> {
-  const checked = checkRunConfig(config);
-  if (!checked.ok) return checked;
-  const instance = core ?? (await (await import('../load/node')).loadCoreNode('release'));
-  const lab = new Lab(instance);
-  const guest = effectiveGuest(config);
-  const booted = lab.boot(guest, {
+/** Boots the run's guest and takes its snapshot (a full one, or a diff on top of one). */
+export function bootAndSnapshot(lab: Lab, config: RunConfig): Result<SnapshotId, LabError> {
+  const booted = lab.boot(effectiveGuest(config), {
     seed: config.seed,
     ...(config.libraries ? { libraries: config.libraries } : {}),
     ...(config.consumer ? { consumer: config.consumer } : {}),
   });
   if (!booted.ok) return booted;
   const vm = booted.value;
-  let snap = lab.snapshot(vm, 'full');
-  if (!snap.ok) return snap;
-  if (config.snapshot === 'diff') {
-    const resumed = lab.resume(vm, { notifyDelayUs: config.notifyDelayUs });
-    if (!resumed.ok) return resumed;
-    const touched = lab.touchPages(vm, 16);
-    if (!touched.ok) return touched;
-    snap = lab.snapshot(vm, 'diff');
-    if (!snap.ok) return snap;
-  }
-  const clones = lab.restore(snap.value, config.clones, {
+  const snap = lab.snapshot(vm, 'full');
+  if (!snap.ok || config.snapshot === 'full') return snap;
+  const resumed = lab.resume(vm, { notifyDelayUs: config.notifyDelayUs });
+  if (!resumed.ok) return resumed;
+  const touched = lab.touchPages(vm, 16);
+  if (!touched.ok) return touched;
+  return lab.snapshot(vm, 'diff');
+}
+
+/** Restores the clones from snap, lets them draw, and reports (runExperiment's second half). */
+export function cloneAndReport(
+  lab: Lab,
+  snap: SnapshotId,
+  config: Pick<RunConfig, 'clones' | 'draws' | 'notifyDelayUs' | 'drawIntervalUs' | 'seed' | 'lazy'>,
+  guestName: string,
+  wipedPages: number,
+): Result<RunOutcome, LabError> {
+  const clones = lab.restore(snap, config.clones, {
     notifyDelayUs: config.notifyDelayUs,
     ...(config.lazy ? { lazy: true } : {}),
   });
   if (!clones.ok) return clones;
   const drawn = lab.draw(clones.value, config.draws, { intervalUs: config.drawIntervalUs ?? 5 });
   if (!drawn.ok) return drawn;
-  const info = lab.engine.snapshotInfo(snap.value)!;
-  const secrets = lab.secrets(snap.value);
+  const info = lab.engine.snapshotInfo(snap)!;
+  const secrets = lab.secrets(snap);
   if (!secrets.ok) return secrets;
-  const image = lab.memoryImage(snap.value);
+  const image = lab.memoryImage(snap);
   if (!image.ok) return image;
-  const vmstate = lab.vmstate(snap.value);
+  const vmstate = lab.vmstate(snap);
   if (!vmstate.ok) return vmstate;
   const summaries = lab.vms().filter((v) => clones.value.includes(v.id));
   const report: RunReport = {
     seed: config.seed,
     clones: config.clones,
     draws: config.draws,
-    guest: guest.name,
-    snapshot: {
-      type: info.type,
-      pages: info.pages,
-      wipedPages: info.wipedPages,
-      bytes: info.presentPages * 4096,
-    },
+    guest: guestName,
+    snapshot: { type: info.type, pages: info.pages, wipedPages, bytes: info.presentPages * 4096 },
     secrets: secrets.value,
     libraries: drawn.value.libraries,
     memory: {
@@ -118,4 +113,18 @@ export async function runExperiment(
     },
   };
   return ok({ report, image: { ...image.value, vmstate: vmstate.value } });
+}
+
+/** Runs one experiment on a fresh lab (a new core instance unless one is given). */
+export async function runExperiment(
+  config: RunConfig,
+  core?: CoreExports,
+): Promise<Result<RunOutcome, LabError>> {
+  const checked = checkRunConfig(config);
+  if (!checked.ok) return checked;
+  const lab = new Lab(core ?? (await (await import('../load/node')).loadCoreNode('release')));
+  const snap = bootAndSnapshot(lab, config);
+  if (!snap.ok) return snap;
+  const wiped = lab.engine.snapshotInfo(snap.value)!.wipedPages;
+  return cloneAndReport(lab, snap.value, config, effectiveGuest(config).name, wiped);
 }

@@ -5,10 +5,10 @@
 
 import { Lab } from '../lab/lab';
 import type { LabError } from '../lab/api';
-import { checkRunConfig, effectiveGuest, type RunOutcome } from '../lab/run';
-import type { GuestManifest, RunConfig, RunReport, SecretSpec } from '../lab/types';
+import { bootAndSnapshot, checkRunConfig, cloneAndReport, effectiveGuest, type RunOutcome } from '../lab/run';
+import type { GuestManifest, RunConfig, SecretSpec } from '../lab/types';
 import type { CoreExports } from '../load/instantiate';
-import { ok, type Result, type SnapshotId } from '../types';
+import { ok, type Result } from '../types';
 import type { SnapFileError } from './errors';
 import { encodeSnapshotFileContent, type DecodedSnapshot } from './format';
 
@@ -26,64 +26,6 @@ export type ReplaySettings = Pick<
 
 async function newLab(core?: CoreExports): Promise<Lab> {
   return new Lab(core ?? (await (await import('../load/node')).loadCoreNode('release')));
-}
-
-/** Boots the run's guest and takes its snapshot (a full one, or a diff on top of one). */
-function bootAndSnapshot(lab: Lab, config: RunConfig): Result<SnapshotId, LabError> {
-  const booted = lab.boot(effectiveGuest(config), {
-    seed: config.seed,
-    ...(config.libraries ? { libraries: config.libraries } : {}),
-    ...(config.consumer ? { consumer: config.consumer } : {}),
-  });
-  if (!booted.ok) return booted;
-  const vm = booted.value;
-  const snap = lab.snapshot(vm, 'full');
-  if (!snap.ok || config.snapshot === 'full') return snap;
-  const resumed = lab.resume(vm, { notifyDelayUs: config.notifyDelayUs });
-  if (!resumed.ok) return resumed;
-  const touched = lab.touchPages(vm, 16);
-  if (!touched.ok) return touched;
-  return lab.snapshot(vm, 'diff');
-}
-
-/** Restores the clones from snap, lets them draw, and reports (runExperiment's second half). */
-function cloneAndReport(
-  lab: Lab,
-  snap: SnapshotId,
-  config: ReplaySettings,
-  guestName: string,
-  wipedPages: number,
-): Result<RunOutcome, LabError> {
-  const clones = lab.restore(snap, config.clones, {
-    notifyDelayUs: config.notifyDelayUs,
-    ...(config.lazy ? { lazy: true } : {}),
-  });
-  if (!clones.ok) return clones;
-  const drawn = lab.draw(clones.value, config.draws, { intervalUs: config.drawIntervalUs ?? 5 });
-  if (!drawn.ok) return drawn;
-  const info = lab.engine.snapshotInfo(snap)!;
-  const secrets = lab.secrets(snap);
-  if (!secrets.ok) return secrets;
-  const image = lab.memoryImage(snap);
-  if (!image.ok) return image;
-  const vmstate = lab.vmstate(snap);
-  if (!vmstate.ok) return vmstate;
-  const summaries = lab.vms().filter((v) => clones.value.includes(v.id));
-  const report: RunReport = {
-    seed: config.seed,
-    clones: config.clones,
-    draws: config.draws,
-    guest: guestName,
-    snapshot: { type: info.type, pages: info.pages, wipedPages, bytes: info.presentPages * 4096 },
-    secrets: secrets.value,
-    libraries: drawn.value.libraries,
-    memory: {
-      wasmBytes: lab.stats().wasmMemoryBytes,
-      bytesPerClone: summaries.reduce((s, v) => s + v.privateBytes, 0) / Math.max(1, summaries.length),
-      faults: summaries.reduce((s, v) => s + v.faults, 0),
-    },
-  };
-  return ok({ report, image: { ...image.value, vmstate: vmstate.value } });
 }
 
 /** Runs an experiment like runExperiment and also returns its snapshot as a file. */
