@@ -10,13 +10,25 @@ import { MetricsPanel } from './panels/MetricsPanel';
 import { OutputsPanel } from './panels/OutputsPanel';
 import { StatusBar } from './panels/StatusBar';
 import { TimelinePanel } from './panels/TimelinePanel';
+import { LinkAlert } from './panels/LinkAlert';
+import { MatrixView } from './panels/MatrixView';
+import { ScenarioBar } from './panels/ScenarioBar';
+import { useLab } from './store/context';
+import { highlightOf } from './store/presentSlice';
+import type { LabState } from './store/types';
+
+const selectView = (s: LabState) => s.view;
 
 export function App() {
+  const view = useLab(selectView);
+  const highlight = useLab(highlightOf);
   return (
-    <div className="app">
+    <div className="app" data-highlight={highlight ?? undefined} data-view={view}>
       <Header />
       <StatusBar />
-      <main className="workspace">
+      <LinkAlert />
+      {view === 'matrix' && <MatrixView />}
+      <main className="workspace" hidden={view === 'matrix'}>
         <div className="column left">
           <ControlsPanel />
         </div>
@@ -31,6 +43,7 @@ export function App() {
           <TimelinePanel />
         </div>
       </main>
+      <ScenarioBar />
     </div>
   );
 }

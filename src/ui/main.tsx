@@ -7,6 +7,8 @@ import { App } from './App';
 import { StoreProvider } from './store/context';
 import { createLabStore } from './store/store';
 import './styles.css';
+import './present.css';
+import { installLiveLink, openStartupLink } from './lib/liveLink';
 import { installTestApi } from './testApi';
 import { LabClient, workerTransport } from './worker/client';
 
@@ -15,7 +17,12 @@ const client = new LabClient(
 );
 const store = createLabStore(client);
 installTestApi(client, store);
-void store.getState().init();
+// a link in the address bar is replayed on the fresh core before anything else runs
+void store
+  .getState()
+  .init()
+  .then(() => openStartupLink(store))
+  .then(() => installLiveLink(store));
 
 const root = document.getElementById('root');
 if (!root) throw new Error('missing #root');

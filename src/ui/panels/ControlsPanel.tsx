@@ -123,6 +123,7 @@ export function ControlsPanel() {
             onChange={(e) => a.setLibrary(e.target.value as LibraryChoice)}
           >
             <option value="guest">per process</option>
+            <option value="all">all libraries</option>
             {LIBRARY_IDS.map((id) => (
               <option key={id} value={id}>
                 {id}
@@ -134,7 +135,9 @@ export function ControlsPanel() {
           <summary>
             {library === 'guest'
               ? `Per process: ${manifest?.processes.map((p, i) => processLibraries[i] ?? p.library).join(', ') ?? ''}`
-              : `One process: ${library}`}
+              : library === 'all'
+                ? 'One process per library'
+                : `One process: ${library}`}
           </summary>
           {library === 'guest' &&
             manifest?.processes.map((p, i) => (

@@ -3,6 +3,7 @@
 import { useEffect } from 'react';
 import { useShallow } from 'zustand/react/shallow';
 import { NumberField } from '../widgets/NumberField';
+import { PresentControls } from './PresentControls';
 import { useLab, useLabStore } from '../store/context';
 import {
   selectGuestFile,
@@ -77,7 +78,8 @@ export function Header() {
       <span className="guest-desc" title={manifest?.description}>
         {guestsError ? `Guest problem: ${guestsError}` : (manifest?.description ?? '')}
       </span>
-      <label className="check">
+      <PresentControls />
+      <label className="check large-type">
         <input
           type="checkbox"
           checked={largeType}

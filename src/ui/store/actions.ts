@@ -128,6 +128,7 @@ export function createActionsSlice(client: LabClient): SliceCreator<ActionsSlice
         }
         journal.push(e);
         if (e.op === 'draw') lastDraw = r.value as DrawView;
+        if (e.op === 'openLink') lastDraw = (r.value as ResultOf<'openLink'>).session.draw;
         set({ busy: { ...get().busy!, done: i + 1 } });
       }
       if (steps.length === 0) {
@@ -163,7 +164,8 @@ export function createActionsSlice(client: LabClient): SliceCreator<ActionsSlice
       },
 
       boot: async () => {
-        const req = bootRequest(get());
+        const s0 = get();
+        const req = bootRequest(s0);
         if ('error' in req) {
           set({ notice: { tone: 'error', text: `Boot refused: ${req.error}` } });
           return;
@@ -179,7 +181,14 @@ export function createActionsSlice(client: LabClient): SliceCreator<ActionsSlice
           compareVm: null,
           selectedSnapshot: null,
         });
-        const r = await run('boot', req, 'Boot');
+        // the restore/draw knobs too, so the lab's link starts with the controls as they are
+        const knobs = {
+          clones: s0.clones,
+          draws: s0.draws,
+          notifyDelayUs: s0.notifyDelayUs,
+          snapshot: s0.snapshotType,
+        };
+        const r = await run('boot', { ...req, knobs }, 'Boot');
         if (!r) return;
         set({ bootVm: r.vm, selectedVm: r.vm, bootedWith: bootFingerprint(get()), notice: null });
         await get().refreshViews();
@@ -352,6 +361,10 @@ export function createActionsSlice(client: LabClient): SliceCreator<ActionsSlice
       },
 
       dismissNotice: () => set({ notice: null }),
+
+      setJournal: (entries) => {
+        journal = [...entries];
+      },
 
       refreshViews: async (extra = {}) => {
         const seq = ++viewSeq;

@@ -2,7 +2,7 @@
 // one function that turns them into the boot request (kernel features are fixed at boot).
 
 import type { BootOptions } from '../../core/lab/api';
-import type { GuestManifest } from '../../core/lab/types';
+import { LIBRARY_IDS, type GuestManifest } from '../../core/lab/types';
 import type { KernelToggles, SettingsSlice, SliceCreator } from './types';
 
 /** The guest preselected on first load: default.json if listed, else the first valid entry. */
@@ -104,7 +104,7 @@ export function bootRequest(
   };
   const opts: BootOptions = { seed: s.seed, memoryMiB: s.memoryMiB };
   if (s.library !== 'guest') {
-    opts.libraries = [s.library];
+    opts.libraries = s.library === 'all' ? [...LIBRARY_IDS] : [s.library];
     if (s.consumer !== 'guest') opts.consumer = s.consumer;
   }
   return { guest, opts };

@@ -4,6 +4,7 @@
 import { createStore, type StoreApi } from 'zustand/vanilla';
 import type { LabClient } from '../worker/client';
 import { createActionsSlice } from './actions';
+import { createPresentSlice } from './presentSlice';
 import { createSettingsSlice } from './settings';
 import {
   createFleetSlice,
@@ -26,5 +27,6 @@ export function createLabStore(client: LabClient): LabStore {
     ...createMapsSlice(...a),
     ...createViewSlice(...a),
     ...createActionsSlice(client)(...a),
+    ...createPresentSlice(client)(...a),
   }));
 }

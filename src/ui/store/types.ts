@@ -6,6 +6,8 @@ import type { EngineStats } from '../../core/engine';
 import type { SnapshotSummary, VmSummary } from '../../core/lab/api';
 import type { Consumer, DeviceView, LibraryId, TimelineEvent } from '../../core/lab/types';
 import type { DrawView, GuestEntry, MemoryMapView, PageInfoView } from '../worker/protocol';
+import type { JournalEntry } from './actions';
+import type { PresentSlice } from './presentSlice';
 
 export interface KernelToggles {
   vmgenid: boolean;
@@ -16,8 +18,8 @@ export interface KernelToggles {
   agentReseed: boolean;
 }
 
-/** 'guest': keep the guest's processes (each with its own library); else one process of that library. */
-export type LibraryChoice = LibraryId | 'guest';
+/** 'guest': keep the guest's processes (each with its own library); 'all': one process per library; else one process of that library. */
+export type LibraryChoice = LibraryId | 'guest' | 'all';
 
 export interface SettingsSlice {
   guests: GuestEntry[];
@@ -137,6 +139,8 @@ export interface ActionsSlice {
   dismissNotice(): void;
   /** Re-reads maps, devices and the timeline from the worker; `extra` lands in the same commit. */
   refreshViews(extra?: Partial<LabState>): Promise<void>;
+  /** Replaces the commands a cancelled draw replays (after a link or a scenario step rebuilt the lab). */
+  setJournal(entries: JournalEntry[]): void;
 }
 
 export type LabState = SettingsSlice &
@@ -145,5 +149,6 @@ export type LabState = SettingsSlice &
   InspectSlice &
   MapsSlice &
   ViewSlice &
-  ActionsSlice;
+  ActionsSlice &
+  PresentSlice;
 export type SliceCreator<T> = StateCreator<LabState, [], [], T>;

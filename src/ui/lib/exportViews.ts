@@ -1,0 +1,271 @@
+// Export: the views as files a person can put on a slide or into a spreadsheet. Everything is
+// made in the page (canvas pixels, serialised SVG, text) and handed over as a Blob download;
+// nothing goes to the network.
+//
+// - Memory maps: the canvas as PNG (toBlob); as SVG, that PNG embedded as a data URI under a
+//   caption that says in words what the map shows.
+// - Timeline: the React-rendered SVG, serialised with every CSS-resolved paint written inline
+//   (theme variables, text colours), so the file looks the same outside the app; PNG by drawing
+//   that SVG onto a canvas at twice the size.
+// - Heat-map: built as SVG from the draw's pair counts (cividis, a number in every cell that fits).
+// - Outputs and metrics of the last draw: JSON (one object) and CSV (RFC 4180, CRLF).
+
+import { interpolateCividis, scaleSequential } from 'd3';
+import type { DrawView, LibraryDrawView } from '../worker/protocol';
+
+const SVG_NS = 'http://www.w3.org/2000/svg';
+
+/** Starts a download of `blob` named `name` (an object URL on a temporary link). */
+export function download(name: string, blob: Blob): void {
+  const url = URL.createObjectURL(blob);
+  const a = document.createElement('a');
+  a.href = url;
+  a.download = name;
+  a.rel = 'noopener';
+  a.style.display = 'none';
+  document.body.append(a);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 30_000);
+}
+
+export const svgBlob = (text: string) => new Blob([text], { type: 'image/svg+xml' });
+export const csvBlob = (text: string) => new Blob([text], { type: 'text/csv' });
+export const jsonBlob = (value: unknown) =>
+  new Blob([JSON.stringify(value, null, 2) + '\n'], { type: 'application/json' });
+
+/** A canvas as PNG bytes. */
+export function canvasPng(canvas: HTMLCanvasElement): Promise<Blob> {
+  return new Promise((resolve, reject) =>
+    canvas.toBlob((b) => (b ? resolve(b) : reject(new Error('the canvas gave no PNG'))), 'image/png'),
+  );
+}
+
+function escapeXml(s: string): string {
+  return s.replace(
+    /[&<>"']/g,
+    (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&apos;' })[c]!,
+  );
+}
+
+/** The page's theme colours (resolved custom properties). */
+export function themeColours(): { bg: string; fg: string; muted: string } {
+  const cs = getComputedStyle(document.documentElement);
+  const v = (name: string, dflt: string) => cs.getPropertyValue(name).trim() || dflt;
+  return { bg: v('--panel', '#ffffff'), fg: v('--fg', '#000000'), muted: v('--muted', '#444444') };
+}
+
+/** A canvas as a standalone SVG: caption lines above the canvas's pixels (an embedded PNG). */
+export function canvasSvg(canvas: HTMLCanvasElement, caption: string[]): string {
+  const { bg, fg, muted } = themeColours();
+  const w = canvas.clientWidth || canvas.width;
+  const h = canvas.clientHeight || canvas.height;
+  const pad = 12;
+  const lineH = 18;
+  const top = pad + caption.length * lineH + 6;
+  const width = Math.max(w + pad * 2, 360);
+  const height = top + h + pad;
+  const lines = caption
+    .map(
+      (t, i) =>
+        `<text x="${pad}" y="${pad + 13 + i * lineH}" fill="${i === 0 ? fg : muted}" font-size="${i === 0 ? 14 : 12}"${i === 0 ? ' font-weight="700"' : ''}>${escapeXml(t)}</text>`,
+    )
+    .join('\n');
+  return [
+    `<svg xmlns="${SVG_NS}" xmlns:xlink="http://www.w3.org/1999/xlink" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="system-ui, DejaVu Sans, Arial, sans-serif" role="img" aria-label="${escapeXml(caption.join('. '))}">`,
+    `<title>${escapeXml(caption[0] ?? '')}</title>`,
+    `<rect width="${width}" height="${height}" fill="${bg}"/>`,
+    lines,
+    `<image x="${pad}" y="${top}" width="${w}" height="${h}" href="${canvas.toDataURL('image/png')}" style="image-rendering: pixelated"/>`,
+    '</svg>',
+    '',
+  ].join('\n');
+}
+
+const PAINT_PROPS = [
+  'fill',
+  'fill-opacity',
+  'stroke',
+  'stroke-width',
+  'stroke-dasharray',
+  'opacity',
+  'font-size',
+  'font-weight',
+  'font-family',
+] as const;
+
+/** Serialises a rendered SVG element as a standalone document with its CSS paint inlined. */
+export function standaloneSvg(svg: SVGSVGElement, title: string): string {
+  const clone = svg.cloneNode(true) as SVGSVGElement;
+  const src = [svg, ...svg.querySelectorAll('*')];
+  const dst = [clone, ...clone.querySelectorAll('*')];
+  src.forEach((el, i) => {
+    const out = dst[i] as SVGElement;
+    if (el === svg || !(el instanceof SVGElement)) return;
+    if (['defs', 'pattern', 'title', 'desc'].includes(el.tagName) || el.closest('pattern')) return;
+    const cs = getComputedStyle(el);
+    const style = PAINT_PROPS.map((p) => `${p}: ${cs.getPropertyValue(p)}`).join('; ');
+    out.setAttribute('style', style);
+  });
+  const vb = svg.viewBox.baseVal;
+  const w = vb && vb.width ? vb.width : svg.clientWidth;
+  const h = vb && vb.height ? vb.height : svg.clientHeight;
+  clone.setAttribute('xmlns', SVG_NS);
+  clone.setAttribute('width', String(w));
+  clone.setAttribute('height', String(h));
+  if (!clone.getAttribute('viewBox')) clone.setAttribute('viewBox', `0 0 ${w} ${h}`);
+  clone.removeAttribute('aria-describedby');
+  clone.setAttribute('font-family', getComputedStyle(svg).fontFamily);
+  const bg = document.createElementNS(SVG_NS, 'rect');
+  bg.setAttribute('x', String(vb?.x ?? 0));
+  bg.setAttribute('y', String(vb?.y ?? 0));
+  bg.setAttribute('width', String(w));
+  bg.setAttribute('height', String(h));
+  bg.setAttribute('fill', themeColours().bg);
+  const t = document.createElementNS(SVG_NS, 'title');
+  t.textContent = title;
+  clone.prepend(bg);
+  clone.prepend(t);
+  return new XMLSerializer().serializeToString(clone) + '\n';
+}
+
+/** Renders SVG text to a PNG at `scale` times its size (through an <img> and a canvas). */
+export async function svgToPng(text: string, scale = 2): Promise<Blob> {
+  const url = URL.createObjectURL(svgBlob(text));
+  try {
+    const img = new Image();
+    img.src = url;
+    await img.decode();
+    const c = document.createElement('canvas');
+    c.width = Math.ceil(img.naturalWidth * scale);
+    c.height = Math.ceil(img.naturalHeight * scale);
+    const ctx = c.getContext('2d')!;
+    ctx.scale(scale, scale);
+    ctx.drawImage(img, 0, 0);
+    return await canvasPng(c);
+  } finally {
+    URL.revokeObjectURL(url);
+  }
+}
+
+/** The VM x VM heat-map of one library as SVG: shared values per pair, a number in each cell. */
+export function heatmapSvg(lib: LibraryDrawView, vms: number[], caption: string): string {
+  const { bg, fg, muted } = themeColours();
+  const n = vms.length;
+  const draws = lib.outputs[0]?.length ?? 0;
+  const has = lib.pairs.length === n * n && n > 1;
+  const cell = Math.max(6, Math.min(40, Math.floor(480 / Math.max(1, n))));
+  const left = 70;
+  const top = 64;
+  const side = has ? cell * n : 0;
+  const width = Math.max(left + side + 20, 420);
+  const height = top + side + 50;
+  const colour = scaleSequential(interpolateCividis).domain([0, Math.max(1, draws)]);
+  const out: string[] = [
+    `<svg xmlns="${SVG_NS}" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="system-ui, DejaVu Sans, Arial, sans-serif" role="img" aria-label="${escapeXml(caption)}">`,
+    `<title>${escapeXml(caption)}</title>`,
+    `<rect width="${width}" height="${height}" fill="${bg}"/>`,
+    `<text x="12" y="22" fill="${fg}" font-size="14" font-weight="700">${escapeXml(caption)}</text>`,
+    `<text x="12" y="42" fill="${muted}" font-size="12">${escapeXml(
+      `${lib.library}: ${lib.collidingPairs} of ${(n * (n - 1)) / 2} VM pairs share values; cell = values two VMs share (of ${draws})`,
+    )}</text>`,
+  ];
+  if (has) {
+    const label = cell >= 14;
+    vms.forEach((vm, i) => {
+      if (!label && n > 16 && i % Math.ceil(n / 16) !== 0) return;
+      out.push(
+        `<text x="${left - 6}" y="${top + i * cell + cell / 2 + 4}" fill="${fg}" font-size="11" text-anchor="end">vm ${vm}</text>`,
+      );
+    });
+    for (let a = 0; a < n; a++)
+      for (let b = 0; b < n; b++) {
+        const v = a === b ? 0 : lib.pairs[a * n + b]!;
+        const fill = a === b ? '#121212' : v === 0 ? '#121212' : colour(v);
+        out.push(
+          `<rect x="${left + b * cell}" y="${top + a * cell}" width="${cell - 1}" height="${cell - 1}" fill="${fill}"><title>vm ${vms[a]} x vm ${vms[b]}: ${v} shared</title></rect>`,
+        );
+        if (label && a !== b && v > 0)
+          out.push(
+            `<text x="${left + b * cell + cell / 2}" y="${top + a * cell + cell / 2 + 4}" fill="${v > draws / 2 ? '#000000' : '#ffffff'}" font-size="${Math.min(12, cell - 4)}" text-anchor="middle">${v}</text>`,
+          );
+      }
+  } else {
+    out.push(
+      `<text x="12" y="${top + 16}" fill="${fg}" font-size="12">${n < 2 ? 'needs two or more VMs' : 'too many VMs for a pair matrix'}</text>`,
+    );
+  }
+  out.push('</svg>', '');
+  return out.join('\n');
+}
+
+function csvField(v: string | number | boolean): string {
+  const s = String(v);
+  return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+}
+const csv = (rows: (string | number | boolean)[][]) =>
+  rows.map((r) => r.map(csvField).join(',')).join('\r\n') + '\r\n';
+
+export const OUTPUT_CSV_HEADER = ['library', 'consumer', 'vm', 'draw', 'value', 'duplicate', 'group'];
+export const METRIC_CSV_HEADER = [
+  'library',
+  'consumer',
+  'duplicates',
+  'collidingPairs',
+  'firstUniqueDraw',
+  'nsPerCall',
+  'reseeds',
+  'aborts',
+];
+
+/** One line per output: library, consumer, vm, draw (1-based), value, duplicate, group (1-based or empty). */
+export function outputsCsv(d: DrawView): string {
+  const rows: (string | number | boolean)[][] = [OUTPUT_CSV_HEADER];
+  for (const l of d.libraries)
+    d.vms.forEach((vm, c) => {
+      for (let k = 0; k < d.draws; k++) {
+        const g = l.groups[c * d.draws + k]!;
+        rows.push([l.library, l.consumer, vm, k + 1, l.outputs[c]?.[k] ?? '', g >= 0, g >= 0 ? g + 1 : '']);
+      }
+    });
+  return csv(rows);
+}
+
+/** One line per library: the core's collision statistics and ns per call. */
+export function metricsCsv(d: DrawView): string {
+  return csv([
+    METRIC_CSV_HEADER,
+    ...d.libraries.map((l) => [
+      l.library,
+      l.consumer,
+      l.duplicates,
+      l.collidingPairs,
+      l.firstUniqueDraw,
+      l.nsPerCall,
+      l.reseeds,
+      l.aborts,
+    ]),
+  ]);
+}
+
+/** The last draw as one JSON object (the CLI's --json shape for its libraries). */
+export function outputsJson(d: DrawView, meta: { guest: string; seed: number }) {
+  return {
+    guest: meta.guest,
+    seed: meta.seed,
+    vms: d.vms,
+    draws: d.draws,
+    duplicates: d.duplicates,
+    libraries: d.libraries.map((l) => ({
+      library: l.library,
+      consumer: l.consumer,
+      outputs: l.outputs,
+      duplicates: l.duplicates,
+      collidingPairs: l.collidingPairs,
+      firstUniqueDraw: l.firstUniqueDraw,
+      nsPerCall: l.nsPerCall,
+      reseeds: l.reseeds,
+      aborts: l.aborts,
+    })),
+  };
+}
