@@ -8,7 +8,7 @@ import { StoreProvider } from './store/context';
 import { createLabStore } from './store/store';
 import './styles.css';
 import './present.css';
-import { installLiveLink, openStartupLink } from './lib/liveLink';
+import { startLinks } from './lib/liveLink';
 import { installTestApi } from './testApi';
 import { LabClient, workerTransport } from './worker/client';
 
@@ -18,11 +18,7 @@ const client = new LabClient(
 const store = createLabStore(client);
 installTestApi(client, store);
 // a link in the address bar is replayed on the fresh core before anything else runs
-void store
-  .getState()
-  .init()
-  .then(() => openStartupLink(store))
-  .then(() => installLiveLink(store));
+startLinks(store, store.getState().init());
 
 const root = document.getElementById('root');
 if (!root) throw new Error('missing #root');

@@ -1,18 +1,26 @@
 // The address bar follows the lab: after every command the hash is replaced by the lab's current
 // permalink (history.replaceState: no new history entry, no reload), so a reload or a copied
-// address reopens the same view. At startup a hash is opened before anything else runs.
+// address reopens the same view. At startup a hash is opened before anything else runs, and a
+// link pasted into the tab later (only the hash changes, so no reload) is opened the same way.
 
 import type { LabStore } from '../store/store';
-import { ensureScenarios } from './scenarios';
 
-/** Opens the lab state in the page's hash, if any (after init, before any Boot). */
-export async function openStartupLink(store: LabStore): Promise<void> {
-  await ensureScenarios(store);
-  await store.getState().openHash(window.location.hash);
+/** Runs the startup link after `init`, then keeps the hash and the lab in step; returns the undo. */
+export function startLinks(store: LabStore, init: Promise<void>): () => void {
+  const started = init.then(() => store.getState().openHash(window.location.hash));
+  // the app's own updates use replaceState, which fires no hashchange: this is a person's link
+  const onHash = () => void started.then(() => store.getState().openHash(window.location.hash));
+  window.addEventListener('hashchange', onHash);
+  let unsubscribe = () => {};
+  void started.then(() => (unsubscribe = followLab(store)));
+  return () => {
+    unsubscribe();
+    window.removeEventListener('hashchange', onHash);
+  };
 }
 
-/** Keeps the hash in step with the lab; returns the unsubscribe function. */
-export function installLiveLink(store: LabStore): () => void {
+/** Replaces the hash with the lab's link after each change; returns the unsubscribe function. */
+function followLab(store: LabStore): () => void {
   let timer: ReturnType<typeof setTimeout> | null = null;
   let seq = 0;
   const update = async () => {

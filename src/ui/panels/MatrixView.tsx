@@ -193,8 +193,8 @@ export function MatrixView() {
           </table>
           <p className="hint">
             ✓ unique: no value repeats across clones · ✗ dup: every clone emits the same values · ◐ dup until
-            δ: draws before the guest handles the VMGenID notification collide · ? mixed. The first three
-            columns are the truth table of DESIGN.md. Press a cell (or Enter on it) to open it in the lab.
+            δ: draws before the notification is handled collide · ? mixed · ⚠ k/n: secrets in the snapshot
+            file · the first three columns are DESIGN.md's truth table · press a cell to open it in the lab
           </p>
         </div>
       )}

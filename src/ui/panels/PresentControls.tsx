@@ -21,7 +21,7 @@ function LinkBox() {
   if (!box) return null;
   return (
     <div className="link-box" role="dialog" aria-label="Link to this lab">
-      <p role="status">{box.text}</p>
+      <p aria-live="polite">{box.text}</p>
       {box.url && (
         <input
           ref={field}

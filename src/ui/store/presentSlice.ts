@@ -8,8 +8,8 @@ import { cellLabState } from '../../core/matrix/matrix';
 import type { LabState as LinkState } from '../../core/permalink/types';
 import type { Highlight, Scenario } from '../../core/scenario/types';
 import { bootSettings, libraryChoiceOf } from '../lib/linkSettings';
-import { hashOf, linkUrl, readHash } from '../lib/permalink';
-import type { ScenarioEntry } from '../lib/scenarios';
+import { hashOf, linkUrl, readHash, stateInHash } from '../lib/permalink';
+import { ensureScenarios, type ScenarioEntry } from '../lib/scenarios';
 import type { Answer, LabClient } from '../worker/client';
 import type { SessionView, StepCheckView } from '../worker/presentProtocol';
 import type { Args, Op, ResultOf } from '../worker/protocol';
@@ -90,7 +90,7 @@ export function highlightOf(s: Pick<PresentSlice, 'active'>): Highlight | null {
 }
 
 export function createPresentSlice(client: LabClient): SliceCreator<PresentSlice> {
-  return (set, get) => {
+  return (set, get, api) => {
     /** Runs one worker command with the busy line (and Cancel for chunked ones). */
     async function request<K extends Op>(
       op: K,
@@ -357,7 +357,22 @@ export function createPresentSlice(client: LabClient): SliceCreator<PresentSlice
       },
 
       openHash: async (hash) => {
-        const decoded = await readHash(hash);
+        if (stateInHash(hash) === null || get().busy) return;
+        // busy at once, so nobody boots a lab that the link is about to replace
+        const label = 'Opening the link: replaying its actions';
+        set({
+          busy: {
+            op: 'openLink',
+            label,
+            done: 0,
+            total: 0,
+            requestId: null,
+            cancel: null,
+            cancelRequested: false,
+          },
+        });
+        const [decoded] = await Promise.all([readHash(hash), ensureScenarios(api)]);
+        set({ busy: null });
         if (decoded === null) return;
         if (!decoded.ok) {
           set({
@@ -378,11 +393,7 @@ export function createPresentSlice(client: LabClient): SliceCreator<PresentSlice
             scenario = null;
           }
         }
-        const ok = await open(
-          scenario ? state : { ...state, scenario: undefined },
-          scenario,
-          'Opening the link: replaying its actions',
-        );
+        const ok = await open(scenario ? state : { ...state, scenario: undefined }, scenario, label);
         if (!ok) history.replaceState(null, '', window.location.pathname + window.location.search);
       },
       dismissLinkAlert: () => set({ linkAlert: null }),

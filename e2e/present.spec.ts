@@ -1,0 +1,336 @@
+// Compare and present: a guided scenario stepped by keyboard with each step's claim on screen, a
+// permalink that rebuilds the same outputs in a new page, a broken link named in an alert over a
+// usable default lab, the mitigation matrix against DESIGN.md's truth table, every export a valid
+// file, and the presenter view and the matrix at 1280x720 (saved to docs/ for the README).
+
+import { readFile } from 'node:fs/promises';
+import type { Download, Locator, Page } from '@playwright/test';
+import { expect, LabPage, test } from './fixtures';
+
+/** Clicks `trigger` and returns the file it downloads. */
+async function downloaded(page: Page, trigger: Locator): Promise<{ name: string; bytes: Buffer }> {
+  const [d] = await Promise.all([page.waitForEvent('download'), trigger.click()]);
+  const path = await (d as Download).path();
+  return { name: d.suggestedFilename(), bytes: await readFile(path) };
+}
+
+/** True if the text parses as an SVG document in the page (no parsererror). */
+function parsesAsSvg(page: Page, text: string): Promise<boolean> {
+  return page.evaluate((t) => {
+    const doc = new DOMParser().parseFromString(t, 'image/svg+xml');
+    return doc.getElementsByTagName('parsererror').length === 0 && doc.documentElement.nodeName === 'svg';
+  }, text);
+}
+
+const PNG_SIGNATURE = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
+
+/** The claims list of the shown step. */
+const claims = (page: Page) => page.getByRole('list', { name: 'Claims of this step' });
+
+async function startScenario(page: Page, title: string): Promise<void> {
+  await page.getByLabel('Guided scenario').selectOption({ label: title });
+  await page.getByRole('button', { name: 'Start', exact: true }).click();
+}
+
+/** Waits until step k (1-based) of n is shown and the lab is idle. */
+async function atStep(page: Page, k: number, n: number): Promise<void> {
+  await expect(page.getByText(`step ${k}/${n}`)).toBeVisible();
+  await expect(page.getByRole('status').first()).toHaveText('Ready', { timeout: 60_000 });
+  await expect(page.getByRole('button', { name: new RegExp(`^Step ${k}:`) })).toHaveAttribute(
+    'aria-current',
+    'step',
+  );
+}
+
+test.describe('guided scenarios', () => {
+  test('"WIPEONSUSPEND alone is not enough", stepped by keyboard, shows each claim at its step', async ({
+    lab,
+    page,
+  }) => {
+    await startScenario(page, 'WIPEONSUSPEND alone is not enough');
+    await atStep(page, 1, 4);
+    const tab = page.getByRole('tab', { name: /^wipeonsuspend / });
+    // 1: wiped state reseeds from one kernel: duplicated
+    await expect(claims(page)).toContainText('wipeonsuspend: dup: holds');
+    await expect(tab).toHaveText(/: [1-9]\d* dup$/);
+    expect(await lab.duplicateCount()).toBeGreaterThan(0);
+    await expect(page.getByRole('region', { name: /^Memory/ })).toHaveCSS('outline-style', 'solid');
+
+    await page.keyboard.press('ArrowRight');
+    await atStep(page, 2, 4);
+    await expect(claims(page)).toContainText('secret tls-session-key is not in the snapshot file: holds');
+    await expect(claims(page)).toContainText('secret db-password is in the snapshot file: holds');
+
+    await page.keyboard.press('PageDown');
+    await atStep(page, 3, 4);
+    await expect(claims(page)).toContainText('wipeonsuspend: duplicates 0: holds');
+    await expect(claims(page)).toContainText('wipeonsuspend: unique: holds');
+    await expect(tab).toHaveText(/: 0 dup$/);
+
+    await page.keyboard.press(' ');
+    await atStep(page, 4, 4);
+    await expect(claims(page)).toContainText('wipeonsuspend: duplicates >0: holds');
+    await expect(tab).toHaveText(/: [1-9]\d* dup$/);
+    await expect(page.getByRole('region', { name: /^Race window/ })).toHaveCSS('outline-style', 'solid');
+    await expect(claims(page)).not.toContainText('FAILS');
+
+    // back: the lab is rebuilt at step 3, unique again
+    await page.keyboard.press('ArrowLeft');
+    await atStep(page, 3, 4);
+    await expect(tab).toHaveText(/: 0 dup$/);
+    await page.keyboard.press('PageUp');
+    await atStep(page, 2, 4);
+
+    // the lab stays live: a draw with the buttons, then Next continues from the scenario's own state
+    await lab.draw(4);
+    await page.keyboard.press('ArrowRight');
+    await atStep(page, 3, 4);
+    await expect(claims(page)).toContainText('wipeonsuspend: unique: holds');
+
+    await page.keyboard.press('Escape');
+    await expect(page.getByLabel('Guided scenario')).toBeVisible();
+  });
+
+  test('a step of a scenario has a link that reopens it, claims checked again', async ({ lab, page }) => {
+    await startScenario(page, 'The race window');
+    await atStep(page, 1, await page.getByRole('list', { name: 'Steps' }).getByRole('listitem').count());
+    await page.keyboard.press('ArrowRight');
+    const n = await page.getByRole('list', { name: 'Steps' }).getByRole('listitem').count();
+    await atStep(page, 2, n);
+    const shown = await claims(page).textContent();
+    await lab.button('Copy link').click();
+    const url = await page.getByRole('textbox', { name: 'Link to this lab' }).inputValue();
+    const p2 = await page.context().newPage();
+    await p2.goto(url);
+    await atStep(p2, 2, n);
+    await expect(claims(p2)).toHaveText(shown!);
+    await p2.close();
+  });
+});
+
+test.describe('permalinks', () => {
+  test('Copy link, open it in a new page: the same duplicates and the same first outputs', async ({
+    lab,
+    page,
+  }) => {
+    await page.getByLabel('Seed', { exact: true }).fill('4242');
+    await lab.boot();
+    await lab.snapshot();
+    await lab.restore(4);
+    await lab.draw(16);
+    const dups = await lab.duplicateCount();
+    const cells = page.getByRole('tabpanel').getByRole('cell', { name: /^vm \d+ output \d+:/ });
+    const first = await cells.evaluateAll((els) => els.slice(0, 12).map((e) => e.getAttribute('aria-label')));
+    expect(first).toHaveLength(12);
+
+    await lab.button('Copy link').click();
+    const field = page.getByRole('textbox', { name: 'Link to this lab' });
+    await expect(field).toBeVisible();
+    const url = await field.inputValue();
+    expect(url).toMatch(/#s=[A-Za-z0-9_-]+$/);
+    // the address bar holds the same link
+    expect(page.url()).toBe(url);
+
+    const p2 = await page.context().newPage();
+    await p2.goto(url);
+    await expect(p2.getByTestId('duplicates-count')).toHaveText(String(dups), { timeout: 60_000 });
+    await expect(p2.getByRole('status').first()).toHaveText('Ready');
+    const again = p2.getByRole('tabpanel').getByRole('cell', { name: /^vm \d+ output \d+:/ });
+    expect(
+      await again.evaluateAll((els) => els.slice(0, 12).map((e) => e.getAttribute('aria-label'))),
+    ).toEqual(first);
+    // the seed stays visible and editable
+    await expect(p2.getByLabel('Seed', { exact: true })).toHaveValue('4242');
+    await expect(p2.getByLabel('Seed', { exact: true })).toBeEditable();
+    await p2.close();
+  });
+
+  for (const [what, hash, message] of [
+    ['a character base64url does not use', '#s=AAAA!AAA', /which base64url does not use/],
+    ['a cut-short link', '#s=A', /cut short/],
+    ['a tampered link', null, /checksum does not match|compressed data is damaged/],
+  ] as const) {
+    test(`a link with ${what} says why in an alert and opens the default lab`, async ({ lab, page }) => {
+      let h: string = hash ?? '';
+      if (!hash) {
+        // a real link with one character changed in the middle
+        await lab.boot();
+        await lab.button('Copy link').click();
+        const url = await page.getByRole('textbox', { name: 'Link to this lab' }).inputValue();
+        const s = url.slice(url.indexOf('#s=') + 3);
+        const i = Math.floor(s.length / 2);
+        h = `#s=${s.slice(0, i)}${s[i] === 'A' ? 'B' : 'A'}${s.slice(i + 1)}`;
+      }
+      // pasted into this tab (only the hash changes)...
+      await page.goto(`/${h}`);
+      const alertIn = (p: Page) => p.getByRole('alert').filter({ hasText: 'This link could not be opened' });
+      await expect(alertIn(page)).toContainText(message);
+      // ...and opened in a new one, before anything else ran
+      const p2 = await page.context().newPage();
+      const lab2 = new LabPage(p2);
+      await p2.goto(`/${h}`);
+      const alert = alertIn(p2);
+      await expect(alert).toBeVisible();
+      await expect(lab2.status).toHaveText('Ready');
+      await expect(alert).toContainText(message);
+      await expect(alert).toContainText('The default lab is open instead');
+      // the default lab works
+      await expect(p2.getByLabel('Guest')).toHaveValue('default.json');
+      await lab2.boot();
+      await lab2.snapshot();
+      await lab2.restore(2);
+      await lab2.draw(4);
+      expect(await lab2.duplicateCount()).toBeGreaterThan(0);
+      await p2.close();
+    });
+  }
+});
+
+// DESIGN.md's truth table: the three vmgenid columns, per library.
+const TRUTH: Record<string, [string, string, string]> = {
+  naive: ['dup', 'dup', 'dup'],
+  'openssl-pid': ['dup', 'dup', 'dup'],
+  wipeonfork: ['dup', 'dup', 'dup'],
+  wipeonsuspend: ['dup', 'unique', 'dup'],
+  sysgenid: ['dup', 'unique', 'dup until δ'],
+  vdso: ['dup', 'unique', 'dup until δ'],
+  getrandom: ['dup', 'unique', 'dup until δ'],
+  rdrand: ['unique', 'unique', 'unique'],
+};
+
+test.describe('the mitigation matrix', () => {
+  test('equals the truth table, opens a cell in the lab, and exports CSV and SVG', async ({ lab, page }) => {
+    await page.setViewportSize({ width: 1280, height: 720 });
+    await lab.button('Matrix').click();
+    const table = page.getByRole('table', { name: 'Mitigation matrix' });
+    await expect(table).toBeVisible({ timeout: 60_000 });
+    await lab.idle();
+    const heads = await table.getByRole('columnheader').allTextContents();
+    expect(heads[1]).toMatch(/^no vmgenid driver/);
+    expect(heads[2]).toMatch(/^vmgenid driver, δ = 0/);
+    expect(heads[3]).toMatch(/^vmgenid driver, δ = \d+ µs/);
+    for (const [lib, want] of Object.entries(TRUTH)) {
+      const row = table.getByRole('row', { name: new RegExp(`^${lib} `) });
+      const verdicts = await row
+        .getByRole('button')
+        .evaluateAll((els) => els.slice(0, 3).map((e) => e.getAttribute('data-verdict')));
+      expect(verdicts, lib).toEqual(want);
+      // and in words on the cell, not by colour alone
+      await expect(row.getByRole('button').first()).toContainText(want[0]);
+    }
+    await page.screenshot({ path: 'docs/matrix.png' });
+
+    const csv = await downloaded(page, lab.button('Export CSV'));
+    expect(csv.name).toMatch(/^matrix-default-seed\d+\.csv$/);
+    const lines = csv.bytes.toString('utf8').trimEnd().split('\r\n');
+    expect(lines[0]).toMatch(/^library,column,columnTitle,verdict,duplicates,/);
+    const cols = heads.length - 1;
+    expect(lines).toHaveLength(1 + Object.keys(TRUTH).length * cols);
+    const svg = await downloaded(page, lab.button('Export SVG'));
+    expect(svg.name).toMatch(/\.svg$/);
+    expect(await parsesAsSvg(page, svg.bytes.toString('utf8'))).toBe(true);
+
+    // Enter on a cell opens that configuration in the lab, showing that library
+    const cell = table.getByRole('button', { name: /^vdso, vmgenid driver, δ = 0:/ });
+    await cell.focus();
+    await page.keyboard.press('Enter');
+    await expect(page.getByRole('tab', { name: /^vdso / })).toHaveAttribute('aria-selected', 'true', {
+      timeout: 60_000,
+    });
+    await lab.idle();
+    await expect(page.getByRole('tab', { name: /^vdso / })).toHaveText(/: 0 dup$/);
+    await expect(page.getByRole('tab', { name: /^naive / })).toHaveText(/: [1-9]\d* dup$/);
+    await expect(page.getByLabel('VMGenID')).toBeChecked();
+  });
+});
+
+test.describe('export', () => {
+  test('maps, timeline, heat-map, outputs and metrics download as valid files', async ({ lab, page }) => {
+    await lab.boot();
+    await lab.snapshot();
+    await lab.restore(4);
+    await lab.draw(16);
+    const menu = page.getByText('Export', { exact: true });
+    const item = (name: string) =>
+      page.getByRole('group', { name: 'Export files' }).getByRole('button', { name });
+
+    for (const name of ['Memory map A · PNG', 'Memory map B · PNG', 'Timeline · PNG', 'Heat-map · PNG']) {
+      await menu.click();
+      const f = await downloaded(page, item(name));
+      expect([...f.bytes.subarray(0, 8)], name).toEqual(PNG_SIGNATURE);
+      expect(f.name).toMatch(/\.png$/);
+    }
+    for (const name of ['Memory map A · SVG', 'Timeline · SVG', 'Heat-map · SVG']) {
+      await menu.click();
+      const f = await downloaded(page, item(name));
+      expect(f.name).toMatch(/\.svg$/);
+      expect(await parsesAsSvg(page, f.bytes.toString('utf8')), name).toBe(true);
+    }
+    // the last draw: 3 processes x 4 VMs x 16 draws
+    await menu.click();
+    const json = JSON.parse((await downloaded(page, item('Outputs · JSON'))).bytes.toString('utf8')) as {
+      duplicates: number;
+      libraries: { outputs: string[][] }[];
+    };
+    expect(json.duplicates).toBe(await lab.duplicateCount());
+    expect(json.libraries).toHaveLength(3);
+    expect(json.libraries[0]!.outputs).toHaveLength(4);
+    await menu.click();
+    const out = (await downloaded(page, item('Outputs · CSV'))).bytes
+      .toString('utf8')
+      .trimEnd()
+      .split('\r\n');
+    expect(out[0]).toBe('library,consumer,vm,draw,value,duplicate,group');
+    expect(out).toHaveLength(1 + 3 * 4 * 16);
+    expect(out.filter((l) => l.includes(',true,'))).toHaveLength(await lab.duplicateCount());
+    await menu.click();
+    const met = (await downloaded(page, item('Metrics · CSV'))).bytes
+      .toString('utf8')
+      .trimEnd()
+      .split('\r\n');
+    expect(met[0]).toBe(
+      'library,consumer,duplicates,collidingPairs,firstUniqueDraw,nsPerCall,reseeds,aborts',
+    );
+    expect(met).toHaveLength(1 + 3);
+  });
+});
+
+test.describe('presenter mode', () => {
+  for (const theme of ['dark', 'light'] as const) {
+    test(`at 1280x720 (${theme}) the step's essentials are on screen without scrolling`, async ({
+      lab: _lab,
+      page,
+    }) => {
+      await page.setViewportSize({ width: 1280, height: 720 });
+      if (theme === 'light') await page.getByLabel('Light theme').check();
+      await startScenario(page, 'The problem: clones collide');
+      await atStep(page, 1, 6);
+      for (let k = 2; k <= 4; k++) {
+        await page.keyboard.press('ArrowRight');
+        await atStep(page, k, 6);
+      }
+      await page.keyboard.press('p');
+      await expect(page.getByRole('button', { name: 'Present' })).toHaveAttribute('aria-pressed', 'true');
+      const fits = await page.evaluate(() => document.documentElement.scrollHeight <= window.innerHeight);
+      expect(fits).toBe(true);
+      const inView = async (l: Locator) => {
+        const b = (await l.boundingBox())!;
+        expect(b.y).toBeGreaterThanOrEqual(0);
+        expect(b.y + b.height).toBeLessThanOrEqual(720);
+      };
+      await inView(page.getByText(/^Every clone prints the same UUIDs/));
+      await inView(claims(page));
+      await inView(page.getByRole('region', { name: /^Outputs/ }));
+      await inView(page.getByRole('region', { name: /^Metrics/ }));
+      await inView(page.getByTestId('duplicates-count'));
+      await expect(page.getByRole('region', { name: /^Outputs/ })).toHaveCSS('outline-style', 'solid');
+      // the chrome a talk does not need is gone
+      await expect(page.getByRole('region', { name: 'Experiment' })).toBeHidden();
+      await page.screenshot({
+        path: theme === 'dark' ? 'docs/presenter.png' : 'e2e/screenshots/presenter-light.png',
+      });
+      await page.keyboard.press('p');
+      await expect(page.getByRole('button', { name: 'Present' })).toHaveAttribute('aria-pressed', 'false');
+    });
+  }
+});
