@@ -55,20 +55,44 @@ export function themeColours(): { bg: string; fg: string; muted: string } {
   return { bg: v('--panel', '#ffffff'), fg: v('--fg', '#000000'), muted: v('--muted', '#444444') };
 }
 
-/** A canvas as a standalone SVG: caption lines above the canvas's pixels (an embedded PNG). */
+/** Splits text into lines of at most `max` characters, at spaces. */
+export function wrapText(text: string, max: number): string[] {
+  const out: string[] = [];
+  let line = '';
+  for (const w of text.split(' ')) {
+    if (line && line.length + 1 + w.length > max) {
+      out.push(line);
+      line = w;
+    } else line = line ? `${line} ${w}` : w;
+  }
+  if (line) out.push(line);
+  return out;
+}
+
+/**
+ * A canvas as a standalone SVG: caption lines above the canvas's pixels (an embedded PNG), shown
+ * at least twice their on-screen size (page cells stay crisp: pixelated scaling) for a slide.
+ */
 export function canvasSvg(canvas: HTMLCanvasElement, caption: string[]): string {
   const { bg, fg, muted } = themeColours();
-  const w = canvas.clientWidth || canvas.width;
-  const h = canvas.clientHeight || canvas.height;
+  const cw = canvas.clientWidth || canvas.width;
+  const ch = canvas.clientHeight || canvas.height;
+  const scale = Math.max(1, Math.min(2, 900 / cw));
+  const w = Math.round(cw * scale);
+  const h = Math.round(ch * scale);
   const pad = 12;
   const lineH = 18;
-  const top = pad + caption.length * lineH + 6;
-  const width = Math.max(w + pad * 2, 360);
+  const width = Math.max(w + pad * 2, 480);
+  // about 7 px per character at 12-14 px: wrap the caption to the picture's width
+  const wrapped = caption.flatMap((t, i) =>
+    wrapText(t, Math.floor((width - pad * 2) / (i === 0 ? 8 : 7))).map((l) => ({ l, head: i === 0 })),
+  );
+  const top = pad + wrapped.length * lineH + 6;
   const height = top + h + pad;
-  const lines = caption
+  const lines = wrapped
     .map(
-      (t, i) =>
-        `<text x="${pad}" y="${pad + 13 + i * lineH}" fill="${i === 0 ? fg : muted}" font-size="${i === 0 ? 14 : 12}"${i === 0 ? ' font-weight="700"' : ''}>${escapeXml(t)}</text>`,
+      ({ l, head }, i) =>
+        `<text x="${pad}" y="${pad + 13 + i * lineH}" fill="${head ? fg : muted}" font-size="${head ? 14 : 12}"${head ? ' font-weight="700"' : ''}>${escapeXml(l)}</text>`,
     )
     .join('\n');
   return [
@@ -158,7 +182,9 @@ export function heatmapSvg(lib: LibraryDrawView, vms: number[], caption: string)
   const left = 70;
   const top = 64;
   const side = has ? cell * n : 0;
-  const width = Math.max(left + side + 20, 420);
+  const sub = `${lib.library}: ${lib.collidingPairs} of ${(n * (n - 1)) / 2} VM pairs share values; cell = values two VMs share (of ${draws})`;
+  // about 8.6 px per character of the 14 px caption, 7.2 of the 12 px line
+  const width = Math.max(left + side + 20, 24 + caption.length * 8.6, 24 + sub.length * 7.2);
   const height = top + side + 50;
   const colour = scaleSequential(interpolateCividis).domain([0, Math.max(1, draws)]);
   const out: string[] = [
@@ -166,9 +192,7 @@ export function heatmapSvg(lib: LibraryDrawView, vms: number[], caption: string)
     `<title>${escapeXml(caption)}</title>`,
     `<rect width="${width}" height="${height}" fill="${bg}"/>`,
     `<text x="12" y="22" fill="${fg}" font-size="14" font-weight="700">${escapeXml(caption)}</text>`,
-    `<text x="12" y="42" fill="${muted}" font-size="12">${escapeXml(
-      `${lib.library}: ${lib.collidingPairs} of ${(n * (n - 1)) / 2} VM pairs share values; cell = values two VMs share (of ${draws})`,
-    )}</text>`,
+    `<text x="12" y="42" fill="${muted}" font-size="12">${escapeXml(sub)}</text>`,
   ];
   if (has) {
     const label = cell >= 14;
