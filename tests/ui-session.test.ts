@@ -99,6 +99,25 @@ describe('the lab session', () => {
     expect(opened.session.resolved).toMatchObject({ seed: 99, clones: 20, draws: 6 });
   });
 
+  it('a link that began after boots without snapshots replays the same bytes too', async () => {
+    const { host, def } = await setup();
+    for (let i = 0; i < 2; i++) {
+      await value(host.handle('boot', { guest: def, opts: { seed: 8 } }, ctx()));
+      await value(host.handle('reset', {}, ctx()));
+    }
+    const draw = await journey(host, def, 8);
+    const link = await value<LinkStateView>(host.handle('linkState', { scenario: null }, ctx()));
+    expect(link.state!.origin).toEqual({ vm: 2, snapshot: 0 });
+    const fresh = await setup();
+    const opened = await value<OpenLinkView>(
+      fresh.host.handle('openLink', { state: link.state!, scenario: null }, ctx()),
+    );
+    expect(opened.exact).toBe(true);
+    expect(opened.session.draw!.libraries.map((l) => l.outputs)).toEqual(
+      draw.libraries.map((l) => l.outputs),
+    );
+  });
+
   it('a command a link cannot express still runs, and the link says why it is gone', async () => {
     const { host, def } = await setup();
     const draw = await journey(host, def, 5);

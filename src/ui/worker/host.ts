@@ -108,7 +108,7 @@ export class LabHost {
     private readonly loadGuests: GuestLoader,
     private readonly loadMatrixCore: MatrixCoreLoader | null = null,
   ) {
-    this.session = new LabSession(lab, loadGuests);
+    this.session = new LabSession(lab, loadGuests, engine);
   }
 
   /** Runs one command; errors come back as data, never as a rejected promise. */

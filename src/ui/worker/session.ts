@@ -11,14 +11,14 @@
 //   snapshot loaded from a file) must call markUnlinkable() for the same reason.
 // - Host entropy is keyed by VM id, so a replay repeats the same bytes only where the core's id
 //   counters equal the link's `origin`. openLink advances a fresh core's counters there first
-//   (by booting, snapshotting and restoring a 16 MiB guest and destroying it all again).
+//   (files.ts advanceIds: it uses ids up on throwaway VMs and snapshots).
 // - A restore runs in batches of RESTORE_BATCH (one logged action each, so a cancelled restore
 //   logs exactly the kept clones); a failed batch destroys the restore's clones and puts the
 //   session back as it was, as LabHost promised before sessions existed.
 
 import type { DrawResult, LabApi, LabError, RestoreOptions } from '../../core/lab/api';
 import type { GuestManifest } from '../../core/lab/types';
-import type { CoreExports } from '../../core/load/instantiate';
+import type { Engine } from '../../core/engine';
 import { labStateOf, replay } from '../../core/permalink';
 import {
   bootManifest,
@@ -47,6 +47,7 @@ import type {
   SessionView,
   StepCheckView,
 } from './presentProtocol';
+import { advanceIds } from './files';
 import type { CommandMap, DrawView, GuestEntry, RestoreView, WireError } from './protocol';
 
 /** Clones restored per core call: small enough to report progress, big enough to be cheap. */
@@ -142,6 +143,7 @@ export class LabSession {
   constructor(
     private readonly lab: ScenarioLab,
     private readonly loadGuests: () => Promise<GuestEntry[]>,
+    private readonly engine: Engine | null = null,
   ) {}
 
   /** Ends the session: the lab was changed in a way a link cannot replay. */
@@ -341,40 +343,12 @@ export class LabSession {
     };
   }
 
-  /**
-   * Advances the core's VM and snapshot id counters to `origin` (a fresh core starts at 0), so a
-   * replay hands out the same ids and host entropy repeats the same bytes. False if they are past it.
-   */
-  private advanceIds(
-    core: CoreExports,
-    guest: GuestManifest,
-    origin: { vm: number; snapshot: number },
-  ): boolean {
-    const vms = origin.vm - core.vmIdsIssued();
-    const snaps = origin.snapshot - core.snapshotIdsIssued();
-    if (vms < 0 || snaps < 0) return false;
-    if (vms === 0 && snaps === 0) return true;
-    if (vms === 0) return false;
-    const tiny: GuestManifest = { ...guest, memoryMiB: 16, secrets: [] };
-    const vm = this.lab.boot(tiny, { seed: 0, memoryMiB: 16 });
-    if (!vm.ok) return false;
-    const taken = [];
-    for (let i = 0; i < snaps; i++) {
-      const s = this.lab.snapshot(vm.value, 'full');
-      if (!s.ok) break;
-      taken.push(s.value);
-    }
-    if (vms > 1 && taken[0] !== undefined) this.lab.restore(taken[0], vms - 1, { notifyDelayUs: 0 });
-    this.lab.reset();
-    return core.vmIdsIssued() === origin.vm && core.snapshotIdsIssued() === origin.snapshot;
-  }
-
   /** Resets the lab and replays a permalink state; checks its scenario step's claims again. */
   async openLink(a: OpenLinkArgs): Promise<OpenLinkView> {
     const guest = await this.guest(a.state.guest);
     this.reset();
-    const core = this.lab.core;
-    if (core && a.state.origin) this.advanceIds(core, guest, a.state.origin);
+    // host entropy is keyed by VM id: use up ids until the core stands where the link began
+    if (this.engine && a.state.origin) advanceIds(this.engine, a.state.origin);
     const r = replay(this.lab, a.state, guest);
     if (!r.ok) {
       this.reset();
