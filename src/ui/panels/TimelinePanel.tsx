@@ -66,15 +66,13 @@ export function TimelinePanel() {
     { name: 'VMM', events: events.filter((e) => e.kind === 'restore' || e.kind === 'resume') },
     { name: 'kernel', events: events.filter((e) => KERNEL_KINDS.includes(e.kind)) },
   ];
-  const libs = [
-    ...new Set(
-      events
-        .filter((e) => !KERNEL_KINDS.includes(e.kind) && e.kind !== 'restore' && e.kind !== 'resume')
-        .map((e) => e.detail),
-    ),
-  ];
+  // draw rounds share one lane (their detail is the round index); library events get a lane each
+  const draws = events.filter((e) => e.kind === 'draw');
+  if (draws.length > 0) lanes.push({ name: 'draws', events: draws });
+  const LIBRARY_KINDS: TimelineEvent['kind'][] = ['library-reseed', 'library-abort', 'first-unique-draw'];
+  const libs = [...new Set(events.filter((e) => LIBRARY_KINDS.includes(e.kind)).map((e) => e.detail))];
   for (const l of libs)
-    lanes.push({ name: l, events: events.filter((e) => e.detail === l && !KERNEL_KINDS.includes(e.kind)) });
+    lanes.push({ name: l, events: events.filter((e) => e.detail === l && LIBRARY_KINDS.includes(e.kind)) });
 
   const W = 360;
   const left = 84;
