@@ -103,14 +103,17 @@ const SOURCES: Record<string, string> = {
 };
 
 async function nsPerCall(): Promise<BenchRow[]> {
-  const run = await runExperiment({
-    guest: guest([...LIBRARY_IDS]),
-    clones: 2,
-    draws: 1000,
-    notifyDelayUs: 0,
-    snapshot: 'full',
-    seed: 1,
-  });
+  const run = await runExperiment(
+    {
+      guest: guest([...LIBRARY_IDS]),
+      clones: 2,
+      draws: 1000,
+      notifyDelayUs: 0,
+      snapshot: 'full',
+      seed: 1,
+    },
+    await loadCoreNode('release'),
+  );
   if (!run.ok) throw new Error(run.error.message);
   return run.value.report.libraries.map((l) => ({
     name: `ns per call: ${l.library} (uuid, vmgenid δ = 0)`,

@@ -12,6 +12,7 @@ import type { RunConfig, RunReport } from '../src/core/lab/types';
 import { loadGuestNode } from '../src/core/manifest/load-node';
 import { runAndExportSnapshot } from '../src/core/snapfile/run';
 import type { SecretScan } from '../src/core/snapfile';
+import { loadCoreNode } from '../src/core/load/node';
 
 const GUEST = new URL('./fixtures/snapfile/small-guest.json', import.meta.url).pathname;
 
@@ -241,8 +242,8 @@ describe('a run split at its snapshot', () => {
     if (!g.ok) throw new Error(g.error.message);
     for (const snapshot of ['full', 'diff'] as const) {
       const config: RunConfig = { guest: g.value, clones: 3, draws: 4, notifyDelayUs: 10, snapshot, seed: 4 };
-      const plain = await runExperiment(config);
-      const split = await runAndExportSnapshot(config);
+      const plain = await runExperiment(config, await loadCoreNode('release'));
+      const split = await runAndExportSnapshot(config, await loadCoreNode('release'));
       if (!plain.ok || !split.ok) throw new Error('run failed');
       expect(split.value.report, snapshot).toEqual(plain.value.report);
       expect(split.value.image.presentPages).toEqual(plain.value.image.presentPages);

@@ -38,6 +38,7 @@ import {
   type ParsedScan,
 } from './args';
 import { formatGuests, formatReport, table } from './format';
+import { loadCoreNode } from '../load/node';
 
 /** Where the CLI writes (the process's streams, or a buffer in tests). */
 export interface CliIo {
@@ -215,6 +216,7 @@ async function runWithSnapshotFile(
           ...(args.lazy ? { lazy: true } : {}),
         },
         {
+          core: await loadCoreNode('release'),
           exportFile: args.exportSnapshot !== undefined,
           ...(secrets.value ? { secrets: secrets.value } : {}),
         },
@@ -223,7 +225,7 @@ async function runWithSnapshotFile(
   }
   const guest = await loadGuestNode(args.guest);
   if (!guest.ok) return err(guest.error.message);
-  return fromLab(await runAndExportSnapshot(toRunConfig(args, guest.value)));
+  return fromLab(await runAndExportSnapshot(toRunConfig(args, guest.value), await loadCoreNode('release')));
 }
 
 async function run(args: ParsedRun, io: CliIo): Promise<number> {
@@ -246,7 +248,7 @@ async function run(args: ParsedRun, io: CliIo): Promise<number> {
   } else {
     const guest = await loadGuestNode(args.guest);
     if (!guest.ok) return fail(io, guest.error.message);
-    const result = await runExperiment(toRunConfig(args, guest.value));
+    const result = await runExperiment(toRunConfig(args, guest.value), await loadCoreNode('release'));
     if (!result.ok) return fail(io, result.error.message);
     outcome = result.value;
   }

@@ -115,14 +115,17 @@ export function cloneAndReport(
   return ok({ report, image: { ...image.value, vmstate: vmstate.value } });
 }
 
-/** Runs one experiment on a fresh lab (a new core instance unless one is given). */
+/**
+ * Runs one experiment on a fresh lab over `core` (in Node `await loadCoreNode()`, in the browser
+ * the worker's core). Taking the core keeps Node's loader out of browser bundles.
+ */
 export async function runExperiment(
   config: RunConfig,
-  core?: CoreExports,
+  core: CoreExports,
 ): Promise<Result<RunOutcome, LabError>> {
   const checked = checkRunConfig(config);
   if (!checked.ok) return checked;
-  const lab = new Lab(core ?? (await (await import('../load/node')).loadCoreNode('release')));
+  const lab = new Lab(core);
   const snap = bootAndSnapshot(lab, config);
   if (!snap.ok) return snap;
   const wiped = lab.engine.snapshotInfo(snap.value)!.wipedPages;

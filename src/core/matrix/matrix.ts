@@ -224,7 +224,7 @@ function columnSpec(id: MatrixColumnId): ColumnSpec | undefined {
 export async function computeMatrix(
   guest: GuestManifest,
   opts: MatrixOptions,
-  core?: CoreExports,
+  core: CoreExports,
 ): Promise<Result<Matrix, MatrixError>> {
   const delayUs = opts.delayUs ?? 40;
   const drawIntervalUs = opts.drawIntervalUs ?? 5;
@@ -251,7 +251,7 @@ export async function computeMatrix(
   }
   const consumer = opts.consumer ?? guest.processes[0]?.consumer ?? 'uuid';
   const memoryMiB = opts.memoryMiB ?? guest.memoryMiB;
-  const instance = core ?? (await (await import('../load/node')).loadCoreNode('release'));
+  const instance = core;
   const engine = new Engine(instance);
   const rows = [...LIBRARY_IDS];
   const columns: MatrixColumn[] = [];

@@ -24,18 +24,14 @@ export type ReplaySettings = Pick<
   'clones' | 'draws' | 'notifyDelayUs' | 'drawIntervalUs' | 'seed' | 'lazy'
 >;
 
-async function newLab(core?: CoreExports): Promise<Lab> {
-  return new Lab(core ?? (await (await import('../load/node')).loadCoreNode('release')));
-}
-
 /** Runs an experiment like runExperiment and also returns its snapshot as a file. */
 export async function runAndExportSnapshot(
   config: RunConfig,
-  core?: CoreExports,
+  core: CoreExports,
 ): Promise<Result<SnapshotRunOutcome, LabError>> {
   const checked = checkRunConfig(config);
   if (!checked.ok) return checked;
-  const lab = await newLab(core);
+  const lab = new Lab(core);
   const snap = bootAndSnapshot(lab, config);
   if (!snap.ok) return snap;
   const content = lab.snapshotFileContent(snap.value);
@@ -55,7 +51,7 @@ export async function runAndExportSnapshot(
 export async function runFromSnapshot(
   decoded: DecodedSnapshot,
   settings: ReplaySettings,
-  opts: { secrets?: readonly SecretSpec[]; exportFile?: boolean; core?: CoreExports } = {},
+  opts: { secrets?: readonly SecretSpec[]; exportFile?: boolean; core: CoreExports },
 ): Promise<Result<SnapshotRunOutcome, LabError | SnapFileError>> {
   const { meta } = decoded;
   const guest: GuestManifest = {
@@ -72,7 +68,7 @@ export async function runFromSnapshot(
     snapshot: decoded.layers.length > 1 ? 'diff' : 'full',
   });
   if (!checked.ok) return checked;
-  const lab = await newLab(opts.core);
+  const lab = new Lab(opts.core);
   const snap = lab.loadSnapshot(decoded, {
     seed: settings.seed,
     ...(opts.secrets ? { secrets: opts.secrets } : {}),
