@@ -9,7 +9,9 @@
 // the rebuilt fleet is the fleet as it was before the draw, byte for byte.
 
 import { STOPPED, type LabClient } from '../worker/client';
+import type { IdCounters } from '../worker/filesProtocol';
 import type { Args, DrawView, Op, ResultOf } from '../worker/protocol';
+import { FRESH_IDS, moveIds } from './ids';
 import { bootFingerprint, bootRequest } from './settings';
 import { initialInspect, initialMaps } from './slices';
 import type { ActionsSlice, FleetSlice, LabState, SliceCreator } from './types';
@@ -49,6 +51,8 @@ export function drawingVms(s: Pick<LabState, 'vms'>): number[] {
 export interface JournalEntry {
   op: Op;
   args: unknown;
+  /** The core's id counters before it ran (ids.ts: a replay moves a fresh core there first). */
+  ids?: IdCounters | null;
 }
 
 export function createActionsSlice(client: LabClient): SliceCreator<ActionsSlice> {
@@ -57,7 +61,7 @@ export function createActionsSlice(client: LabClient): SliceCreator<ActionsSlice
     let journal: JournalEntry[] = [];
 
     client.onFleet = (fleet) => {
-      set({ vms: fleet.vms, snapshots: fleet.snapshots, stats: fleet.stats });
+      set({ vms: fleet.vms, snapshots: fleet.snapshots, stats: fleet.stats, ids: fleet.ids });
       set(reconcileSelection(get(), fleet));
     };
 
@@ -69,6 +73,7 @@ export function createActionsSlice(client: LabClient): SliceCreator<ActionsSlice
       cancel: 'chunks' | 'restart' | null = null,
     ): Promise<ResultOf<K> | null> {
       if (get().busy) return null;
+      const ids = get().ids;
       set({ busy: { op, label, done: 0, total: 0, requestId: null, cancel, cancelRequested: false } });
       const answer = await client.request(op, args, {
         onStart: (id) => {
@@ -91,7 +96,7 @@ export function createActionsSlice(client: LabClient): SliceCreator<ActionsSlice
         return null;
       }
       if (op === 'reset') journal = [];
-      else if (op !== 'restore') journal.push({ op, args });
+      else if (op !== 'restore') journal.push({ op, args, ids });
       return answer.value;
     }
 
@@ -99,6 +104,7 @@ export function createActionsSlice(client: LabClient): SliceCreator<ActionsSlice
     async function rebuild(why: string): Promise<void> {
       const steps = journal;
       journal = [];
+      set({ ids: FRESH_IDS }); // the restarted worker's
       set({
         busy: {
           op: 'rebuild',
@@ -113,7 +119,8 @@ export function createActionsSlice(client: LabClient): SliceCreator<ActionsSlice
       let lastDraw = null;
       for (let i = 0; i < steps.length; i++) {
         const e = steps[i]!;
-        const r = await client.request(e.op, e.args as never);
+        const moved = await moveIds(client, get().ids, e.ids);
+        const r = moved && !moved.ok ? moved : await client.request(e.op, e.args as never);
         if (!r.ok) {
           set({
             busy: null,
@@ -218,6 +225,7 @@ export function createActionsSlice(client: LabClient): SliceCreator<ActionsSlice
           set({ notice: { tone: 'error', text: 'Restore refused: take a snapshot first' } });
           return;
         }
+        const ids = s.ids;
         const r = await run(
           'restore',
           { snap, count: s.clones, opts: { notifyDelayUs: s.notifyDelayUs, lazy: s.lazy } },
@@ -229,6 +237,7 @@ export function createActionsSlice(client: LabClient): SliceCreator<ActionsSlice
           journal.push({
             op: 'restore',
             args: { snap, count: r.vms.length, opts: { notifyDelayUs: s.notifyDelayUs, lazy: s.lazy } },
+            ids,
           });
         const [a, b] = r.vms;
         set({
@@ -361,6 +370,8 @@ export function createActionsSlice(client: LabClient): SliceCreator<ActionsSlice
       },
 
       dismissNotice: () => set({ notice: null }),
+
+      journal: () => journal.slice(),
 
       setJournal: (entries) => {
         journal = [...entries];

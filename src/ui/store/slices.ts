@@ -12,6 +12,7 @@ export const initialFleet: FleetSlice = {
   selectedVm: null,
   selectedSnapshot: null,
   compareVm: null,
+  ids: null,
 };
 export const createFleetSlice: SliceCreator<FleetSlice> = () => ({ ...initialFleet });
 

@@ -6,6 +6,7 @@ import type { EngineStats } from '../../core/engine';
 import type { SnapshotSummary, VmSummary } from '../../core/lab/api';
 import type { Consumer, DeviceView, LibraryId, TimelineEvent } from '../../core/lab/types';
 import type { DrawView, GuestEntry, MemoryMapView, PageInfoView } from '../worker/protocol';
+import type { IdCounters } from '../worker/filesProtocol';
 import type { JournalEntry } from './actions';
 import type { PresentSlice } from './presentSlice';
 
@@ -64,6 +65,8 @@ export interface FleetSlice {
   selectedSnapshot: number | null;
   /** VM B: the memory map shown beside A. */
   compareVm: number | null;
+  /** The core's id counters after the last command (null before the first answer). */
+  ids: IdCounters | null;
 }
 
 export interface Busy {
@@ -137,6 +140,8 @@ export interface ActionsSlice {
   setCompareVm(vm: number | null): void;
   setCursor(cursor: { side: 'a' | 'b'; page: number } | null): void;
   dismissNotice(): void;
+  /** The successful commands so far (what a cancel replays, and the saved session's steps). */
+  journal(): JournalEntry[];
   /** Re-reads maps, devices and the timeline from the worker; `extra` lands in the same commit. */
   refreshViews(extra?: Partial<LabState>): Promise<void>;
   /** Replaces the commands a cancelled draw replays (after a link or a scenario step rebuilt the lab). */
