@@ -9,6 +9,8 @@ import { Lab } from '../src/core/lab/lab';
 import type { GuestManifest } from '../src/core/lab/types';
 import { loadCoreNode } from '../src/core/load/node';
 import { snapshotId, vmId, type SnapshotId } from '../src/core/types';
+import { createLabStore, type LabStore } from '../src/ui/store/store';
+import { LabClient } from '../src/ui/worker/client';
 import {
   advanceIds,
   exportSnapshotFile,
@@ -16,6 +18,23 @@ import {
   loadSnapshotFileBytes,
   scanSnapshotSecrets,
 } from '../src/ui/worker/files';
+import { loadGuests } from '../src/ui/worker/guests';
+import { LabHost } from '../src/ui/worker/host';
+import { inProcessTransport } from '../src/ui/worker/serve';
+
+const readGuest = (file: string) => readFile(new URL(`../public/guest/${file}`, import.meta.url), 'utf8');
+
+async function newStore(): Promise<LabStore> {
+  const client = new LabClient(
+    inProcessTransport(async () => {
+      const lab = await Lab.create(await loadCoreNode());
+      return new LabHost(lab, lab.engine, () => loadGuests(readGuest));
+    }),
+  );
+  const store = createLabStore(client);
+  await store.getState().init();
+  return store;
+}
 
 const guest = async (file: string): Promise<GuestManifest> =>
   JSON.parse(await readFile(new URL(`../public/guest/${file}`, import.meta.url), 'utf8')) as GuestManifest;
@@ -145,5 +164,65 @@ describe('snapshot files in the worker', () => {
     // the lab works on from there: the next boot gets the next id
     const vm = lab.boot(await guest('default.json'), { seed: 1 });
     expect(vm).toEqual({ ok: true, value: vmId(45) });
+  });
+});
+
+describe('replays with the ids each step first ran with', () => {
+  it('each journal entry records the core id counters before it ran', async () => {
+    const store = await newStore();
+    const a = store.getState();
+    await a.boot();
+    await a.boot(); // Reset + Boot: the second original is vm 1, on a core whose counters moved on
+    await a.snapshot();
+    const steps = store.getState().journal();
+    expect(steps.map((e) => [e.op, e.ids])).toEqual([
+      ['boot', { vm: 1, snapshot: 0 }],
+      ['snapshot', { vm: 2, snapshot: 0 }],
+    ]);
+  });
+
+  it('a cancelled draw after a second Boot rebuilds exactly: the fresh core is moved to vm 1 first', async () => {
+    const store = await newStore();
+    const a = store.getState();
+    await a.boot();
+    await a.boot();
+    await a.snapshot();
+    a.setSetting('clones', 3);
+    await store.getState().restore();
+    a.setSetting('draws', 4);
+    await store.getState().draw();
+    const before = store.getState();
+    const pending = store.getState().draw();
+    store.getState().cancel(); // the worker is replaced by a fresh one, whose ids start at 0
+    await pending;
+    const s = store.getState();
+    expect(s.notice?.text).toMatch(/rebuilt from its seed/);
+    expect(s.vms).toEqual(before.vms);
+    expect(s.vms[0]!.id).toBe(1);
+    expect(s.devices).toEqual(before.devices);
+    expect(s.lastDraw!.libraries.map((l) => l.outputs)).toEqual(
+      before.lastDraw!.libraries.map((l) => l.outputs),
+    );
+  });
+
+  it('a refused file is one notice with the decoder message, and the fleet stays', async () => {
+    const store = await newStore();
+    const a = store.getState();
+    await a.boot();
+    await a.snapshot();
+    const before = store.getState();
+    const bytes = new TextEncoder().encode('not a snapshot at all');
+    await a.openSnapshotFile(new File([bytes], 'notes.txt'));
+    const s = store.getState();
+    expect(s.notice).toEqual({
+      tone: 'error',
+      text: expect.stringMatching(
+        /^Opening notes\.txt refused: not a uniqueness-lab snapshot file: it starts with 6e 6f 74/,
+      ),
+    });
+    expect(s.vms).toEqual(before.vms);
+    expect(s.snapshots).toEqual(before.snapshots);
+    expect(s.journal()).toHaveLength(2);
+    expect(s.storageStatus).toBe('unavailable'); // no IndexedDB in Node: nothing is kept, and it says so
   });
 });

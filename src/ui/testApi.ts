@@ -1,5 +1,7 @@
 // A read-only window onto the lab for the e2e tests and the UI benchmark: queries forwarded to
-// the worker and a few store facts. Nothing here can change the fleet.
+// the worker and a few store facts. Nothing here can change the fleet. One exception, for tests
+// only: setFrameLimitForTests caps the core's frames, so exhaustion can be reached in seconds
+// instead of filling 4 GiB of wasm memory (it adds or removes no VM or snapshot).
 
 import { paints } from './lib/paintLog';
 import type { LabStore } from './store/store';
@@ -23,6 +25,10 @@ export interface LabTestApi {
     duplicates: number | null;
   };
   paints: typeof paints;
+  /** The last draw per library: its duplicate count and the first `draws` outputs of each VM. */
+  lastDraw(draws: number): Array<{ library: string; duplicates: number; outputs: string[][] }> | null;
+  /** TEST ONLY: caps the core's frames (0 lifts the cap); returns the cap in force. */
+  setFrameLimitForTests(frames: number): Promise<number>;
 }
 
 declare global {
@@ -64,5 +70,13 @@ export function installTestApi(client: LabClient, store: LabStore): void {
       };
     },
     paints,
+    lastDraw: (draws) =>
+      store.getState().lastDraw?.libraries.map((l) => ({
+        library: l.library,
+        duplicates: l.duplicates,
+        outputs: l.outputs.map((row) => row.slice(0, draws)),
+      })) ?? null,
+    setFrameLimitForTests: async (frames) =>
+      (await value(client.request('setFrameLimit', { frames }))).frameLimit,
   };
 }

@@ -10,6 +10,8 @@ export interface LineageNode {
   id: number | null;
   label: string;
   detail: string;
+  /** Shown on hover only: the name of the file a snapshot was opened from (the person's text). */
+  note?: string;
   children: LineageNode[];
 }
 
@@ -28,8 +30,16 @@ function vmNode(v: VmSummary): LineageNode {
   };
 }
 
-/** Builds the lineage tree; `keep` are VM ids that must stay visible (the selected ones). */
-export function buildLineage(vms: VmSummary[], snaps: SnapshotSummary[], keep: number[] = []): LineageNode {
+/**
+ * Builds the lineage tree; `keep` are VM ids that must stay visible (the selected ones), `origins`
+ * the file names of snapshots opened from files (they hang from the root: no VM of this lab took them).
+ */
+export function buildLineage(
+  vms: VmSummary[],
+  snaps: SnapshotSummary[],
+  keep: number[] = [],
+  origins: Readonly<Record<number, string>> = {},
+): LineageNode {
   const root: LineageNode = { key: 'root', kind: 'root', id: null, label: 'lab', detail: '', children: [] };
   const vmNodes = new Map(vms.map((v) => [v.id as number, vmNode(v)]));
   const snapNodes = new Map(
@@ -40,7 +50,8 @@ export function buildLineage(vms: VmSummary[], snaps: SnapshotSummary[], keep: n
         kind: 'snapshot' as const,
         id: s.id as number,
         label: `snap #${s.id}`,
-        detail: `${s.type}${s.wipedPages ? `, ${s.wipedPages} wiped` : ''}`,
+        detail: `${s.type}${s.wipedPages ? `, ${s.wipedPages} wiped` : ''}${origins[s.id] !== undefined ? ', from a file' : ''}`,
+        ...(origins[s.id] !== undefined ? { note: origins[s.id] } : {}),
         children: [] as LineageNode[],
       },
     ]),

@@ -12,6 +12,10 @@ import {
   selectSnapshots,
   selectVms,
 } from '../store/selectors';
+import type { LabState } from '../store/types';
+import { SnapshotFilesBar, useSnapshotDrop } from './SnapshotFilesPanel';
+
+const selectOrigins = (s: LabState) => s.snapshotOrigins;
 
 /** Layout units are rem, so Large type scales the tree with the text. */
 const COL = 6.9;
@@ -26,17 +30,23 @@ export function LineagePanel() {
   const selectedVm = useLab(selectSelectedVm);
   const compareVm = useLab(selectCompareVm);
   const selectedSnapshot = useLab(selectSelectedSnapshot);
+  const origins = useLab(selectOrigins);
+  const drop = useSnapshotDrop();
 
   const { nodes, width, height } = useMemo(() => {
     const keep = [selectedVm, compareVm].filter((v): v is number => v !== null);
-    return layoutLineage(buildLineage(vms, snaps, keep), COL, ROW);
-  }, [vms, snaps, selectedVm, compareVm]);
+    return layoutLineage(buildLineage(vms, snaps, keep, origins), COL, ROW);
+  }, [vms, snaps, selectedVm, compareVm, origins]);
 
   const running = vms.filter((v) => v.state === 'running').length;
   const W = width;
   const H = height + NODE_H;
   return (
-    <section className="panel" aria-labelledby="lineage-h">
+    <section
+      className={`panel${drop.over ? ' drop-target' : ''}`}
+      aria-labelledby="lineage-h"
+      {...drop.props}
+    >
       <h2 id="lineage-h">
         Lineage
         <span className="sub">
@@ -46,7 +56,9 @@ export function LineagePanel() {
       </h2>
       <div className="scroll lineage-scroll">
         {nodes.length === 0 ? (
-          <p className="empty">Nothing yet: press Boot to start the original VM.</p>
+          <p className="empty">
+            Nothing yet: press Boot to start the original VM, or open a .ulsnap file (or drop one here).
+          </p>
         ) : (
           <div className="lineage" style={{ width: `${W}rem`, height: `${H}rem` }}>
             <svg width={`${W}rem`} height={`${H}rem`} viewBox={`0 0 ${W} ${H}`} aria-hidden="true">
@@ -100,7 +112,7 @@ export function LineagePanel() {
                   style={style}
                   aria-pressed={pressed}
                   aria-label={`${node.label}, ${node.detail}${badge ? `, map ${badge}` : ''}${!isVm && pressed ? ', clone source' : ''}`}
-                  title={`${node.label}: ${node.detail}`}
+                  title={`${node.label}: ${node.detail}${node.note ? ` (${node.note})` : ''}`}
                   onClick={(e) => {
                     const s = store.getState();
                     if (!isVm) s.selectSnapshot(id);
@@ -111,12 +123,23 @@ export function LineagePanel() {
                   {isVm ? (paused ? '‖ ' : '▶ ') : '◇ '}
                   {node.label}
                   {badge && <span className="badge">{badge}</span>}
+                  {node.note !== undefined && (
+                    <span className="badge file" aria-hidden="true" title="opened from a file">
+                      ⤒
+                    </span>
+                  )}
                 </button>
               );
             })}
           </div>
         )}
       </div>
+      {drop.over && (
+        <p className="drop-hint" aria-hidden="true">
+          Drop a .ulsnap file to open it as a new snap
+        </p>
+      )}
+      <SnapshotFilesBar />
     </section>
   );
 }

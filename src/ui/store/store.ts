@@ -4,6 +4,7 @@
 import { createStore, type StoreApi } from 'zustand/vanilla';
 import type { LabClient } from '../worker/client';
 import { createActionsSlice } from './actions';
+import { createFilesSlice } from './filesSlice';
 import { createPresentSlice } from './presentSlice';
 import { createSettingsSlice } from './settings';
 import {
@@ -28,5 +29,6 @@ export function createLabStore(client: LabClient): LabStore {
     ...createViewSlice(...a),
     ...createActionsSlice(client)(...a),
     ...createPresentSlice(client)(...a),
+    ...createFilesSlice(client)(...a),
   }));
 }

@@ -7,6 +7,7 @@ import type { SnapshotSummary, VmSummary } from '../../core/lab/api';
 import type { Consumer, DeviceView, LibraryId, TimelineEvent } from '../../core/lab/types';
 import type { DrawView, GuestEntry, MemoryMapView, PageInfoView } from '../worker/protocol';
 import type { IdCounters } from '../worker/filesProtocol';
+import type { FilesSlice } from './filesSlice';
 import type { JournalEntry } from './actions';
 import type { PresentSlice } from './presentSlice';
 
@@ -155,5 +156,6 @@ export type LabState = SettingsSlice &
   MapsSlice &
   ViewSlice &
   ActionsSlice &
+  FilesSlice &
   PresentSlice;
 export type SliceCreator<T> = StateCreator<LabState, [], [], T>;
