@@ -64,6 +64,7 @@ export {
   snapshotVm,
   resumeVm,
   restoreClones,
+  restoreFits,
   mergeSnapshot,
   deleteSnapshot,
   snapshotInfo,

@@ -1,7 +1,7 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import type { Engine } from '../src/core/engine';
 import { FEAT_WIPEONSUSPEND } from '../src/core/engine';
-import { guestAddr, pageNo, PAGE_SIZE } from '../src/core/types';
+import { guestAddr, pageNo, PAGE_SIZE, snapshotId } from '../src/core/types';
 import { freshEngine, must, mustFail, testBytes } from './helpers';
 
 const MiB = 1024 * 1024;
@@ -225,6 +225,18 @@ describe('exhaustion', () => {
     expect(must(eng.read(vm, guestAddr(0), 4 * PAGE_SIZE))).toEqual(testBytes(PAGE_SIZE * 4, 1));
     eng.setFrameLimit(0);
     expect(must(eng.restore(snap, 100))).toHaveLength(100);
+  });
+
+  it('restoreFits says whether a fleet fits before any clone is made', () => {
+    const vm = must(eng.bootVm({ memoryMiB: 16 }));
+    const snap = must(eng.snapshot(vm, 'full'));
+    eng.setFrameLimit(eng.stats().guestFrames + eng.stats().metaFrames + 40);
+    const before = { vms: eng.liveVms().length, clones: eng.snapshotInfo(snap)!.clones };
+    expect(mustFail(eng.restoreFits(snap, 200)).kind).toBe('OutOfGuestMemory');
+    must(eng.restoreFits(snap, 5));
+    expect({ vms: eng.liveVms().length, clones: eng.snapshotInfo(snap)!.clones }).toEqual(before);
+    expect(mustFail(eng.restoreFits(snapshotId(999), 1)).kind).toBe('UnknownSnapshot');
+    eng.setFrameLimit(0);
   });
 
   it('a guest larger than wasm can hold fails with OutOfGuestMemory when memory cannot grow', () => {

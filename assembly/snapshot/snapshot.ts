@@ -349,6 +349,23 @@ export function restoreClones(s: u32, count: u32, lazy: bool): i32 {
   return <i32>first;
 }
 
+/**
+ * Whether `count` clones of s fit, reserving the frames they need (memory may grow; no VM or
+ * snapshot changes): lets a caller that restores in batches fail before the first batch.
+ * Returns 0 or the error restoreClones would return.
+ */
+export function restoreFits(s: u32, count: u32, lazy: bool): i32 {
+  snapInit();
+  const sr = snapRec(s);
+  if (sr == 0) return fail(E_UNKNOWN_SNAPSHOT, s);
+  if (count == 0 || count > MAX_CLONES_PER_RESTORE) return fail(E_INVALID_ARGUMENT, count);
+  const pages = load<u32>(sr + S_PAGES);
+  const len = resolveChain(s);
+  if (len == 0) return fail(E_UNKNOWN_SNAPSHOT, s);
+  const merged = len > 1 ? 1 + mergedLeavesNeeded(len, pages) : 0;
+  return reserveVms(count, vmFramesNeeded(pages, lazy) - leavesFor(pages), merged);
+}
+
 /** Merges the chain ending at s into one new full snapshot; returns its id or an error code. */
 export function mergeSnapshot(s: u32): i32 {
   snapInit();

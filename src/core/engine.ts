@@ -252,6 +252,12 @@ export class Engine {
     return ok(Array.from({ length: count }, (_, i) => vmId(r + i)));
   }
 
+  /** Whether count clones of a snapshot fit in memory (reserving them); nothing else changes. */
+  restoreFits(snap: SnapshotId, count: number, opts: { lazy?: boolean } = {}): Result<void, EngineError> {
+    if (!Number.isInteger(count) || count < 1) return err(engineError(-9, count));
+    return this.status(this.core.restoreFits(snap, count, opts.lazy ?? false));
+  }
+
   /** Merges a diff chain into one new full snapshot. */
   merge(snap: SnapshotId): Result<SnapshotId, EngineError> {
     const r = this.core.mergeSnapshot(snap);

@@ -78,6 +78,8 @@ export interface LabApi {
   snapshot(vm: VmId, type: 'full' | 'diff'): Result<SnapshotId, LabError>;
   /** Restores clones (fresh VMGenID each, notification after δ). */
   restore(snap: SnapshotId, count: number, opts: RestoreOptions): Result<VmId[], LabError>;
+  /** Whether `count` clones of a snapshot fit in memory: lets a batched restore fail before it starts. */
+  restoreFits(snap: SnapshotId, count: number, opts?: { lazy?: boolean }): Result<void, LabError>;
   /** Resumes a VM paused by a snapshot: counts as a clone (fresh VMGenID, notification after δ). */
   resume(vm: VmId, opts: RestoreOptions): Result<void, LabError>;
   /** Every process of every VM draws `draws` outputs; collisions computed across the VMs. */

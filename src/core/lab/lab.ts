@@ -317,6 +317,10 @@ export class Lab implements LabApi {
     return r;
   }
 
+  restoreFits(snap: SnapshotId, count: number, opts: { lazy?: boolean } = {}): Result<void, LabError> {
+    return this.engine.restoreFits(snap, count, opts);
+  }
+
   resume(vm: VmId, opts: RestoreOptions): Result<void, LabError> {
     const m = this.vmMeta(vm);
     const r = this.engine.resume(vm);

@@ -224,6 +224,8 @@ export class LabSession {
       linked
         ? mustRun(runAction(lab, s, { a: 'restore', n })).vms
         : must(this.lab.restore(snapshotId(a.snap), n, a.opts));
+    // fail before the first batch if the whole fleet cannot fit: no batch is made and undone
+    must(this.lab.restoreFits(snapshotId(a.snap), a.count, a.opts.lazy ? { lazy: true } : {}));
     const made: VmId[] = [];
     ctx.progress(0, a.count);
     while (made.length < a.count) {
