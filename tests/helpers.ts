@@ -2,6 +2,7 @@ import { Engine } from '../src/core/engine';
 import { loadCoreNode } from '../src/core/load/node';
 import type { EngineError } from '../src/core/errors';
 import type { Result } from '../src/core/types';
+import type { Consumer, GuestManifest, KernelFeatures, LibraryId } from '../src/core/lab/types';
 
 /** A fresh engine over the debug build (assertions on), one wasm instance per call. */
 export async function freshEngine(flavour: 'debug' | 'release' = 'debug'): Promise<Engine> {
@@ -31,4 +32,51 @@ export function testBytes(n: number, seed: number): Uint8Array {
     out[i] = x & 0xff;
   }
   return out;
+}
+
+/** mulberry32: a small seeded generator for random walks and fuzzing. */
+export function rng(seed: number) {
+  let a = seed >>> 0;
+  const next = () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+  return {
+    next,
+    int: (n: number) => Math.floor(next() * n),
+    pick: <T>(xs: readonly T[]): T => xs[Math.floor(next() * xs.length)]!,
+  };
+}
+
+/** A kernel with every feature off. */
+export const KERNEL_NONE: KernelFeatures = {
+  version: 'test',
+  vmgenid: false,
+  sysgenid: 'off',
+  wipeOnSuspend: false,
+  vdsoGetrandom: false,
+  jitterEntropy: false,
+  agentReseed: false,
+  agentDelayUs: 0,
+};
+
+/** A small 16 MiB guest: the given kernel features, one process per library, no secrets. */
+export function smallGuest(
+  name: string,
+  kernel: Partial<KernelFeatures>,
+  libraries: LibraryId[],
+  consumer: Consumer = 'key',
+): GuestManifest {
+  return {
+    name,
+    description: `a small guest for ${name}`,
+    memoryMiB: 16,
+    kernel: { ...KERNEL_NONE, ...kernel },
+    processes: libraries.map((library, i) => ({ name: `${library}-${i}`, library, consumer })),
+    secrets: [],
+    layout: { kernelPages: 8, heapPages: 8 },
+  };
 }

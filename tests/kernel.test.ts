@@ -18,6 +18,7 @@ import {
 import { loadCoreNode } from '../src/core/load/node';
 import { loadGuestNode } from '../src/core/manifest/load-node';
 import { pageAddr, pageNo, PAGE_SIZE, unwrap, type SnapshotId, type VmId } from '../src/core/types';
+import { smallGuest } from './helpers';
 
 // vmstate offsets (assembly/vmm/vmstate.ts)
 const VS_CLOCK = 8;
@@ -36,33 +37,9 @@ const K_VMGENID_ID = 224;
 const NONCE0 = new Uint8Array(12);
 const SECOND = 1e9; // ns
 
-const KERNEL_NONE: KernelFeatures = {
-  version: 'test',
-  vmgenid: false,
-  sysgenid: 'off',
-  wipeOnSuspend: false,
-  vdsoGetrandom: false,
-  jitterEntropy: false,
-  agentReseed: false,
-  agentDelayUs: 0,
-};
-
 /** A small guest: the given kernel features, one process per library. */
-function guest(
-  kernel: Partial<KernelFeatures>,
-  libraries: LibraryId[],
-  consumer: Consumer = 'key',
-): GuestManifest {
-  return {
-    name: 'kernel-test',
-    description: 'a small guest for the kernel tests',
-    memoryMiB: 16,
-    kernel: { ...KERNEL_NONE, ...kernel },
-    processes: libraries.map((library, i) => ({ name: `${library}-${i}`, library, consumer })),
-    secrets: [],
-    layout: { kernelPages: 8, heapPages: 8 },
-  };
-}
+const guest = (kernel: Partial<KernelFeatures>, libraries: LibraryId[], consumer: Consumer = 'key') =>
+  smallGuest('kernel-test', kernel, libraries, consumer);
 
 let lab: Lab;
 beforeEach(async () => {

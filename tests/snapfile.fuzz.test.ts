@@ -13,6 +13,7 @@ import { loadCoreNode } from '../src/core/load/node';
 import { loadGuestNode } from '../src/core/manifest/load-node';
 import { Crc64, decodeSnapshotFile, encodeSnapshotFile, type SnapFileError } from '../src/core/snapfile';
 import { guestAddr, PAGE_SIZE, type Result } from '../src/core/types';
+import { rng } from './helpers';
 
 const SEED = Number(process.env.SNAPFILE_FUZZ_SEED ?? 20261127);
 const CASES = Number(process.env.SNAPFILE_FUZZ_CASES ?? 10_000);
@@ -36,22 +37,6 @@ const FILE_KINDS = [
 /** Errors the engine or lab may give for a file that decoded (none is expected in practice). */
 const LOAD_KINDS = [...FILE_KINDS, 'OutOfGuestMemory', 'InvalidArgument', 'NoParentSnapshot', 'InvalidValue'];
 
-/** mulberry32: a small seeded generator. */
-function rng(seed: number) {
-  let a = seed >>> 0;
-  const next = () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-  return {
-    next,
-    int: (n: number) => Math.floor(next() * n),
-    pick: <T>(xs: readonly T[]): T => xs[Math.floor(next() * xs.length)]!,
-  };
-}
 type Rng = ReturnType<typeof rng>;
 
 const u32 = (f: Uint8Array, at: number) => new DataView(f.buffer, f.byteOffset, f.length).getUint32(at, true);

@@ -13,6 +13,7 @@ import { loadCoreNode } from '../src/core/load/node';
 import { loadGuestNode } from '../src/core/manifest/load-node';
 import { decodeSnapshotFile, encodeSnapshotFile, type SnapFileError } from '../src/core/snapfile';
 import { guestAddr, PAGE_SIZE, type Result, type SnapshotId, type VmId } from '../src/core/types';
+import { rng } from './helpers';
 
 const SEED = Number(process.env.SOAK_SEED ?? 777);
 const OPS = Number(process.env.SOAK_OPS ?? 10_000);
@@ -22,23 +23,6 @@ const MAX_SNAPS = 16;
 function unwrap<T>(r: Result<T, LabError | SnapFileError>, where = ''): T {
   if (!r.ok) throw new Error(`${where}: unexpected ${r.error.kind}: ${r.error.message}`);
   return r.value;
-}
-
-/** mulberry32. */
-function rng(seed: number) {
-  let a = seed >>> 0;
-  const next = () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-  return {
-    next,
-    int: (n: number) => Math.floor(next() * n),
-    pick: <T>(xs: readonly T[]) => xs[Math.floor(next() * xs.length)]!,
-  };
 }
 
 /** Every leaf's refcount equals the tables holding it; every frame's, the leaf entries mapping it. */

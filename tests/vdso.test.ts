@@ -10,6 +10,7 @@ import type { Consumer, GuestManifest, KernelFeatures, LibraryId } from '../src/
 import { loadCoreNode } from '../src/core/load/node';
 import { loadGuestNode } from '../src/core/manifest/load-node';
 import { pageNo, PAGE_SIZE, unwrap, type SnapshotId, type VmId } from '../src/core/types';
+import { smallGuest } from './helpers';
 
 // vmstate (assembly/vmm/vmstate.ts) and kdata (assembly/kernel/crng.ts) offsets
 const VS_KDATA_PAGE = 40;
@@ -37,33 +38,9 @@ const O_PID = 40;
 
 const NONCE0 = new Uint8Array(12);
 
-const KERNEL_NONE: KernelFeatures = {
-  version: 'test',
-  vmgenid: false,
-  sysgenid: 'off',
-  wipeOnSuspend: false,
-  vdsoGetrandom: false,
-  jitterEntropy: false,
-  agentReseed: false,
-  agentDelayUs: 0,
-};
-
 /** A small guest: the given kernel features, one process per library. */
-function guest(
-  kernel: Partial<KernelFeatures>,
-  libraries: LibraryId[],
-  consumer: Consumer = 'key',
-): GuestManifest {
-  return {
-    name: 'vdso-test',
-    description: 'a small guest for the library-state tests',
-    memoryMiB: 16,
-    kernel: { ...KERNEL_NONE, ...kernel },
-    processes: libraries.map((library, i) => ({ name: `${library}-${i}`, library, consumer })),
-    secrets: [],
-    layout: { kernelPages: 8, heapPages: 8 },
-  };
-}
+const guest = (kernel: Partial<KernelFeatures>, libraries: LibraryId[], consumer: Consumer = 'key') =>
+  smallGuest('vdso-test', kernel, libraries, consumer);
 
 const VDSO_KERNEL: Partial<KernelFeatures> = { vmgenid: true, vdsoGetrandom: true };
 
