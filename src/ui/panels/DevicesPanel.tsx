@@ -9,6 +9,7 @@ import { useLab } from '../store/context';
 import { selectDevices } from '../store/selectors';
 import { formatNs } from '../lib/format';
 import { DEVICE_ROWS } from '../store/actions';
+import { RowSpacer } from '../widgets/RowSpacer';
 
 export function DevicesPanel() {
   const devices = useLab(selectDevices);
@@ -54,9 +55,7 @@ export function DevicesPanel() {
               </tr>
             </thead>
             <tbody>
-              {first > 0 && rowH > 0 && (
-                <tr className="spacer" style={{ height: `${first * rowH}px` }} aria-hidden="true" />
-              )}
+              <RowSpacer rows={first} rowH={rowH} />
               {devices.slice(first, last).map((d) => {
                 const g = keyGroups.get(d.crngKeyPrefix);
                 const st = g === undefined ? null : groupStyle(g);
@@ -93,13 +92,7 @@ export function DevicesPanel() {
                   </tr>
                 );
               })}
-              {last < devices.length && rowH > 0 && (
-                <tr
-                  className="spacer"
-                  style={{ height: `${(devices.length - last) * rowH}px` }}
-                  aria-hidden="true"
-                />
-              )}
+              <RowSpacer rows={devices.length - last} rowH={rowH} />
             </tbody>
           </table>
         </div>

@@ -9,6 +9,7 @@ import { useLab, useLabStore } from '../store/context';
 import { selectBusy, selectLastDraw, selectOutputsLibrary } from '../store/selectors';
 import type { LibraryDrawView } from '../worker/protocol';
 import { CollisionHeatmap } from './CollisionHeatmap';
+import { RowSpacer } from '../widgets/RowSpacer';
 
 const COLS = 32;
 const fmt = (n: number) => n.toLocaleString('en-US');
@@ -103,9 +104,7 @@ function OutputsTable({ lib, vms, draws }: { lib: LibraryDrawView; vms: number[]
             </tr>
           </thead>
           <tbody>
-            {first > 0 && rowH > 0 && (
-              <tr className="spacer" style={{ height: `${first * rowH}px` }} aria-hidden="true" />
-            )}
+            <RowSpacer rows={first} rowH={rowH} />
             {vms.slice(first, last).map((vm, i) => {
               const c = first + i;
               return (
@@ -143,13 +142,7 @@ function OutputsTable({ lib, vms, draws }: { lib: LibraryDrawView; vms: number[]
                 </tr>
               );
             })}
-            {last < vms.length && rowH > 0 && (
-              <tr
-                className="spacer"
-                style={{ height: `${(vms.length - last) * rowH}px` }}
-                aria-hidden="true"
-              />
-            )}
+            <RowSpacer rows={vms.length - last} rowH={rowH} />
           </tbody>
         </table>
       </div>
