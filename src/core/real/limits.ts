@@ -1,0 +1,23 @@
+// The real kernel's settings, their defaults and limits, shared by the CLI and the app so both use
+// the same words and numbers (DESIGN.md: every setting the app has is a flag, same limits).
+//
+// Clones are bounded by memory: each v86 instance holds 128 MiB of guest RAM plus the emulator
+// (~150-200 MB of RSS in Node, measured); the browser's limit is lower (one worker, one tab).
+
+export const REAL_DEFAULTS = {
+  clones: 3,
+  reads: 1,
+  readIntervalMs: 1000,
+  agentReseed: false,
+  autoReadEveryS: 2,
+} as const;
+
+export const REAL_LIMITS = {
+  /** Clones in Node (CLI, tests). */
+  clonesNode: { min: 1, max: 8 },
+  /** Clones in the browser's worker (measured in Chromium: see README "A real kernel"). */
+  clonesBrowser: { min: 1, max: 6 },
+  reads: { min: 1, max: 1000 },
+  readIntervalMs: { min: 0, max: 600_000 },
+  autoReadEveryS: { min: 1, max: 60 },
+} as const;
