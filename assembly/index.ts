@@ -73,6 +73,7 @@ export {
   snapshotLeafFrame,
   snapshotStateAddr,
   snapshotIdsIssued,
+  resetIds,
   snapshotListPages,
   listNextPage,
 } from './snapshot/snapshot';
@@ -103,16 +104,111 @@ export {
   layoutNextFree,
   layoutSetData,
   fillGuestPages,
-  spawnProcess,
-  forkProcess,
   afterRestore,
-  drawVm,
   idleVm,
   vmStateField,
   processField,
   processCount,
 } from './kernel/kernel';
+export { spawnProcess, forkProcess, drawVm } from './guest/processes';
 export { setHostSeed } from './vmm/host_entropy';
 export { setCost, cost, costCount } from './vmm/costs';
 export { drainEvents, droppedEvents } from './vmm/events';
 export { importBegin, importPages, importCommit, importAbort, importsPending, IMPORT_DATA } from './snapshot/import';
+
+// Layout constants as exported globals: the facade reads them (npm run asbuild writes them to
+// src/core/wasm/layout.ts), so no byte offset, bit or code is written down twice.
+export {
+  E_UNKNOWN_VM,
+  E_UNKNOWN_SNAPSHOT,
+  E_OUT_OF_RANGE,
+  E_OUT_OF_GUEST_MEMORY,
+  E_INVALID_GUEST_SIZE,
+  E_VM_PAUSED,
+  E_NO_PARENT_SNAPSHOT,
+  E_SNAPSHOT_HAS_CHILDREN,
+  E_INVALID_ARGUMENT,
+  E_TOO_MANY_OBJECTS,
+  E_VM_RUNNING,
+} from './errors';
+export {
+  E_FRAME_MASK,
+  E_PRESENT,
+  E_WIPEONFORK,
+  E_WIPEONSUSPEND,
+  E_DONTDUMP,
+  E_WIPED,
+  E_ROLE_SHIFT,
+  ROLE_FREE,
+  ROLE_KERNEL,
+  ROLE_KERNEL_RNG,
+  ROLE_LIBRARY_STATE,
+  ROLE_SECRET,
+  ROLE_SYSGENID,
+  ROLE_VMGENID,
+  ROLE_HEAP,
+  LEAF_ENTRIES,
+} from './memory/page_table';
+export { MIN_PAGES, MAX_PAGES, VMSTATE_BYTES, VS_FEATURES, VS_CLOCK, VS_LINEAGE, VS_SNAPSHOTS_TAKEN } from './memory/guest_memory';
+export {
+  VS_NOTIFY_AT,
+  VS_AGENT_AT,
+  VS_RESUME_AT,
+  VS_KDATA_PAGE,
+  VS_PROC_PAGE,
+  VS_NPROC,
+  VS_VMGENID_PAGE,
+  VS_SYSGENID_PAGE,
+  VS_SYSGENID_KPAGE,
+  VS_HEAP_PAGE,
+  VS_HEAP_PAGES,
+  VS_AGENT_DELAY,
+  VS_HOST_CTR,
+  VS_PROC_AREA_PAGE,
+  VS_PROC_AREA_PAGES,
+  VS_SECRET_PAGE,
+  VS_SECRET_PAGES,
+  VS_KERNEL_PAGES,
+  FEAT_WIPEONSUSPEND,
+  FEAT_VMGENID,
+  FEAT_SYSGENID_VMGENID,
+  FEAT_SYSGENID_OVERSEER,
+  FEAT_VDSO,
+  FEAT_JITTER,
+  FEAT_AGENT,
+  FEAT_RDRAND_EXITS,
+} from './vmm/vmstate';
+export {
+  EV_RESTORE,
+  EV_RESUME,
+  EV_VMGENID_NOTIFY,
+  EV_CRNG_RESEED,
+  EV_SYSGENID_BUMP,
+  EV_AGENT_RESEED,
+  EV_PERIODIC_RESEED,
+  EV_LIBRARY_RESEED,
+  EV_LIBRARY_ABORT,
+  EV_FORK,
+  EV_DRAW,
+} from './vmm/events';
+export { K_BASE_KEY, K_BASE_GEN, K_CPU_KEY, K_CPU_GEN, K_POOL, K_RESEEDS, K_VDSO_GEN, K_VMGENID_ID, K_GETRANDOM_CALLS } from './kernel/crng';
+export {
+  MAX_PROCS,
+  P_PID,
+  P_LIBRARY,
+  P_BYTES,
+  P_STATE_PAGE,
+  P_CALLS,
+  P_NS,
+  P_RESEEDS,
+  P_ABORTS,
+  LIB_NAIVE,
+  LIB_OPENSSL_PID,
+  LIB_WIPEONFORK,
+  LIB_WIPEONSUSPEND,
+  LIB_SYSGENID,
+  LIB_VDSO,
+  LIB_GETRANDOM,
+  LIB_RDRAND,
+  LIB_COUNT,
+} from './kernel/process';

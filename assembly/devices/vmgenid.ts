@@ -5,14 +5,12 @@
 // The ID is bytes 0..15 of the vmgenid page (role vmgenid).
 
 import { pageForRead, pageForWrite } from '../memory/guest_memory';
-import { HE_VMGENID, hostEntropy } from '../vmm/host_entropy';
-import { vs, VS_HOST_CTR, VS_VMGENID_PAGE } from '../vmm/vmstate';
+import { HE_VMGENID, vmHostEntropy } from '../vmm/host_entropy';
+import { vs, VS_VMGENID_PAGE } from '../vmm/vmstate';
 
 /** VMM side: writes a fresh 16-byte generation ID from host entropy into the VM's vmgenid page. */
-export function vmgenidNewId(r: usize, vm: u32): void {
-  const ctr = load<u64>(vs(r, VS_HOST_CTR));
-  store<u64>(vs(r, VS_HOST_CTR), ctr + 1);
-  hostEntropy(HE_VMGENID, vm, ctr, pageForWrite(r, load<u32>(vs(r, VS_VMGENID_PAGE))), 16);
+export function vmgenidNewId(r: usize): void {
+  vmHostEntropy(r, HE_VMGENID, pageForWrite(r, load<u32>(vs(r, VS_VMGENID_PAGE))), 16);
 }
 
 /** Host address of the 16-byte ID (read side). */

@@ -21,8 +21,8 @@ import { fastKeyErasure } from '../crypto/fast_key_erasure';
 import { pageForRead, pageForWrite } from '../memory/guest_memory';
 import { cost, COST_CHACHA_BLOCK, COST_SYSCALL } from '../vmm/costs';
 import { EV_CRNG_RESEED, EV_PERIODIC_RESEED, logEvent } from '../vmm/events';
-import { HE_JITTER, hostEntropy } from '../vmm/host_entropy';
-import { advance, clockOf, FEAT_JITTER, hasFeature, vs, VS_HOST_CTR, VS_KDATA_PAGE } from '../vmm/vmstate';
+import { HE_JITTER, vmHostEntropy } from '../vmm/host_entropy';
+import { advance, clockOf, FEAT_JITTER, hasFeature, vs, VS_KDATA_PAGE } from '../vmm/vmstate';
 
 export const K_BASE_KEY: usize = 0;
 export const K_BASE_GEN: usize = 32;
@@ -107,9 +107,7 @@ export function crngReseed(r: usize, vm: u32, why: u32, t: f64): void {
 /** Mixes one timing-jitter sample into the pool when the kernel collects jitter entropy. */
 function jitter(r: usize, vm: u32): void {
   if (!hasFeature(r, FEAT_JITTER)) return;
-  const ctr = load<u64>(vs(r, VS_HOST_CTR));
-  store<u64>(vs(r, VS_HOST_CTR), ctr + 1);
-  hostEntropy(HE_JITTER, vm, ctr, JITTER, 8);
+  vmHostEntropy(r, HE_JITTER, JITTER, 8);
   mixPoolBytes(r, JITTER, 8);
 }
 

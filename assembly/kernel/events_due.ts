@@ -11,7 +11,7 @@
 import { sysgenidBump, sysgenidOnVmgenid } from '../devices/sysgenid';
 import { vmgenidIdAddr } from '../devices/vmgenid';
 import { EV_AGENT_RESEED, EV_VMGENID_NOTIFY, logEvent } from '../vmm/events';
-import { HE_AGENT, hostEntropy } from '../vmm/host_entropy';
+import { HE_AGENT, vmHostEntropy } from '../vmm/host_entropy';
 import {
   clockOf,
   FEAT_AGENT,
@@ -21,7 +21,6 @@ import {
   NEVER,
   vs,
   VS_AGENT_AT,
-  VS_HOST_CTR,
   VS_NOTIFY_AT,
 } from '../vmm/vmstate';
 import { crngReseedAt, K_VMGENID_ID, kdataR, kdataW, mixPoolBytes } from './crng';
@@ -44,9 +43,7 @@ function vmgenidNotify(r: usize, vm: u32, t: f64): void {
 /** The guest agent after restore: fresh entropy in, CRNG reseeded (and the v8 overseer's trigger). */
 function agentReseed(r: usize, vm: u32, t: f64): void {
   if (!hasFeature(r, FEAT_AGENT)) return;
-  const ctr = load<u64>(vs(r, VS_HOST_CTR));
-  store<u64>(vs(r, VS_HOST_CTR), ctr + 1);
-  hostEntropy(HE_AGENT, vm, ctr, AGENT_BYTES, 32);
+  vmHostEntropy(r, HE_AGENT, AGENT_BYTES, 32);
   mixPoolBytes(r, AGENT_BYTES, 32);
   logEvent(vm, EV_AGENT_RESEED, t, 0);
   crngReseedAt(r, vm, t);

@@ -1,6 +1,7 @@
 // The guest kernel's life cycle and the VMM's restore path, as exports for the facade:
-// boot (layout, image, CRNG seeded, devices), processes (spawn, fork), draws, and what the VMM
-// does to each clone after restore (fresh VMGenID, vCPU resume, notification due after δ).
+// boot (layout, image, CRNG seeded, devices) and what the VMM does to each clone after restore
+// (fresh VMGenID, vCPU resume, notification due after δ). Processes and their library calls
+// live one floor up, in guest/processes.ts (libraries sit on top of the kernel).
 //
 // Guest-physical layout (pages), fixed at boot and kept in vmstate:
 //
@@ -21,7 +22,7 @@ import { vecAddr } from '../memory/frame_vector';
 import { sysgenidSetup } from '../devices/sysgenid';
 import { vmgenidNewId, vmgenidIdAddr } from '../devices/vmgenid';
 import { EV_DRAW, EV_RESTORE, EV_RESUME, EV_FORK, logEvent } from '../vmm/events';
-import { HE_BOOT, hostEntropy } from '../vmm/host_entropy';
+import { HE_BOOT, vmHostEntropy } from '../vmm/host_entropy';
 import {
   clockOf,
   FEAT_AGENT,
@@ -52,14 +53,12 @@ import {
   advance,
 } from '../vmm/vmstate';
 import { crngReseedAt, initPool, K_NEXT_PID, K_VMGENID_ID, kdataW, mixPoolBytes } from './crng';
-import { libGenerate, libInit } from '../libs/libraries';
-import { libraryPageFlags, LIB_COUNT, MAX_PROCS, newProcess, P_BYTES, P_LIBRARY, P_PID, P_STATE_PAGE, procCount, procR } from './process';
+import { MAX_PROCS, procCount, procR } from './process';
 import { runDueEvents } from './events_due';
 
 const IMAGE_KEY = memory.data(32, 16);
 const NONCE = memory.data(12, 16);
 const BOOT_BYTES = memory.data(32, 16);
-const SCRATCH_OUT = memory.data(64, 16);
 
 /** Fills pages [first, first+count) with ChaCha20 keystream under a key made from tag (reserve first). */
 function fillPages(r: usize, first: u32, count: u32, tag: u64): void {
@@ -109,12 +108,11 @@ export function kernelBoot(vm: u32, kernelPages: u32, agentDelayNs: f64): i32 {
   // random_init: the pool takes boot entropy (RDSEED/virtio-rng/timings: host entropy here)
   initPool(r);
   store<u32>(kdataW(r) + K_NEXT_PID, 1);
-  hostEntropy(HE_BOOT, vm, 0, BOOT_BYTES, 32);
-  store<u64>(vs(r, VS_HOST_CTR), 1);
+  vmHostEntropy(r, HE_BOOT, BOOT_BYTES, 32);
   mixPoolBytes(r, BOOT_BYTES, 32);
   // the VMM gives the VM its first generation ID; the vmgenid driver (if any) adds it as device
   // randomness
-  vmgenidNewId(r, vm);
+  vmgenidNewId(r);
   if (hasFeature(r, FEAT_VMGENID)) {
     memory.copy(kdataW(r) + K_VMGENID_ID, vmgenidIdAddr(r), 16);
     mixPoolBytes(r, vmgenidIdAddr(r), 16);
@@ -157,54 +155,8 @@ export function fillGuestPages(vm: u32, first: u32, count: u32, tag: f64): i32 {
 }
 
 /** Frames a draw or spawn may need: a page and a leaf copy for each page it can write. */
-function reserveForGuestOps(r: usize): bool {
+export function reserveForGuestOps(r: usize): bool {
   return reserveFrames(2 * (6 + procCount(r)));
-}
-
-/**
- * Starts a process running library `lib` that draws `bytes` per call: a pid, a state page with
- * the library's madvise flags, the library's init, and one warm-up call (the application's
- * initialisation uses its RNG before the snapshot). Returns the process index or an error.
- */
-export function spawnProcess(vm: u32, lib: u32, bytes: u32): i32 {
-  const r = vmRec(vm);
-  if (r == 0) return fail(E_UNKNOWN_VM, vm);
-  if (recState(r) != VM_RUNNING) return fail(E_VM_PAUSED, vm);
-  if (lib >= LIB_COUNT || bytes == 0 || bytes > 64) return fail(E_INVALID_ARGUMENT, lib);
-  if (procCount(r) >= MAX_PROCS) return fail(E_TOO_MANY_OBJECTS, MAX_PROCS);
-  if (!reserveForGuestOps(r)) return fail(E_OUT_OF_GUEST_MEMORY, 2 * (6 + procCount(r)));
-  const i = <u32>newProcess(r, lib, bytes, 0);
-  const page = load<u32>(procR(r, i) + P_STATE_PAGE);
-  vmSetRole(vm, page, 1, ROLE_LIBRARY_STATE);
-  const flags = libraryPageFlags(lib);
-  if (flags != 0) vmMadvise(vm, <f64>page * PAGE_SIZE, PAGE_SIZE, flags, 0);
-  libInit(r, vm, i);
-  libGenerate(r, vm, i, SCRATCH_OUT, bytes);
-  return <i32>i;
-}
-
-/**
- * fork(2) of process i: the child gets a new pid and a copy of the parent's state page —
- * except that a MADV_WIPEONFORK page reads as zeros in the child. Returns the child's index.
- */
-export function forkProcess(vm: u32, i: u32): i32 {
-  const r = vmRec(vm);
-  if (r == 0) return fail(E_UNKNOWN_VM, vm);
-  if (recState(r) != VM_RUNNING) return fail(E_VM_PAUSED, vm);
-  if (i >= procCount(r)) return fail(E_INVALID_ARGUMENT, i);
-  if (procCount(r) >= MAX_PROCS) return fail(E_TOO_MANY_OBJECTS, MAX_PROCS);
-  if (!reserveForGuestOps(r)) return fail(E_OUT_OF_GUEST_MEMORY, 2 * (6 + procCount(r)));
-  const lib = load<u32>(procR(r, i) + P_LIBRARY);
-  const c = <u32>newProcess(r, lib, load<u32>(procR(r, i) + P_BYTES), load<u32>(procR(r, i) + P_PID));
-  const src = load<u32>(procR(r, i) + P_STATE_PAGE);
-  const dst = load<u32>(procR(r, c) + P_STATE_PAGE);
-  vmSetRole(vm, dst, 1, ROLE_LIBRARY_STATE);
-  const flags = libraryPageFlags(lib);
-  if (flags != 0) vmMadvise(vm, <f64>dst * PAGE_SIZE, PAGE_SIZE, flags, 0);
-  if (flags & E_WIPEONFORK) memory.fill(pageForWrite(r, dst), 0, PAGE_SIZE);
-  else memory.copy(pageForWrite(r, dst), pageForRead(r, src), PAGE_SIZE);
-  logEvent(vm, EV_FORK, clockOf(r), c);
-  return <i32>c;
 }
 
 /**
@@ -219,44 +171,11 @@ export function afterRestore(vm: u32, notifyDelayNs: f64, resumed: bool): i32 {
   if (!reserveFrames(4)) return fail(E_OUT_OF_GUEST_MEMORY, 4);
   const now = clockOf(r);
   logEvent(vm, resumed ? EV_RESUME : EV_RESTORE, now, 0);
-  vmgenidNewId(r, vm);
+  vmgenidNewId(r);
   store<f64>(vs(r, VS_RESUME_AT), now);
   store<f64>(vs(r, VS_NOTIFY_AT), now + notifyDelayNs);
   store<f64>(vs(r, VS_AGENT_AT), hasFeature(r, FEAT_AGENT) ? now + load<f64>(vs(r, VS_AGENT_DELAY)) : NEVER);
   if (!resumed) logEvent(vm, EV_RESUME, now, 0);
-  return 0;
-}
-
-/**
- * Every process of the VM makes `draws` calls, one per request, `intervalNs` of virtual time
- * apart. list (at listPtr) holds 4 u32 per process: output vector top, stride, bytes, uuid (1 =
- * set the RFC 9562 version and variant bits), listCount entries (the VM's process count); call d
- * of the VM with index `vmIndex` writes at output index vmIndex * draws + d.
- */
-export function drawVm(vm: u32, draws: u32, intervalNs: f64, listPtr: usize, listCount: u32, vmIndex: u32): i32 {
-  const r = vmRec(vm);
-  if (r == 0) return fail(E_UNKNOWN_VM, vm);
-  if (recState(r) != VM_RUNNING) return fail(E_VM_PAUSED, vm);
-  if (listCount != procCount(r)) return fail(E_INVALID_ARGUMENT, listCount); // one entry per process
-  if (!(intervalNs >= 0) || !isFinite(intervalNs)) return fail(E_INVALID_ARGUMENT, intervalNs);
-  if (!reserveForGuestOps(r)) return fail(E_OUT_OF_GUEST_MEMORY, 2 * (6 + procCount(r)));
-  const n = procCount(r);
-  for (let d: u32 = 0; d < draws; d++) {
-    runDueEvents(r, vm); // what fell due between rounds happens before this round starts
-    logEvent(vm, EV_DRAW, clockOf(r), d);
-    for (let i: u32 = 0; i < n; i++) {
-      const e = listPtr + (<usize>i << 4);
-      const stride = load<u32>(e + 4);
-      const out = vecAddr(load<u32>(e), <u64>(vmIndex * draws + d) * stride);
-      libGenerate(r, vm, i, out, load<u32>(e + 8));
-      if (load<u32>(e + 12) != 0) {
-        store<u8>(out + 6, (load<u8>(out + 6) & 0x0f) | 0x40);
-        store<u8>(out + 8, (load<u8>(out + 8) & 0x3f) | 0x80);
-      }
-    }
-    advance(r, intervalNs);
-  }
-  runDueEvents(r, vm);
   return 0;
 }
 

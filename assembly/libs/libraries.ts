@@ -21,8 +21,8 @@
 import { pageForRead, pageForWrite } from '../memory/guest_memory';
 import { cost, COST_CHACHA_BLOCK, COST_GETPID, COST_LCG_STEP, COST_MMAP_CHECK, COST_RDRAND, COST_RDRAND_EXIT, COST_USER_CALL } from '../vmm/costs';
 import { EV_LIBRARY_ABORT, EV_LIBRARY_RESEED, logEvent } from '../vmm/events';
-import { HE_RDRAND, hostEntropy } from '../vmm/host_entropy';
-import { advance, clockOf, FEAT_RDRAND_EXITS, FEAT_VDSO, hasFeature, vs, VS_HOST_CTR, VS_SYSGENID_PAGE } from '../vmm/vmstate';
+import { HE_RDRAND, vmHostEntropy } from '../vmm/host_entropy';
+import { advance, clockOf, FEAT_RDRAND_EXITS, FEAT_VDSO, hasFeature, vs, VS_SYSGENID_PAGE } from '../vmm/vmstate';
 import { sysGetrandom } from '../kernel/crng';
 import { runDueEvents } from '../kernel/events_due';
 import {
@@ -168,9 +168,7 @@ export function libGenerate(r: usize, vm: u32, i: u32, out: usize, len: u32): vo
     const each = hasFeature(r, FEAT_RDRAND_EXITS) ? cost(COST_RDRAND_EXIT) : cost(COST_RDRAND);
     let done: u32 = 0;
     while (done < len) {
-      const ctr = load<u64>(vs(r, VS_HOST_CTR));
-      store<u64>(vs(r, VS_HOST_CTR), ctr + 1);
-      hostEntropy(HE_RDRAND, vm, ctr, RD, 8);
+      vmHostEntropy(r, HE_RDRAND, RD, 8);
       const n = min<u32>(8, len - done);
       memory.copy(out + done, RD, n);
       done += n;

@@ -81,7 +81,24 @@ export const VMSTATE_BYTES: u32 = 128;
 // vmstate fields the engine itself knows (others belong to the kernel and devices)
 export const VS_FEATURES: usize = 0; // u32 guest kernel feature bits
 export const VS_CLOCK: usize = 8; // u64 virtual time, ns
+export const VS_LINEAGE: usize = 112; // u64 the VM's place in the lineage (host entropy is keyed by it)
+export const VS_SNAPSHOTS_TAKEN: usize = 120; // u32 snapshots taken of this VM so far
 export const FEAT_WIPEONSUSPEND: u32 = 1; // the guest kernel supports MADV_WIPEONSUSPEND
+
+/** The lineage key of every booted VM: a boot is the root of its lineage. */
+export const LINEAGE_BOOT: u64 = 0x626f6f74; // "boot"
+
+/**
+ * The lineage key of the `ordinal`-th child (a snapshot of a VM, a clone of a snapshot) of the
+ * object whose key is `parent`: a 64-bit mix (SplitMix64's finaliser) of both. It names a place
+ * in the lineage, not a secret: host entropy stays ChaCha20 under the seed's key.
+ */
+export function lineageChild(parent: u64, ordinal: u32): u64 {
+  let z = parent ^ ((<u64>ordinal + 1) * 0x9e3779b97f4a7c15);
+  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9;
+  z = (z ^ (z >> 27)) * 0x94d049bb133111eb;
+  return z ^ (z >> 31);
+}
 
 const vmDir = memory.data(4096);
 const vms = new RecordTable(); // unmanaged: a static instance, no runtime allocation
@@ -225,6 +242,7 @@ export function bootVm(pages: u32, features: u32): i32 {
   if (err < 0) return err;
   const id = newVmRecord(pages, NONE, false);
   store<u32>(vmRec(id) + R_VMSTATE + VS_FEATURES, features);
+  store<u64>(vmRec(id) + R_VMSTATE + VS_LINEAGE, LINEAGE_BOOT);
   return <i32>id;
 }
 
@@ -475,6 +493,20 @@ export function vmStateAddr(vm: u32): usize {
 export function vmIdsIssued(): u32 {
   ensureInit();
   return vms.next;
+}
+
+/** True if any VM record is live (running or paused). */
+export function anyVmLive(): bool {
+  ensureInit();
+  for (let id: u32 = 0; id < vms.next; id++) {
+    if (load<u32>(recordAddr(vms, id) + R_STATE) != VM_FREE) return true;
+  }
+  return false;
+}
+
+/** Hands out VM ids from 0 again; only when no VM is live (records are zeroed when reused). */
+export function resetVmIds(): void {
+  vms.next = 0;
 }
 
 /** Host bytes this VM holds alone: private leaves, private frames, its top, bitmaps, record. */

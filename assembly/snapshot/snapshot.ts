@@ -48,6 +48,11 @@ import {
   VMSTATE_BYTES,
   vmRec,
   VS_FEATURES,
+  VS_LINEAGE,
+  VS_SNAPSHOTS_TAKEN,
+  lineageChild,
+  anyVmLive,
+  resetVmIds,
 } from '../memory/guest_memory';
 import {
   E_FRAME_MASK,
@@ -239,6 +244,11 @@ export function snapshotVm(vm: u32, type: u32): i32 {
   store<u32>(s + S_SOURCE, vm);
   store<u32>(s + S_DEPTH, type == SNAP_DIFF ? load<u32>(parent + S_DEPTH) + 1 : 0);
   memory.copy(s + R_VMSTATE, r + R_VMSTATE, VMSTATE_BYTES);
+  // the snapshot's place in the lineage: the VM's key and how many snapshots it took before
+  const taken = load<u32>(r + R_VMSTATE + VS_SNAPSHOTS_TAKEN);
+  store<u64>(s + R_VMSTATE + VS_LINEAGE, lineageChild(load<u64>(r + R_VMSTATE + VS_LINEAGE), taken));
+  store<u32>(s + R_VMSTATE + VS_SNAPSHOTS_TAKEN, 0);
+  store<u32>(r + R_VMSTATE + VS_SNAPSHOTS_TAKEN, taken + 1);
   if (type == SNAP_DIFF) store<u32>(parent + S_CHILDREN, load<u32>(parent + S_CHILDREN) + 1);
   resetDirty(r);
   recSetParent(r, id);
@@ -252,7 +262,12 @@ export function resumeVm(vm: u32): i32 {
   if (recState(r) == VM_RUNNING) return fail(E_VM_RUNNING, vm);
   recSetState(r, VM_RUNNING);
   const s = snapRec(recParent(r));
-  if (s != 0) store<u32>(s + S_CLONES, load<u32>(s + S_CLONES) + 1);
+  if (s != 0) {
+    // from here on the original lives on as one more clone of the snapshot: its next place
+    const ordinal = load<u32>(s + S_CLONES);
+    store<u64>(r + R_VMSTATE + VS_LINEAGE, lineageChild(load<u64>(s + R_VMSTATE + VS_LINEAGE), ordinal));
+    store<u32>(s + S_CLONES, ordinal + 1);
+  }
   return 0;
 }
 
@@ -342,6 +357,9 @@ export function restoreClones(s: u32, count: u32, lazy: bool): i32 {
     if (first == NONE) first = id;
     const vr = vmRec(id);
     memory.copy(vr + R_VMSTATE, sr + R_VMSTATE, VMSTATE_BYTES);
+    // host entropy is keyed by this place: the snapshot's key and the clone's ordinal
+    const ordinal = load<u32>(sr + S_CLONES) + c;
+    store<u64>(vr + R_VMSTATE + VS_LINEAGE, lineageChild(load<u64>(sr + R_VMSTATE + VS_LINEAGE), ordinal));
     recSetParent(vr, s);
   }
   if (len > 1) freeTable(resolved, pages); // the clones hold the merged leaves now
@@ -458,6 +476,22 @@ export function snapshotStateAddr(s: u32): usize {
 export function snapshotIdsIssued(): u32 {
   snapInit();
   return snaps.next;
+}
+
+/**
+ * Hands out VM and snapshot ids from 0 again, as after a fresh start: only when no VM and no
+ * snapshot is live (else E_TOO_MANY_OBJECTS). A lab reset does this, so a replayed action log
+ * names the same ids as the original run.
+ */
+export function resetIds(): i32 {
+  snapInit();
+  if (anyVmLive()) return fail(E_TOO_MANY_OBJECTS, 1);
+  for (let id: u32 = 0; id < snaps.next; id++) {
+    if (load<u32>(recordAddr(snaps, id) + S_STATE) != 0) return fail(E_TOO_MANY_OBJECTS, 2);
+  }
+  snaps.next = 0;
+  resetVmIds();
+  return 0;
 }
 
 let listNext: u32 = 0;

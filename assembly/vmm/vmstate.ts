@@ -14,9 +14,11 @@
 //  72 agent delay f64 (ns)            80 host entropy counter u64
 //  88 process area first page u32     92 process area pages u32
 //  96 secret first page u32          100 secret pages u32
-// 104 kernel image pages u32         108..127 reserved
+// 104 kernel image pages u32         108 (reserved)
+// 112 lineage key u64 (memory/guest_memory.ts VS_LINEAGE: host entropy is keyed by it)
+// 120 snapshots taken of this VM u32 124 (reserved)
 
-import { R_VMSTATE, VS_CLOCK, VS_FEATURES } from '../memory/guest_memory';
+import { FEAT_WIPEONSUSPEND, R_VMSTATE, VS_CLOCK, VS_FEATURES } from '../memory/guest_memory';
 
 export { VS_CLOCK, VS_FEATURES };
 export const VS_NOTIFY_AT: usize = 16;
@@ -41,7 +43,7 @@ export const VS_KERNEL_PAGES: usize = 104;
 export const NEVER: f64 = Infinity;
 
 // guest kernel feature bits (VS_FEATURES); bit 0 is the engine's FEAT_WIPEONSUSPEND
-export const FEAT_WIPEONSUSPEND: u32 = 1;
+export { FEAT_WIPEONSUSPEND };
 export const FEAT_VMGENID: u32 = 2; // the vmgenid driver (Linux >= 5.18)
 export const FEAT_SYSGENID_VMGENID: u32 = 4; // SysGenId bumped by the VMGenID notification (v1-v7)
 export const FEAT_SYSGENID_OVERSEER: u32 = 8; // SysGenId bumped only by TRIGGER_GEN_UPDATE (v8)

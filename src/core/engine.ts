@@ -2,8 +2,11 @@
 // benches reach guest memory. Ids and addresses are branded; failures come back as EngineError
 // results (the core changed nothing); exceptions mean bugs.
 
-import { engineError, type EngineError } from './errors';
+import { engineError, ERROR_CODE, type EngineError } from './errors';
+import { SysGenIdDevice } from './devices/sysgenid';
+import { GuestCalls } from './guest';
 import type { CoreExports } from './load/instantiate';
+import * as L from './wasm/layout';
 import {
   err,
   frameIdx,
@@ -36,17 +39,17 @@ export type Advice = 'WIPEONFORK' | 'KEEPONFORK' | 'WIPEONSUSPEND' | 'KEEPONSUSP
 export type SnapshotType = 'full' | 'diff';
 export type VmState = 'gone' | 'running' | 'paused';
 
-// entry bits (assembly/memory/page_table.ts)
-export const E_FRAME_MASK = 0x007fffff;
-export const E_PRESENT = 1 << 23;
-export const E_WIPEONFORK = 1 << 24;
-export const E_WIPEONSUSPEND = 1 << 25;
-export const E_DONTDUMP = 1 << 26;
-export const E_WIPED = 1 << 28;
-export const E_ROLE_SHIFT = 29;
+// entry bits (assembly/memory/page_table.ts, read from the wasm's exported layout)
+export const E_FRAME_MASK = L.E_FRAME_MASK;
+export const E_PRESENT = L.E_PRESENT;
+export const E_WIPEONFORK = L.E_WIPEONFORK;
+export const E_WIPEONSUSPEND = L.E_WIPEONSUSPEND;
+export const E_DONTDUMP = L.E_DONTDUMP;
+export const E_WIPED = L.E_WIPED;
+export const E_ROLE_SHIFT = L.E_ROLE_SHIFT;
 
 /** Guest kernel feature bits the engine acts on (the kernel defines more). */
-export const FEAT_WIPEONSUSPEND = 1;
+export const FEAT_WIPEONSUSPEND = L.FEAT_WIPEONSUSPEND;
 
 const adviceBits: Record<Advice, { set: number; clear: number }> = {
   WIPEONFORK: { set: E_WIPEONFORK, clear: 0 },
@@ -127,7 +130,7 @@ export interface PageInfo extends PageEntry {
 }
 
 /** Entry bit of a layer's page record: the page has bytes of its own (else it is the zero page). */
-export const IMPORT_DATA = 1;
+export const IMPORT_DATA = L.IMPORT_DATA;
 /** Entry bits a layer record may carry: role, WIPED, madvise flags, PRESENT and IMPORT_DATA. */
 export const LAYER_ENTRY_BITS = 0xf7800001;
 
@@ -150,14 +153,44 @@ export interface LayerPages {
 }
 
 /** Size of a snapshot's raw vmstate (assembly/memory/guest_memory.ts VMSTATE_BYTES). */
-export const VMSTATE_BYTES = 128;
+export const VMSTATE_BYTES = L.VMSTATE_BYTES;
 
-const LEAF_ENTRIES = 1024;
+const LEAF_ENTRIES = L.LEAF_ENTRIES;
 
 /** The memory/snapshot engine of one wasm instance. */
 export class Engine {
+  /** The guest side of the facade: kernel, processes, draws, events, collisions. */
+  readonly guest: GuestCalls;
+
   constructor(readonly core: CoreExports) {
     core.ensureInit();
+    this.guest = new GuestCalls(core);
+  }
+
+  /** The /dev/sysgenid of a VM (its driver state lives in the VM's pages). */
+  sysgenid(vm: VmId): SysGenIdDevice {
+    return new SysGenIdDevice(this.core, vm);
+  }
+
+  /** Hands out VM and snapshot ids from 0 again; refused while any VM or snapshot lives. */
+  resetIds(): Result<void, EngineError> {
+    return this.status(this.core.resetIds());
+  }
+
+  /** Whether page p of a VM is dirty since its last snapshot. */
+  isDirty(vm: VmId, page: number): boolean {
+    return this.core.vmIsDirty(vm, page) === 1;
+  }
+
+  /** Whether two host frames hold the same bytes (compared in place: no guest access, no fault). */
+  sameFrameBytes(a: number, b: number): boolean {
+    if (a === b) return true;
+    const at = (f: number) => (this.core.poolBaseAddr() + f * PAGE_SIZE) >>> 2;
+    const mem = this.u32();
+    const x = at(a);
+    const y = at(b);
+    for (let i = 0; i < PAGE_SIZE / 4; i++) if (mem[x + i] !== mem[y + i]) return false;
+    return true;
   }
 
   private bytes(): Uint8Array {
@@ -179,7 +212,7 @@ export class Engine {
   /** Boots a VM with all-zero memory; features are guest kernel feature bits. */
   bootVm(opts: { memoryMiB?: number; features?: number } = {}): Result<VmId, EngineError> {
     const mib = opts.memoryMiB ?? 128;
-    if (!Number.isInteger(mib) || mib <= 0) return err(engineError(-5, pagesForMiB(Math.max(0, mib))));
+    if (!Number.isInteger(mib) || mib <= 0) return err(engineError(ERROR_CODE.InvalidGuestSize, pagesForMiB(Math.max(0, mib))));
     const r = this.core.bootVm(pagesForMiB(mib), opts.features ?? 0);
     return r < 0 ? this.fail(r) : ok(vmId(r));
   }
@@ -246,7 +279,7 @@ export class Engine {
 
   /** Restores count clones from a snapshot chain; all or none. */
   restore(snap: SnapshotId, count: number, opts: { lazy?: boolean } = {}): Result<VmId[], EngineError> {
-    if (!Number.isInteger(count) || count < 1) return err(engineError(-9, count));
+    if (!Number.isInteger(count) || count < 1) return err(engineError(ERROR_CODE.InvalidArgument, count));
     const r = this.core.restoreClones(snap, count, opts.lazy ?? false);
     if (r < 0) return this.fail(r);
     return ok(Array.from({ length: count }, (_, i) => vmId(r + i)));
@@ -254,7 +287,7 @@ export class Engine {
 
   /** Whether count clones of a snapshot fit in memory (reserving them); nothing else changes. */
   restoreFits(snap: SnapshotId, count: number, opts: { lazy?: boolean } = {}): Result<void, EngineError> {
-    if (!Number.isInteger(count) || count < 1) return err(engineError(-9, count));
+    if (!Number.isInteger(count) || count < 1) return err(engineError(ERROR_CODE.InvalidArgument, count));
     return this.status(this.core.restoreFits(snap, count, opts.lazy ?? false));
   }
 
@@ -367,7 +400,7 @@ export class Engine {
     fn: (page: PageNo, bytes: Uint8Array) => void,
   ): Result<void, EngineError> {
     const pages = this.core.snapshotInfo(snap, 3);
-    if (pages < 0) return err(engineError(-2, snap));
+    if (pages < 0) return err(engineError(ERROR_CODE.UnknownSnapshot, snap));
     const io = this.core.ioBuffer();
     const maxPairs = this.core.ioBufferBytes() >>> 3;
     for (let from = 0; from < pages; from = this.core.listNextPage()) {
@@ -442,7 +475,7 @@ export class Engine {
   snapshotLayer(snap: SnapshotId): Result<LayerPages, EngineError> {
     const info = this.snapshotInfo(snap);
     const vmstate = this.snapshotVmstate(snap);
-    if (!info || !vmstate) return err(engineError(-2, snap));
+    if (!info || !vmstate) return err(engineError(ERROR_CODE.UnknownSnapshot, snap));
     const full = info.type === 'full';
     const listed: number[] = [];
     const entries: number[] = [];
@@ -488,7 +521,7 @@ export class Engine {
     const ids: SnapshotId[] = [];
     const undo = <T>(r: Result<T, EngineError>): Result<SnapshotId[], EngineError> => {
       for (const id of [...ids].reverse()) this.core.deleteSnapshot(id);
-      return r.ok ? err(engineError(-9, 0)) : r;
+      return r.ok ? err(engineError(ERROR_CODE.InvalidArgument, 0)) : r;
     };
     for (const layer of layers) {
       const built = this.importLayer(layer, ids.length === 0 ? -1 : ids[ids.length - 1]!);
@@ -502,10 +535,10 @@ export class Engine {
   private importLayer(layer: LayerPages, parent: number): Result<SnapshotId, EngineError> {
     const n = layer.pageNumbers.length;
     if (layer.entries.length !== n || layer.vmstate.length !== VMSTATE_BYTES)
-      return err(engineError(-9, layer.entries.length));
+      return err(engineError(ERROR_CODE.InvalidArgument, layer.entries.length));
     let dataPages = 0;
     for (const e of layer.entries) if (e & IMPORT_DATA) dataPages++;
-    if (layer.data.length !== dataPages * PAGE_SIZE) return err(engineError(-9, layer.data.length));
+    if (layer.data.length !== dataPages * PAGE_SIZE) return err(engineError(ERROR_CODE.InvalidArgument, layer.data.length));
     const token = this.core.importBegin(layer.pages, layer.type === 'full' ? 0 : 1, parent, dataPages);
     if (token < 0) return this.fail(token);
     const abort = (code: number): Result<SnapshotId, EngineError> => {

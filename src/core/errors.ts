@@ -1,5 +1,7 @@
 // The engine's error union and its messages, in one table. Codes come from assembly/errors.ts.
 
+import * as L from './wasm/layout';
+
 export type EngineError =
   | { kind: 'UnknownVm'; vm: number; message: string }
   | { kind: 'UnknownSnapshot'; snapshot: number; message: string }
@@ -15,19 +17,26 @@ export type EngineError =
 
 export type EngineErrorKind = EngineError['kind'];
 
+// the core's error codes, read from its exported layout (assembly/errors.ts)
 const codes: Record<number, EngineErrorKind> = {
-  [-1]: 'UnknownVm',
-  [-2]: 'UnknownSnapshot',
-  [-3]: 'AddressOutOfRange',
-  [-4]: 'OutOfGuestMemory',
-  [-5]: 'InvalidGuestSize',
-  [-6]: 'VmPaused',
-  [-7]: 'NoParentSnapshot',
-  [-8]: 'SnapshotHasChildren',
-  [-9]: 'InvalidArgument',
-  [-10]: 'TooManyObjects',
-  [-11]: 'VmRunning',
+  [L.E_UNKNOWN_VM]: 'UnknownVm',
+  [L.E_UNKNOWN_SNAPSHOT]: 'UnknownSnapshot',
+  [L.E_OUT_OF_RANGE]: 'AddressOutOfRange',
+  [L.E_OUT_OF_GUEST_MEMORY]: 'OutOfGuestMemory',
+  [L.E_INVALID_GUEST_SIZE]: 'InvalidGuestSize',
+  [L.E_VM_PAUSED]: 'VmPaused',
+  [L.E_NO_PARENT_SNAPSHOT]: 'NoParentSnapshot',
+  [L.E_SNAPSHOT_HAS_CHILDREN]: 'SnapshotHasChildren',
+  [L.E_INVALID_ARGUMENT]: 'InvalidArgument',
+  [L.E_TOO_MANY_OBJECTS]: 'TooManyObjects',
+  [L.E_VM_RUNNING]: 'VmRunning',
 };
+
+/** The core's code of an error kind (for the facade's own refusals of the same kind). */
+export const ERROR_CODE = Object.fromEntries(Object.entries(codes).map(([c, k]) => [k, Number(c)])) as Record<
+  EngineErrorKind,
+  number
+>;
 
 const messages: Record<EngineErrorKind, (d: number) => string> = {
   UnknownVm: (d) => `no VM with id ${d} (destroyed, or never created)`,

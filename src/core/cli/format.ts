@@ -3,7 +3,10 @@
 // sample outputs are recomputed here, from the outputs themselves.
 
 import type { GuestIndexEntry } from '../manifest/validate';
-import type { LibraryReport, RunReport, SecretReport } from '../lab/types';
+import { outputText } from '../lab/draw';
+import type { DrawResult, SecretReport } from '../lab/types';
+import type { LibrarySummary, RunReport } from '../session/report';
+import { count as thousands, drawLabel, nsText, VERDICT_WORDS } from '../settings/words';
 import { PAGE_SIZE } from '../types';
 
 type Align = 'left' | 'right';
@@ -19,60 +22,38 @@ export function table(headers: string[], rows: string[][], align: Align[] = []):
   return [line(headers), ...rows.map(line)].join('\n');
 }
 
-/** Values that more than one clone drew (the ones a table marks as duplicates). */
-export function duplicatedValues(outputs: readonly (readonly string[])[]): Set<string> {
-  const owner = new Map<string, number>();
-  const dup = new Set<string>();
-  outputs.forEach((clone, c) => {
-    for (const v of clone) {
-      const first = owner.get(v);
-      if (first === undefined) owner.set(v, c);
-      else if (first !== c) dup.add(v);
-    }
-  });
-  return dup;
-}
-
 const mib = (bytes: number) => `${(bytes / 1048576).toFixed(bytes % 1048576 === 0 ? 0 : 1)} MiB`;
 const kib = (bytes: number) => (bytes >= 1048576 ? mib(bytes) : `${(bytes / 1024).toFixed(1)} KiB`);
-const count = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
+const count = (n: number, one: string, many = `${one}s`) => `${thousands(n)} ${n === 1 ? one : many}`;
 
-/** "never" when even the last draw collides; otherwise the draw index. */
-function firstUnique(lib: LibraryReport, draws: number): string {
-  return lib.firstUniqueDraw >= draws && lib.duplicates > 0 ? 'never' : String(lib.firstUniqueDraw);
+function verdictCell(lib: LibrarySummary): string {
+  const v = VERDICT_WORDS[lib.verdict];
+  return `${v.glyph} ${lib.verdict === 'dup-until' ? `duplicated until ${drawLabel(lib.firstUniqueDraw)}` : v.word}`;
 }
 
 function libraryTable(report: RunReport): string {
   const rows = report.libraries.map((lib) => [
     lib.library,
     lib.consumer,
-    String(lib.duplicates),
-    String(lib.collidingPairs),
-    firstUnique(lib, report.draws),
-    lib.nsPerCall.toFixed(1),
-    String(lib.reseeds),
-    String(lib.aborts),
+    verdictCell(lib),
+    thousands(lib.duplicates),
+    thousands(lib.collidingPairs),
+    drawLabel(lib.firstUniqueDraw),
+    nsText(lib.nsPerCall),
+    thousands(lib.reseeds),
+    thousands(lib.aborts),
   ]);
   return table(
-    [
-      'library',
-      'consumer',
-      'duplicates',
-      'colliding pairs',
-      'first unique draw',
-      'ns/call',
-      'reseeds',
-      'aborts',
-    ],
+    ['library', 'consumer', 'verdict', 'duplicates', 'colliding pairs', 'first unique draw', 'ns/call', 'reseeds', 'aborts'],
     rows,
-    ['left', 'left', 'right', 'right', 'right', 'right', 'right', 'right'],
+    ['left', 'left', 'left', 'right', 'right', 'right', 'right', 'right', 'right'],
   );
 }
 
 function offsets(secret: SecretReport): string {
-  if (secret.offsets.length === 0) return '-';
+  if (secret.occurrences === 0) return '-';
   const shown = secret.offsets.slice(0, 3).map((o) => `0x${o.toString(16).padStart(8, '0')}`);
-  const more = secret.offsets.length - shown.length;
+  const more = secret.occurrences - shown.length;
   return more > 0 ? `${shown.join(' ')} +${more} more` : shown.join(' ');
 }
 
@@ -90,14 +71,16 @@ function secretTable(secrets: SecretReport[]): string {
 /** Shortens long outputs (256-bit keys) so a row of samples fits a terminal. */
 const short = (v: string) => (v.length > 36 ? `${v.slice(0, 16)}…` : v);
 
-function samples(report: RunReport, perClone: number, maxClones: number): string {
-  const blocks = report.libraries.map((lib) => {
-    const dup = duplicatedValues(lib.outputs);
-    const lines = lib.outputs.slice(0, maxClones).map((clone, c) => {
-      const cells = clone.slice(0, perClone).map((v) => `${dup.has(v) ? '*' : ' '}${short(v)}`);
-      return `  clone ${String(c).padEnd(String(lib.outputs.length - 1).length)}  ${cells.join('  ')}`;
-    });
-    const hidden = lib.outputs.length - maxClones;
+function samples(draw: DrawResult, perClone: number, maxClones: number): string {
+  const blocks = draw.libraries.map((lib) => {
+    const lines: string[] = [];
+    for (let c = 0; c < Math.min(maxClones, lib.clones); c++) {
+      const cells: string[] = [];
+      for (let d = 0; d < Math.min(perClone, lib.draws); d++)
+        cells.push(`${lib.groups[c * lib.draws + d]! >= 0 ? '*' : ' '}${short(outputText(lib, c, d))}`);
+      lines.push(`  clone ${String(c + 1).padEnd(String(lib.clones).length)}  ${cells.join('  ')}`);
+    }
+    const hidden = lib.clones - maxClones;
     if (hidden > 0) lines.push(`  … ${count(hidden, 'more clone')}`);
     return [`${lib.library} (${lib.consumer})`, ...lines].join('\n');
   });
@@ -110,6 +93,7 @@ function samples(report: RunReport, perClone: number, maxClones: number): string
 /** The readable report of `uniqueness-lab run` (without --json). */
 export function formatReport(
   report: RunReport,
+  draw: DrawResult,
   opts: { outputsPerClone?: number; maxClones?: number } = {},
 ): string {
   const perClone = Math.min(opts.outputsPerClone ?? 3, report.draws);
@@ -118,8 +102,10 @@ export function formatReport(
   return [
     `guest ${report.guest}: ${count(report.clones, 'clone')} x ${count(report.draws, 'draw')}, seed ${report.seed}`,
     '',
-    `snapshot  ${snap.type}, ${count(snap.pages, 'page')} (${mib(snap.pages * PAGE_SIZE)} guest), ` +
-      `${snap.bytes} bytes of memory, ${count(snap.wipedPages, 'page')} wiped at suspend`,
+    snap
+      ? `snapshot  ${snap.type}, ${count(snap.pages, 'page')} (${mib(snap.pages * PAGE_SIZE)} guest), ` +
+        `${thousands(snap.bytes)} bytes of memory, ${count(snap.wipedPages, 'page')} wiped at suspend`
+      : 'snapshot  none',
     `memory    wasm ${mib(report.memory.wasmBytes)}, ${kib(report.memory.bytesPerClone)} private per clone, ` +
       `${count(report.memory.faults, 'page fault')}`,
     '',
@@ -127,7 +113,7 @@ export function formatReport(
     '',
     secretTable(report.secrets),
     '',
-    samples(report, perClone, maxClones),
+    samples(draw, perClone, maxClones),
     '',
   ].join('\n');
 }

@@ -3,13 +3,14 @@
 // host-side look) and returns a Result: the value, a Linux errno the driver returned, Blocked (the
 // call would sleep; the model cannot), or an EngineError (nothing changed).
 
-import { engineError, type EngineError } from '../errors';
+import { engineError, ERROR_CODE, type EngineError } from '../errors';
 import type { CoreExports } from '../load/instantiate';
+import * as L from '../wasm/layout';
 import { err, ok, pageNo, type PageNo, type Result, type VmId } from '../types';
 
 /** Guest kernel feature bits (assembly/vmm/vmstate.ts): the driver bumped by VMGenID (v1-v7) or only by an overseer (v8). */
-export const FEAT_SYSGENID_VMGENID = 4;
-export const FEAT_SYSGENID_OVERSEER = 8;
+export const FEAT_SYSGENID_VMGENID = L.FEAT_SYSGENID_VMGENID;
+export const FEAT_SYSGENID_OVERSEER = L.FEAT_SYSGENID_OVERSEER;
 
 /** The errno values the driver returns (Linux numbering). */
 export const SYSGENID_ERRNOS = {
@@ -107,7 +108,7 @@ export class SysGenIdDevice {
 
   /** Places the driver in two guest pages (the boot code's job) and zeroes them. */
   setup(mmapPage: PageNo, driverPage: PageNo): Result<void, SysGenIdError> {
-    for (const p of [mmapPage, driverPage]) if (!isU32(p)) return err(engineError(-3, p * 4096));
+    for (const p of [mmapPage, driverPage]) if (!isU32(p)) return err(engineError(ERROR_CODE.AddressOutOfRange, p * 4096));
     const r = this.core.sysgenidSetup(this.vm, mmapPage, driverPage);
     return r < 0 ? this.fail('setup', r, {}) : ok(undefined);
   }
@@ -128,7 +129,7 @@ export class SysGenIdDevice {
   /** read(fd, buf, bufLen): the counter, if this fd has not acknowledged it (does not acknowledge). */
   read(fd: SysGenIdFd, bufLen = 4): Result<number, SysGenIdError> {
     if (!isU32(fd)) return this.fail('read', this.errnoCode('EBADF'), { fd });
-    if (!isU32(bufLen)) return err(engineError(-9, bufLen));
+    if (!isU32(bufLen)) return err(engineError(ERROR_CODE.InvalidArgument, bufLen));
     const r = this.core.sysgenidRead(this.vm, fd, bufLen);
     return r < 0 ? this.fail('read', r, { fd, bufLen }) : ok(r);
   }
@@ -136,8 +137,8 @@ export class SysGenIdDevice {
   /** write(fd, &value, len): acknowledges the current counter; the bytes written (4). */
   write(fd: SysGenIdFd, value: number, len = 4): Result<number, SysGenIdError> {
     if (!isU32(fd)) return this.fail('write', this.errnoCode('EBADF'), { fd });
-    if (!isU32(value)) return err(engineError(-9, value));
-    if (!isU32(len)) return err(engineError(-9, len));
+    if (!isU32(value)) return err(engineError(ERROR_CODE.InvalidArgument, value));
+    if (!isU32(len)) return err(engineError(ERROR_CODE.InvalidArgument, len));
     const r = this.core.sysgenidWrite(this.vm, fd, len, value);
     return r < 0 ? this.fail('write', r, { fd, len, value }) : ok(r);
   }
@@ -162,7 +163,7 @@ export class SysGenIdDevice {
    */
   waitWatchers(fd: SysGenIdFd, timeoutMs = 0): Result<void, SysGenIdError> {
     if (!isU32(fd)) return this.fail('waitWatchers', this.errnoCode('EBADF'), { fd });
-    if (!isU32(timeoutMs)) return err(engineError(-9, timeoutMs));
+    if (!isU32(timeoutMs)) return err(engineError(ERROR_CODE.InvalidArgument, timeoutMs));
     const r = this.core.sysgenidWaitWatchers(this.vm, fd, timeoutMs);
     return r < 0 ? this.fail('waitWatchers', r, { fd, timeoutMs }) : ok(undefined);
   }
@@ -174,7 +175,7 @@ export class SysGenIdDevice {
   trigger(fd: SysGenIdFd, opts: { minGen?: number; privileged?: boolean } = {}): Result<void, SysGenIdError> {
     const minGen = opts.minGen ?? 0;
     if (!isU32(fd)) return this.fail('trigger', this.errnoCode('EBADF'), { fd });
-    if (!isU32(minGen)) return err(engineError(-9, minGen));
+    if (!isU32(minGen)) return err(engineError(ERROR_CODE.InvalidArgument, minGen));
     const r = this.core.sysgenidTrigger(this.vm, fd, minGen, opts.privileged ?? true);
     return r < 0 ? this.fail('trigger', r, { fd }) : ok(undefined);
   }

@@ -1,5 +1,7 @@
-// The lab's data contracts: guest manifests, run configuration, and the plain-data views the
-// app, the CLI and the tests read. Everything here is serialisable (worker messages, JSON).
+// The lab's data contracts: guest manifests and the plain-data views the app, the CLI and the
+// tests read. Everything here is serialisable (worker messages, JSON); outputs stay bytes.
+
+import type { Verdict } from '../settings/words';
 
 export const LIBRARY_IDS = [
   'naive',
@@ -21,23 +23,35 @@ export const CONSUMER_BYTES: Record<Consumer, number> = { uuid: 16, nonce: 12, k
 /** How the SysGenId counter is bumped: never (no driver), by the VMGenID notification (v1-v7), or only by the overseer's TRIGGER_GEN_UPDATE (v8). */
 export type SysGenIdMode = 'off' | 'vmgenid' | 'overseer';
 
-/** Guest kernel features (per VM, fixed at boot). */
+/** Guest kernel features of a manifest (the defaults of the kernel settings). */
 export interface KernelFeatures {
-  /** Linux version the model follows, for display ("6.11"). */
+  /** Linux version, for display ("6.11", "5.10-amzn"). */
   version: string;
+  /** The random.c generation the model follows (default: from `version`). */
+  generation?: '5.10' | '6.1' | '6.11';
+  /** The vCPU's RNG instructions (default intel). */
+  cpu?: 'intel' | 'amd' | 'none';
   /** The vmgenid driver (Linux >= 5.18): reseeds the CRNG on the VMGenID notification. */
   vmgenid: boolean;
+  /** Linux 6.8's NEW_VMGENID=1 uevent. */
+  vmgenidUevent?: boolean;
   sysgenid: SysGenIdMode;
   /** The kernel zeroes MADV_WIPEONSUSPEND pages at suspend (the RFC; never merged). */
   wipeOnSuspend: boolean;
   /** vDSO getrandom (Linux >= 6.11). */
   vdsoGetrandom: boolean;
-  /** Per-clone timing-jitter entropy mixed at each periodic reseed (off: deterministic). */
+  /** Per-clone timing entropy (the setting timingEntropy). */
   jitterEntropy: boolean;
   /** A guest agent reseeds the CRNG after restore (RNDADDENTROPY + RNDRESEEDCRNG). */
   agentReseed: boolean;
   /** Virtual time after resume when the agent's reseed lands, in microseconds. */
   agentDelayUs: number;
+  /** Firecracker's VMClock device. */
+  vmclock?: boolean;
+  /** Guest uptime at the snapshot, seconds. */
+  uptimeS?: number;
+  /** The guest's wall clock is synced after restore. */
+  clockSync?: boolean;
 }
 
 export interface ProcessSpec {
@@ -68,56 +82,45 @@ export interface GuestManifest {
   layout?: { kernelPages?: number; heapPages?: number };
 }
 
-/** One run's settings: a guest plus the overrides a person or a flag sets. */
-export interface RunConfig {
-  guest: GuestManifest;
-  /** Replace the guest's processes by one process per library (the guest's consumer, or `consumer`). */
-  libraries?: LibraryId[];
-  consumer?: Consumer;
+/**
+ * One library's draw: every clone's outputs as bytes, and the core's collision marks.
+ * Output (clone c, draw d) is bytes[(c * draws + d) * width ..][..width].
+ */
+export interface LibraryDraw {
+  library: LibraryId;
+  consumer: Consumer;
+  /** Bytes per output. */
+  width: number;
   clones: number;
   draws: number;
-  /** Override kernel features. */
-  vmgenid?: boolean;
-  sysgenid?: boolean;
-  wipeOnSuspend?: boolean;
-  /** δ: virtual time between vCPU resume and the guest handling the VMGenID notification. */
-  notifyDelayUs: number;
-  /** Virtual time a process spends between two draws (request handling), microseconds. */
-  drawIntervalUs?: number;
-  snapshot: 'full' | 'diff';
-  memoryMiB?: number;
-  seed: number;
-  lazy?: boolean;
-}
-
-/** Collision statistics of one library over all clones' outputs (computed in the core). */
-export interface CollisionStats {
+  bytes: Uint8Array;
+  /** groups[c * draws + d]: -1 if no other clone has the value, else a dense group number (first occurrence first). */
+  groups: Int32Array;
+  groupCount: number;
+  /** pairs[a * clones + b]: distinct values clones a and b share (empty above the core's matrix limit). */
+  pairs: Uint32Array;
   /** Outputs whose value also occurs in another clone. */
   duplicates: number;
   /** Unordered clone pairs sharing at least one value. */
   collidingPairs: number;
-  /** First draw index from which no draw collides across clones (= draws if the last one does). */
-  firstUniqueDraw: number;
-}
-
-export interface LibraryReport extends CollisionStats {
-  library: LibraryId;
-  consumer: Consumer;
-  /** outputs[clone][draw]: UUID text for uuid, lowercase hex otherwise. */
-  outputs: string[][];
+  /** The first draw (1-based) from which no draw collides across clones; null if the last one does. */
+  firstUniqueDraw: number | null;
+  /** The verdict, recomputed from the outputs' equality classes (lab/verdict.ts). */
+  verdict: Verdict;
   /** Mean virtual ns per call from the cost model. */
   nsPerCall: number;
-  /** Calls aborted by a generation change during the call (sysgenid). */
+  /** Calls aborted by a generation change during the call. */
   aborts: number;
   /** Reseeds performed by the library across clones. */
   reseeds: number;
-  /**
-   * groups[clone][draw]: for an output whose value occurs in another clone, the index (clone *
-   * draws + draw) of the value's first occurrence — equal numbers mark equal values; -1 otherwise.
-   */
-  groups: number[][];
-  /** matrix[a][b]: distinct values clones a and b share (null above 256 clones). */
-  matrix: number[][] | null;
+}
+
+/** One draw of every process in a set of VMs. */
+export interface DrawResult {
+  /** The VMs that drew, in order (row c of each library belongs to vms[c]). */
+  vms: number[];
+  draws: number;
+  libraries: LibraryDraw[];
 }
 
 export interface SecretReport {
@@ -126,20 +129,10 @@ export interface SecretReport {
   wipeOnSuspend: boolean;
   /** Found by searching the snapshot's bytes (not from the flag). */
   inSnapshot: boolean;
-  /** Byte offsets in the flat memory image where the secret occurs. */
+  /** How many times the secret occurs in the memory image. */
+  occurrences: number;
+  /** Byte offsets in the flat memory image, the first SECRET_OFFSETS_SHOWN of them. */
   offsets: number[];
-}
-
-/** The CLI's --json object (DESIGN.md "CLI contract") and the app's run summary. */
-export interface RunReport {
-  seed: number;
-  clones: number;
-  draws: number;
-  guest: string;
-  snapshot: { type: 'full' | 'diff'; pages: number; wipedPages: number; bytes: number };
-  secrets: SecretReport[];
-  libraries: LibraryReport[];
-  memory: { wasmBytes: number; bytesPerClone: number; faults: number };
 }
 
 /** Device and kernel RNG state of one VM, read from its guest pages. */
@@ -158,19 +151,21 @@ export interface DeviceView {
   notifyAtNs: number | null;
 }
 
-export type TimelineKind =
-  | 'restore'
-  | 'resume'
-  | 'vmgenid-notify'
-  | 'crng-reseed'
-  | 'sysgenid-bump'
-  | 'agent-reseed'
-  | 'periodic-reseed'
-  | 'library-reseed'
-  | 'library-abort'
-  | 'fork'
-  | 'first-unique-draw'
-  | 'draw';
+export const TIMELINE_KINDS = [
+  'restore',
+  'resume',
+  'vmgenid-notify',
+  'crng-reseed',
+  'sysgenid-bump',
+  'agent-reseed',
+  'periodic-reseed',
+  'library-reseed',
+  'library-abort',
+  'fork',
+  'first-unique-draw',
+  'draw',
+] as const;
+export type TimelineKind = (typeof TIMELINE_KINDS)[number];
 
 /** One event on a VM's virtual timeline (the VM's virtual clock in ns; a clone's clock goes on from the snapshot's). */
 export interface TimelineEvent {

@@ -79,3 +79,16 @@ export async function loadGuestNode(nameOrPath: string): Promise<Result<GuestMan
   }
   return parseManifestText(read.text, file);
 }
+
+/** Every shipped guest (public/guest/index.json), checked; the first bad one is the error. */
+export async function shippedGuestsNode(): Promise<Result<GuestManifest[], ManifestError>> {
+  const index = await listGuestsNode();
+  if (!index.ok) return index;
+  const out: GuestManifest[] = [];
+  for (const e of index.value) {
+    const g = await loadGuestNode(e.name);
+    if (!g.ok) return g;
+    out.push(g.value);
+  }
+  return { ok: true, value: out };
+}

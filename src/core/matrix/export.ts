@@ -11,7 +11,8 @@
 //   never the only signal: each cell also says its verdict in words and with a glyph.
 
 import type { Matrix, MatrixCell } from './matrix';
-import type { Verdict } from './verdict';
+import { csvField } from '../export/csv';
+import { drawLabel, NO_UNIQUE_DRAW, VERDICT_WORDS, type Verdict } from '../settings/words';
 
 /** The CSV header's fixed columns (then one `secret:NAME` per secret). */
 export const CSV_COLUMNS = [
@@ -27,10 +28,6 @@ export const CSV_COLUMNS = [
   'aborts',
 ] as const;
 
-function csvField(v: string | number | boolean): string {
-  const s = String(v);
-  return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
-}
 
 /** The matrix as CSV text, one line per cell, rows in library order then column order. */
 export function matrixToCsv(m: Matrix): string {
@@ -46,7 +43,7 @@ export function matrixToCsv(m: Matrix): string {
         cell.verdict,
         cell.duplicates,
         cell.collidingPairs,
-        cell.firstUniqueDraw,
+        cell.firstUniqueDraw ?? NO_UNIQUE_DRAW,
         cell.nsPerCall,
         cell.reseeds,
         cell.aborts,
@@ -89,7 +86,8 @@ const PALETTES: Record<'light' | 'dark', Palette> = {
     verdict: {
       dup: { fill: '#f6c9c4', fg: '#7a1208' },
       unique: { fill: '#c9ebd0', fg: '#0b5a1e' },
-      'dup until δ': { fill: '#fbe3b0', fg: '#6b4400' },
+      'dup-until': { fill: '#fbe3b0', fg: '#6b4400' },
+      predictable: { fill: '#e8d8f5', fg: '#4a2270' },
       mixed: { fill: '#dcd3f0', fg: '#3d2a75' },
     },
   },
@@ -101,24 +99,19 @@ const PALETTES: Record<'light' | 'dark', Palette> = {
     verdict: {
       dup: { fill: '#5c1f1a', fg: '#ffd5cf' },
       unique: { fill: '#173f24', fg: '#c9f5d3' },
-      'dup until δ': { fill: '#4d3a0f', fg: '#ffe6b0' },
+      'dup-until': { fill: '#4d3a0f', fg: '#ffe6b0' },
+      predictable: { fill: '#3b2552', fg: '#ecdcff' },
       mixed: { fill: '#342a52', fg: '#e0d6ff' },
     },
   },
 };
 
-/** Glyphs that carry the verdict without colour. */
-export const VERDICT_GLYPHS: Record<Verdict, string> = {
-  dup: '✗',
-  unique: '✓',
-  'dup until δ': '◐',
-  mixed: '?',
-};
-
 function cellLines(cell: MatrixCell): [string, string] {
   const ns = cell.nsPerCall >= 100 ? Math.round(cell.nsPerCall) : Math.round(cell.nsPerCall * 10) / 10;
   const dups = cell.duplicates === 0 ? 'no duplicates' : `${cell.duplicates} dup`;
-  return [`${VERDICT_GLYPHS[cell.verdict]} ${cell.verdict}`, `${dups} · ${ns} ns`];
+  const v = VERDICT_WORDS[cell.verdict];
+  const word = cell.verdict === 'dup-until' ? `dup until ${drawLabel(cell.firstUniqueDraw)}` : v.word;
+  return [`${v.glyph} ${word}`, `${dups} · ${ns} ns`];
 }
 
 /** A word-wrapped header title: at most `max` characters a line, at most 3 lines. */
@@ -183,7 +176,7 @@ export function matrixToSvg(m: Matrix, opts: SvgOptions = {}): string {
       const [l1, l2] = cellLines(cell);
       out.push(`<g>`);
       out.push(
-        `<title>${escapeXml(`${lib} / ${m.columns[c]!.title}: ${cell.verdict}, ${cell.duplicates} duplicates, first unique draw ${cell.firstUniqueDraw}, ${cell.nsPerCall} ns per call`)}</title>`,
+        `<title>${escapeXml(`${lib} / ${m.columns[c]!.title}: ${cell.verdict}, ${cell.duplicates} duplicates, first unique draw ${drawLabel(cell.firstUniqueDraw)}, ${cell.nsPerCall} ns per call`)}</title>`,
       );
       out.push(
         `<rect x="${x + 1}" y="${y + 1}" width="${cellW - 2}" height="${cellH - 2}" rx="4" fill="${v.fill}" stroke="${p.grid}"/>`,

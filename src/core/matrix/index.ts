@@ -2,4 +2,3 @@
 // a cell in the lab. See matrix.ts for the contract.
 export * from './matrix';
 export * from './export';
-export * from './verdict';

@@ -1,43 +1,31 @@
 // The mitigation matrix: every library (LIBRARY_IDS) against every configuration of the guest
-// kernel that matters for uniqueness, each column one real run (boot -> snapshot -> restore clones
-// -> draw) on one shared wasm core. It is DESIGN.md's truth table, measured.
+// kernel that matters for uniqueness, each column one real run (the CLI's standard run: boot ->
+// snapshot -> restore clones -> draw) on the one Session, on a core of its own. It is DESIGN.md's
+// truth table, measured.
 //
 // Usage:
-//   const m = await computeMatrix(guest, { clones: 4, draws: 16, seed: 1 }, core);
+//   const m = await computeMatrix(catalog, 'default', { clones: 4, draws: 16, seed: 1 }, core);
 //   m.value.cells[row][col]     // row: index in m.value.rows (libraries), col: in m.value.columns
 //   matrixToCsv(m.value), matrixToSvg(m.value, { theme: 'dark' })   (./export.ts)
-//   cellConfig(m.value, row, col)     // the RunConfig that reproduces that cell's numbers
-//   cellLabState(m.value, row, col)   // the same as a permalink state (replay() opens it in the lab)
+//   cellLabState(m.value, row, col)   // the column's run as a permalink state (opens in the lab)
 //
 // Invariants:
-// - Columns set the kernel features themselves (MATRIX_COLUMNS); the guest contributes its memory
-//   size, layout, secrets and consumer. vDSO getrandom is on in every column, so the vdso row
-//   measures the vDSO; jitter entropy is off, so outcomes are deterministic for a seed.
-// - The first three columns are DESIGN.md's truth table (kernel with WIPEONSUSPEND and SysGenId
-//   bumped by the notification, the vmgenid driver per column); the next four isolate one
-//   mechanism each on a kernel without the others.
-// - Each verdict is recomputed from the output text (./verdict.ts), and the core's counters must
-//   agree with that recomputation: a disagreement is a core bug and throws.
-// - The matrix leaves the core as it found it: every VM and snapshot a run creates is destroyed
-//   before the next run. It does reseed the core's host entropy (Lab.boot sets it), so a lab
-//   sharing the core will draw different host entropy afterwards: give the matrix its own core
-//   instance when a person's lab lives on the same one.
+// - A column is a settings patch over the guest (MATRIX_COLUMNS); every library runs as its own
+//   process, vDSO getrandom is on in every column so the vdso row measures the vDSO.
+// - Each verdict is recomputed from the outputs (lab/verdict.ts) and the core's duplicate count
+//   must agree with that recomputation: a disagreement is a core bug and throws.
+// - Each column opens a fresh session (the core is reset): the matrix shares no state with a lab.
 
-import { Engine } from '../engine';
+import { Lab } from '../lab/lab';
 import type { LabError } from '../lab/api';
-import { runExperiment } from '../lab/run';
-import {
-  LIBRARY_IDS,
-  type Consumer,
-  type GuestManifest,
-  type KernelFeatures,
-  type LibraryId,
-  type RunConfig,
-} from '../lab/types';
+import { LIBRARY_IDS, type Consumer, type GuestManifest, type LibraryId } from '../lab/types';
+import { analyseDraw, describePattern, verdictOf } from '../lab/verdict';
 import type { CoreExports } from '../load/instantiate';
-import type { LabState } from '../permalink/types';
+import { LAB_STATE_VERSION, type LabState } from '../permalink/types';
+import { Session, standardRun, type GuestCatalog } from '../session/session';
+import { resolveSettings, type LabSettings, type SettingsPatch } from '../settings/settings';
+import type { Verdict } from '../settings/words';
 import { err, ok, type Result } from '../types';
-import { analyseOutputs, describePattern, verdictOf, type Verdict } from './verdict';
 
 export type MatrixColumnId =
   | 'no-vmgenid'
@@ -48,30 +36,37 @@ export type MatrixColumnId =
   | 'wipeonsuspend-no-reseed'
   | 'agent';
 
-export type KernelColumn = Pick<KernelFeatures, 'vmgenid' | 'sysgenid' | 'wipeOnSuspend' | 'agentReseed'>;
-
 export interface ColumnSpec {
   id: MatrixColumnId;
-  kernel: KernelColumn;
+  /** The kernel settings of the column (over the guest's). */
+  kernel: SettingsPatch;
   /** δ of the column: zero, or the matrix's delayUs. */
   delay: 'zero' | 'delay';
   title: (o: { delayUs: number; agentDelayUs: number }) => string;
   description: string;
 }
 
+const k = (vmgenid: boolean, sysgenid: boolean, wipeOnSuspend: boolean, agent: boolean): SettingsPatch => ({
+  vmgenid,
+  sysgenid,
+  sysgenidBump: 'vmgenid',
+  wipeOnSuspend,
+  agent,
+});
+
 /** The configurations, in column order. */
 export const MATRIX_COLUMNS: readonly ColumnSpec[] = [
   {
     id: 'no-vmgenid',
-    kernel: { vmgenid: false, sysgenid: 'vmgenid', wipeOnSuspend: true, agentReseed: false },
+    kernel: k(false, true, true, false),
     delay: 'zero',
     title: () => 'no vmgenid driver',
     description:
-      'Truth table, column 1: the kernel supports WIPEONSUSPEND and SysGenId but has no vmgenid driver, so nothing reseeds the CRNG after restore.',
+      'Truth table, column 1: the kernel supports WIPEONSUSPEND and SysGenId but has no vmgenid driver, so nothing reseeds the CRNG at restore.',
   },
   {
     id: 'vmgenid',
-    kernel: { vmgenid: true, sysgenid: 'vmgenid', wipeOnSuspend: true, agentReseed: false },
+    kernel: k(true, true, true, false),
     delay: 'zero',
     title: () => 'vmgenid driver, δ = 0',
     description:
@@ -79,7 +74,7 @@ export const MATRIX_COLUMNS: readonly ColumnSpec[] = [
   },
   {
     id: 'vmgenid-delay',
-    kernel: { vmgenid: true, sysgenid: 'vmgenid', wipeOnSuspend: true, agentReseed: false },
+    kernel: k(true, true, true, false),
     delay: 'delay',
     title: ({ delayUs }) => `vmgenid driver, δ = ${delayUs} µs`,
     description:
@@ -87,7 +82,7 @@ export const MATRIX_COLUMNS: readonly ColumnSpec[] = [
   },
   {
     id: 'sysgenid',
-    kernel: { vmgenid: true, sysgenid: 'vmgenid', wipeOnSuspend: false, agentReseed: false },
+    kernel: k(true, true, false, false),
     delay: 'zero',
     title: () => 'SysGenId (bumped by VMGenID), δ = 0',
     description:
@@ -95,7 +90,7 @@ export const MATRIX_COLUMNS: readonly ColumnSpec[] = [
   },
   {
     id: 'wipeonsuspend-reseed',
-    kernel: { vmgenid: true, sysgenid: 'off', wipeOnSuspend: true, agentReseed: false },
+    kernel: k(true, false, true, false),
     delay: 'zero',
     title: () => 'WIPEONSUSPEND + kernel reseed',
     description:
@@ -103,7 +98,7 @@ export const MATRIX_COLUMNS: readonly ColumnSpec[] = [
   },
   {
     id: 'wipeonsuspend-no-reseed',
-    kernel: { vmgenid: false, sysgenid: 'off', wipeOnSuspend: true, agentReseed: false },
+    kernel: k(false, false, true, false),
     delay: 'zero',
     title: () => 'WIPEONSUSPEND, no kernel reseed',
     description:
@@ -111,11 +106,11 @@ export const MATRIX_COLUMNS: readonly ColumnSpec[] = [
   },
   {
     id: 'agent',
-    kernel: { vmgenid: false, sysgenid: 'off', wipeOnSuspend: false, agentReseed: true },
+    kernel: k(false, false, false, true),
     delay: 'zero',
     title: ({ agentDelayUs }) => `guest agent reseed after ${agentDelayUs} µs`,
     description:
-      'A pre-5.18 kernel without the vmgenid driver: a guest agent reseeds the CRNG (RNDADDENTROPY, RNDRESEEDCRNG) some time after restore.',
+      'A kernel without the vmgenid driver: a guest agent reseeds the CRNG (RNDADDENTROPY, RNDRESEEDCRNG) some time after restore.',
   },
 ];
 
@@ -154,8 +149,8 @@ export interface MatrixColumn {
   id: MatrixColumnId;
   title: string;
   description: string;
-  /** The kernel the column boots (the guest's kernel with these features set). */
-  kernel: KernelFeatures;
+  /** The whole settings of the column's run. */
+  settings: LabSettings;
   notifyDelayUs: number;
   /** Pages the snapshot's suspend zeroed. */
   wipedPages: number;
@@ -168,7 +163,7 @@ export interface MatrixCell {
   verdict: Verdict;
   duplicates: number;
   collidingPairs: number;
-  firstUniqueDraw: number;
+  firstUniqueDraw: number | null;
   nsPerCall: number;
   reseeds: number;
   aborts: number;
@@ -196,36 +191,47 @@ export interface Matrix {
   cells: MatrixCell[][];
 }
 
-export type MatrixError = LabError | { kind: 'Cancelled'; message: string };
+export type MatrixError = LabError | { kind: 'Cancelled'; message: string } | { kind: 'ActionFailed'; message: string };
 
 function invalid(field: string, message: string): { ok: false; error: LabError } {
   return err({ kind: 'InvalidValue', field, message: `${field}: ${message}` });
-}
-
-/** The guest as a column boots it. */
-export function columnGuest(guest: GuestManifest, spec: ColumnSpec, agentDelayUs: number): GuestManifest {
-  return {
-    ...guest,
-    kernel: {
-      ...guest.kernel,
-      ...spec.kernel,
-      vdsoGetrandom: true,
-      jitterEntropy: false,
-      agentDelayUs: spec.kernel.agentReseed ? agentDelayUs : guest.kernel.agentDelayUs,
-    },
-  };
 }
 
 function columnSpec(id: MatrixColumnId): ColumnSpec | undefined {
   return MATRIX_COLUMNS.find((c) => c.id === id);
 }
 
-/** Runs every library against every configuration; one run per column on one core. */
+type Knobs = Required<
+  Pick<MatrixOptions, 'clones' | 'draws' | 'seed' | 'delayUs' | 'drawIntervalUs' | 'agentDelayUs' | 'memoryMiB' | 'consumer'>
+>;
+
+/** The whole settings of a column's run. */
+export function columnSettings(guest: GuestManifest, spec: ColumnSpec, o: Knobs): LabSettings {
+  return resolveSettings(guest, {
+    ...spec.kernel,
+    vdso: true,
+    agentDelayUs: spec.kernel.agent ? o.agentDelayUs : guest.kernel.agentDelayUs,
+    libraries: [...LIBRARY_IDS],
+    consumer: o.consumer,
+    clones: o.clones,
+    draws: o.draws,
+    notifyDelayUs: spec.delay === 'zero' ? 0 : o.delayUs,
+    drawIntervalUs: o.drawIntervalUs,
+    snapshot: 'full',
+    memoryMiB: o.memoryMiB,
+    seed: o.seed,
+  });
+}
+
+/** Runs every library against every configuration; one session per column on one core. */
 export async function computeMatrix(
-  guest: GuestManifest,
+  catalog: GuestCatalog,
+  guestName: string,
   opts: MatrixOptions,
   core: CoreExports,
 ): Promise<Result<Matrix, MatrixError>> {
+  const guest = catalog.get(guestName);
+  if (!guest) return invalid('guest', `no guest named "${guestName}" (known: ${catalog.names().join(', ')})`);
   const delayUs = opts.delayUs ?? 40;
   const drawIntervalUs = opts.drawIntervalUs ?? 5;
   const agentDelayUs = opts.agentDelayUs ?? delayUs;
@@ -242,65 +248,57 @@ export async function computeMatrix(
   for (const id of ids) {
     const spec = columnSpec(id);
     if (!spec)
-      return invalid(
-        'columns',
-        `unknown column "${id}" (known: ${MATRIX_COLUMNS.map((c) => c.id).join(', ')})`,
-      );
+      return invalid('columns', `unknown column "${id}" (known: ${MATRIX_COLUMNS.map((c) => c.id).join(', ')})`);
     if (specs.includes(spec)) return invalid('columns', `column "${id}" is listed twice`);
     specs.push(spec);
   }
-  const consumer = opts.consumer ?? guest.processes[0]?.consumer ?? 'uuid';
-  const memoryMiB = opts.memoryMiB ?? guest.memoryMiB;
-  const instance = core;
-  const engine = new Engine(instance);
+  const knobs: Knobs = {
+    clones: opts.clones,
+    draws: opts.draws,
+    seed: opts.seed,
+    delayUs,
+    drawIntervalUs,
+    agentDelayUs,
+    memoryMiB: opts.memoryMiB ?? guest.memoryMiB,
+    consumer: opts.consumer ?? guest.processes[0]?.consumer ?? 'uuid',
+  };
+  const lab = new Lab(core);
   const rows = [...LIBRARY_IDS];
   const columns: MatrixColumn[] = [];
   const cells: MatrixCell[][] = rows.map(() => []);
   for (const [i, spec] of specs.entries()) {
     if (opts.cancelled?.()) return err({ kind: 'Cancelled', message: 'the matrix was cancelled' });
-    const config = runConfigFor(guest, spec, {
-      ...opts,
-      delayUs,
-      drawIntervalUs,
-      agentDelayUs,
-      memoryMiB,
-      consumer,
-    });
-    const vmsBefore = new Set<number>(engine.liveVms());
-    const snapsBefore = new Set<number>(engine.liveSnapshots());
-    const run = await runExperiment(config, instance);
-    // leave the core as we found it, whatever the run did
-    for (const vm of engine.liveVms()) if (!vmsBefore.has(vm)) engine.destroyVm(vm);
-    for (const s of engine.liveSnapshots().reverse()) if (!snapsBefore.has(s)) engine.deleteSnapshot(s);
-    if (!run.ok) return run;
-    const report = run.value.report;
-    const secrets = report.secrets.map((s) => ({
-      name: s.name,
-      wipeOnSuspend: s.wipeOnSuspend,
-      inSnapshot: s.inSnapshot,
-    }));
+    const settings = columnSettings(guest, spec, knobs);
+    const opened = Session.open(lab, catalog, settings);
+    if (!opened.ok) return err(opened.error);
+    const session = opened.value;
+    const run = session.applyAll(standardRun(settings));
+    if (!run.ok) {
+      lab.reset();
+      return err(run.error);
+    }
+    const draw = session.lastDraw!;
+    const found = session.secrets();
+    if (found && !found.ok) return err(found.error);
+    const secrets = (found?.value ?? []).map((s) => ({ name: s.name, wipeOnSuspend: s.wipeOnSuspend, inSnapshot: s.inSnapshot }));
+    const snap = lab.engine.snapshotInfo(session.latestSnapshot()!)!;
     columns.push({
       id: spec.id,
       title: spec.title({ delayUs, agentDelayUs }),
       description: spec.description,
-      kernel: config.guest.kernel,
-      notifyDelayUs: config.notifyDelayUs,
-      wipedPages: report.snapshot.wipedPages,
+      settings,
+      notifyDelayUs: settings.notifyDelayUs,
+      wipedPages: snap.wipedPages,
       secrets,
     });
     for (const [r, library] of rows.entries()) {
-      const rep = report.libraries.find((l) => l.library === library);
+      const rep = draw.libraries.find((l) => l.library === library);
       if (!rep) throw new Error(`the run of column ${spec.id} has no report for ${library}: a lab bug`);
-      const a = analyseOutputs(rep.outputs);
-      if (
-        a.duplicates !== rep.duplicates ||
-        a.collidingPairs !== rep.collidingPairs ||
-        a.firstUniqueDraw !== rep.firstUniqueDraw
-      ) {
+      const a = analyseDraw(rep);
+      if (a.duplicates !== rep.duplicates || a.firstUniqueDraw !== rep.firstUniqueDraw)
         throw new Error(
-          `core counters disagree with the outputs for ${library} in ${spec.id}: core ${rep.duplicates}/${rep.collidingPairs}/${rep.firstUniqueDraw}, outputs ${a.duplicates}/${a.collidingPairs}/${a.firstUniqueDraw}`,
+          `core counters disagree with the outputs for ${library} in ${spec.id}: core ${rep.duplicates}/${rep.firstUniqueDraw}, outputs ${a.duplicates}/${a.firstUniqueDraw}`,
         );
-      }
       cells[r]!.push({
         library,
         column: spec.id,
@@ -315,6 +313,7 @@ export async function computeMatrix(
         secrets: secrets.map((s) => ({ name: s.name, inSnapshot: s.inSnapshot })),
       });
     }
+    lab.reset();
     opts.onProgress?.(i + 1, specs.length);
     if (opts.yieldNow) await opts.yieldNow();
   }
@@ -326,113 +325,32 @@ export async function computeMatrix(
     delayUs,
     drawIntervalUs,
     agentDelayUs,
-    memoryMiB,
-    consumer,
+    memoryMiB: knobs.memoryMiB,
+    consumer: knobs.consumer,
     rows,
     columns,
     cells,
   });
 }
 
-function runConfigFor(
-  guest: GuestManifest,
-  spec: ColumnSpec,
-  o: Required<
-    Pick<
-      MatrixOptions,
-      'clones' | 'draws' | 'seed' | 'delayUs' | 'drawIntervalUs' | 'agentDelayUs' | 'memoryMiB' | 'consumer'
-    >
-  >,
-): RunConfig & { guest: GuestManifest } {
-  return {
-    guest: columnGuest(guest, spec, o.agentDelayUs),
-    libraries: [...LIBRARY_IDS],
-    consumer: o.consumer,
-    clones: o.clones,
-    draws: o.draws,
-    notifyDelayUs: spec.delay === 'zero' ? 0 : o.delayUs,
-    drawIntervalUs: o.drawIntervalUs,
-    snapshot: 'full',
-    memoryMiB: o.memoryMiB,
-    seed: o.seed,
-  };
-}
-
 /** A cell address: row and column as indices, or as a library id and a column id. */
-function locate(
-  m: Matrix,
-  row: number | LibraryId,
-  col: number | MatrixColumnId,
-): Result<{ r: number; c: number; spec: ColumnSpec }, LabError> {
+function locate(m: Matrix, row: number | LibraryId, col: number | MatrixColumnId): Result<{ r: number; c: number }, LabError> {
   const r = typeof row === 'number' ? row : m.rows.indexOf(row);
   const c = typeof col === 'number' ? col : m.columns.findIndex((x) => x.id === col);
   if (!Number.isInteger(r) || r < 0 || r >= m.rows.length)
-    return invalid(
-      'row',
-      `expected a library of the matrix or an index from 0 to ${m.rows.length - 1}, got ${row}`,
-    );
+    return invalid('row', `expected a library of the matrix or an index from 0 to ${m.rows.length - 1}, got ${row}`);
   if (!Number.isInteger(c) || c < 0 || c >= m.columns.length)
-    return invalid(
-      'col',
-      `expected a column of the matrix or an index from 0 to ${m.columns.length - 1}, got ${col}`,
-    );
-  const spec = columnSpec(m.columns[c]!.id);
-  if (!spec) return invalid('col', `unknown column "${m.columns[c]!.id}"`);
-  return ok({ r, c, spec });
+    return invalid('col', `expected a column of the matrix or an index from 0 to ${m.columns.length - 1}, got ${col}`);
+  return ok({ r, c });
 }
 
 /**
- * The RunConfig of a cell: the column's run exactly (every library, so runExperiment reproduces
- * the cell's numbers byte for byte); the lab shows the row's library, m.rows[row].
+ * A cell as a lab state: the column's settings and its standard run (every library, so the
+ * replay reproduces the cell's numbers byte for byte); the lab shows the row's library.
  */
-export function cellConfig(
-  m: Matrix,
-  row: number | LibraryId,
-  col: number | MatrixColumnId,
-): Result<RunConfig, LabError> {
+export function cellLabState(m: Matrix, row: number | LibraryId, col: number | MatrixColumnId): Result<LabState, LabError> {
   const at = locate(m, row, col);
   if (!at.ok) return at;
-  return ok(runConfigFor(m.guest, at.value.spec, m));
-}
-
-/**
- * A cell as a lab state: the guest by name, the column's kernel as settings, and the actions
- * boot -> snapshot -> restore -> draw. replay() on it rebuilds the cell's run in a lab.
- */
-export function cellLabState(
-  m: Matrix,
-  row: number | LibraryId,
-  col: number | MatrixColumnId,
-): Result<LabState, LabError> {
-  const cfg = cellConfig(m, row, col);
-  if (!cfg.ok) return cfg;
-  const c = cfg.value;
-  const k = c.guest.kernel;
-  return ok({
-    v: 1,
-    guest: m.guest.name,
-    settings: {
-      libraries: [...(c.libraries ?? m.rows)],
-      consumer: m.consumer,
-      vmgenid: k.vmgenid,
-      sysgenid: k.sysgenid,
-      wipeOnSuspend: k.wipeOnSuspend,
-      vdsoGetrandom: k.vdsoGetrandom,
-      agentReseed: k.agentReseed,
-      agentDelayUs: k.agentDelayUs,
-      memoryMiB: m.memoryMiB,
-      seed: m.seed,
-      clones: m.clones,
-      draws: m.draws,
-      notifyDelayUs: c.notifyDelayUs,
-      drawIntervalUs: m.drawIntervalUs,
-      snapshot: 'full',
-    },
-    actions: [
-      { a: 'boot' },
-      { a: 'snapshot', t: 'full' },
-      { a: 'restore', n: m.clones },
-      { a: 'draw', n: m.draws },
-    ],
-  });
+  const settings = m.columns[at.value.c]!.settings;
+  return ok({ v: LAB_STATE_VERSION, settings: structuredClone(settings), actions: standardRun(settings) });
 }

@@ -1,5 +1,5 @@
-// Guided scenarios and the lab's action executor (DOM-free; Node loading is in ./load-node.ts).
-// See run.ts for the executor's contract and types.ts for the data formats.
+// Guided scenarios (DOM-free; Node loading is in ./load-node.ts): the data formats (types.ts),
+// their checks (parse.ts) and running them on the one Session (run.ts).
 export * from './types';
 export * from './parse';
 export * from './run';

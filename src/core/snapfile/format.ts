@@ -44,17 +44,20 @@
 // page indexes, the layers against each other, and the JSON and raw vmstate against the pages.
 
 import { IMPORT_DATA, LAYER_ENTRY_BITS, E_PRESENT, VMSTATE_BYTES, type LayerPages } from '../engine';
-import type { KernelFeatures, ProcessSpec } from '../lab/types';
 import { parseManifest } from '../manifest/validate';
 import { err, ok, PAGE_SIZE, type Result } from '../types';
 import { Crc64 } from './crc64';
 import { snapFileError, type SnapFileError } from './errors';
 import { checkLayerVmstate } from './vmstate';
+import type { DecodedLayer, DecodedSnapshot, FileLayerMeta, SecretPlacement, SnapshotFileContent, SnapshotFileMeta } from './types';
+
+export type { DecodedLayer, DecodedSnapshot, FileLayerMeta, SecretPlacement, SnapshotFileContent, SnapshotFileMeta } from './types';
 
 export const MAGIC = Uint8Array.from([0x89, 0x55, 0x4c, 0x53, 0x4e, 0x50, 0x0d, 0x0a]);
 export const FORMAT_VERSION = 1;
 /** The JSON's "format" tag. */
-export const SNAPSHOT_FILE_FORMAT = 'uniqueness-lab/snapshot@1';
+export { SNAPSHOT_FILE_FORMAT } from './types';
+import { SNAPSHOT_FILE_FORMAT } from './types';
 export const HEADER_BYTES = 32;
 export const LAYER_HEADER_BYTES = 24;
 export const TRAILER_BYTES = 8;
@@ -70,67 +73,6 @@ export const SNAPSHOT_FILE_LIMITS = {
   maxJsonBytes: 1 << 20,
   maxFileBytes: 0xffffffff,
 } as const;
-
-/** Where a secret sits in the guest (its bytes never go into the JSON). */
-export interface SecretPlacement {
-  name: string;
-  page: number;
-  pages: number;
-  /** Length of the secret in bytes. */
-  bytes: number;
-  wipeOnSuspend: boolean;
-}
-
-/** One layer as the JSON describes it. */
-export interface FileLayerMeta {
-  type: 'full' | 'diff';
-  presentPages: number;
-  wipedPages: number;
-  /** The engine's raw vmstate of the layer, 256 lowercase hex digits. */
-  vmstate: string;
-}
-
-/** The vmstate JSON of a snapshot file. */
-export interface SnapshotFileMeta {
-  format: typeof SNAPSHOT_FILE_FORMAT;
-  guest: string;
-  description: string;
-  memoryMiB: number;
-  kernel: KernelFeatures;
-  layout: { kernelPages?: number; heapPages?: number } | null;
-  seed: number;
-  /** Lab.vmstate's snapshot facts, as the writing lab saw them (its ids mean nothing elsewhere). */
-  snapshot: Record<string, unknown>;
-  processes: ProcessSpec[];
-  secrets: SecretPlacement[];
-  heap: { firstPage: number; pages: number } | null;
-  layers: FileLayerMeta[];
-}
-
-/** A layer as read from a file: the engine's LayerPages plus where it lay in the file. */
-export interface DecodedLayer extends LayerPages {
-  wipedPages: number;
-  /** Byte offsets of the layer's page index and page data in the file. */
-  indexOffset: number;
-  dataOffset: number;
-}
-
-/** A checked snapshot file. */
-export interface DecodedSnapshot {
-  version: number;
-  meta: SnapshotFileMeta;
-  layers: DecodedLayer[];
-  /** The file's CRC-64/XZ, 16 hex digits. */
-  checksum: string;
-  /** File length in bytes. */
-  bytes: number;
-}
-
-/** What the encoder needs: the JSON without its format tag and layers, and the layers base first. */
-export interface SnapshotFileContent {
-  meta: Omit<SnapshotFileMeta, 'format' | 'layers'>;
-  layers: (LayerPages & { wipedPages: number })[];
-}
 
 const pad8 = (n: number) => (n + 7) & ~7;
 const hex = (b: Uint8Array) => Array.from(b, (x) => x.toString(16).padStart(2, '0')).join('');

@@ -5,8 +5,12 @@ import type { Lab } from '../lab/lab';
 import type { LabError } from '../lab/api';
 import { ok, type Result } from '../types';
 import type { SnapshotId } from '../types';
+import { snapshotFileContent } from './content';
 import type { SnapFileError } from './errors';
 import { decodeSnapshotFileBytes, encodeSnapshotFileContent, type DecodedSnapshot } from './format';
+
+export { snapshotFileContent } from './content';
+export { loadSnapshot } from './load';
 
 export { crc64, Crc64 } from './crc64';
 export { snapFileError, type SnapFileError, type SnapFileErrorKind } from './errors';
@@ -26,7 +30,7 @@ export { scanSecrets, type SecretHit, type SecretScan } from './scan';
 
 /** The snapshot file of a lab snapshot and its diff chain. */
 export function encodeSnapshotFile(lab: Lab, snap: SnapshotId): Result<Uint8Array, LabError> {
-  const content = lab.snapshotFileContent(snap);
+  const content = snapshotFileContent(lab, snap);
   return content.ok ? ok(encodeSnapshotFileContent(content.value)) : content;
 }
 

@@ -2,7 +2,8 @@
 // searches the file's raw bytes (what an attacker holding the file would do), so it works on any
 // file; for a file that decodes, each hit is also placed in its layer and guest page.
 
-import { secretBytes } from '../lab/lab';
+import { secretBytes } from '../lab/boot';
+import { searchImage } from '../lab/secrets';
 import type { SecretSpec } from '../lab/types';
 import { toHex } from '../crypto/uuid';
 import { PAGE_SIZE } from '../types';
@@ -24,21 +25,10 @@ export interface SecretScan {
   hex: string;
   wipeOnSuspend: boolean;
   inFile: boolean;
+  /** Every occurrence in the file. */
+  occurrences: number;
+  /** The first SECRET_OFFSETS_SHOWN occurrences. */
   hits: SecretHit[];
-}
-
-/** Every offset where needle occurs in haystack. */
-function occurrences(haystack: Uint8Array, needle: Uint8Array): number[] {
-  const out: number[] = [];
-  if (needle.length === 0) return out;
-  for (let from = 0; ;) {
-    const i = haystack.indexOf(needle[0]!, from);
-    if (i < 0 || i + needle.length > haystack.length) return out;
-    let k = 1;
-    while (k < needle.length && haystack[i + k] === needle[k]) k++;
-    if (k === needle.length) out.push(i);
-    from = i + 1;
-  }
 }
 
 /** The layer and page whose data holds file offset o. */
@@ -65,15 +55,17 @@ export function scanSecrets(
   secrets: readonly SecretSpec[],
   decoded?: DecodedSnapshot,
 ): SecretScan[] {
-  return secrets.map((s) => {
-    const needle = secretBytes(s);
-    const hits = occurrences(bytes, needle).map((offset) => ({ offset, ...place(decoded, offset) }));
-    return {
-      name: s.name,
-      hex: toHex(needle),
-      wipeOnSuspend: s.wipeOnSuspend,
-      inFile: hits.length > 0,
-      hits,
-    };
+  const needles = secrets.map(secretBytes);
+  const chunks = Math.ceil(bytes.length / PAGE_SIZE);
+  const found = searchImage(chunks, needles, (fn) => {
+    for (let c = 0; c < chunks; c++) fn(c, bytes.subarray(c * PAGE_SIZE, (c + 1) * PAGE_SIZE));
   });
+  return secrets.map((s, i) => ({
+    name: s.name,
+    hex: toHex(needles[i]!),
+    wipeOnSuspend: s.wipeOnSuspend,
+    inFile: found[i]!.occurrences > 0,
+    occurrences: found[i]!.occurrences,
+    hits: found[i]!.offsets.map((offset) => ({ offset, ...place(decoded, offset) })),
+  }));
 }

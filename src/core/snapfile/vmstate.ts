@@ -5,46 +5,44 @@
 // every range inside the guest, a process table whose state pages are the process area's, and
 // in-range byte counts where the kernel keeps them in guest pages (the input pool's BLAKE2s state).
 //
-// Raw vmstate offsets (assembly/vmm/vmstate.ts):
-//    0 features u32      8 clock f64          40 kdata page u32     44 process table page u32
-//   48 process count u32 52 vmgenid page u32  56 sysgenid page u32  60 sysgenid driver page u32
-//   64 heap page u32     68 heap pages u32    72 agent delay f64    88 process area page u32
-//   92 process area pages u32                 96 secret page u32   100 secret pages u32
-//  104 kernel image pages u32
-// Process table entry (assembly/kernel/process.ts), 64 bytes each:
-//    4 library u32   8 bytes per draw u32   12 state page u32
+// Raw vmstate offsets (assembly/vmm/vmstate.ts) and the process table entry
+// (assembly/kernel/process.ts) come from the wasm's exported layout.
 
 import { CONSUMER_BYTES, LIBRARY_IDS } from '../lab/types';
 import { err, ok, PAGE_SIZE, type Result } from '../types';
 import { snapFileError, type SnapFileError } from './errors';
 import { IMPORT_DATA } from '../engine';
-import type { DecodedLayer, SnapshotFileMeta } from './format';
+import * as L from '../wasm/layout';
+import type { DecodedLayer, SnapshotFileMeta } from './types';
 
 const VS = {
-  features: 0,
-  clock: 8,
-  kdata: 40,
-  procTable: 44,
-  nproc: 48,
-  vmgenid: 52,
-  sysgenid: 56,
-  sysgenidDriver: 60,
-  heap: 64,
-  heapPages: 68,
-  agentDelay: 72,
-  procArea: 88,
-  procAreaPages: 92,
-  secret: 96,
-  secretPages: 100,
-  kernelPages: 104,
+  features: L.VS_FEATURES,
+  clock: L.VS_CLOCK,
+  kdata: L.VS_KDATA_PAGE,
+  procTable: L.VS_PROC_PAGE,
+  nproc: L.VS_NPROC,
+  vmgenid: L.VS_VMGENID_PAGE,
+  sysgenid: L.VS_SYSGENID_PAGE,
+  sysgenidDriver: L.VS_SYSGENID_KPAGE,
+  heap: L.VS_HEAP_PAGE,
+  heapPages: L.VS_HEAP_PAGES,
+  agentDelay: L.VS_AGENT_DELAY,
+  procArea: L.VS_PROC_AREA_PAGE,
+  procAreaPages: L.VS_PROC_AREA_PAGES,
+  secret: L.VS_SECRET_PAGE,
+  secretPages: L.VS_SECRET_PAGES,
+  kernelPages: L.VS_KERNEL_PAGES,
 } as const;
 
 /** Offset of the input pool's BLAKE2s state in the kdata page (assembly/kernel/crng.ts K_POOL). */
-const KDATA_POOL = 88;
+const KDATA_POOL = L.K_POOL;
 /** The kernel's process slots (assembly/kernel/process.ts MAX_PROCS). */
-const MAX_PROCS = 64;
+const MAX_PROCS = L.MAX_PROCS;
 /** Every kernel feature bit the core knows (assembly/vmm/vmstate.ts FEAT_*). */
-const FEATURE_BITS = 0xff;
+const FEATURE_BITS =
+  L.FEAT_WIPEONSUSPEND | L.FEAT_VMGENID | L.FEAT_SYSGENID_VMGENID | L.FEAT_SYSGENID_OVERSEER | L.FEAT_VDSO | L.FEAT_JITTER | L.FEAT_AGENT | L.FEAT_RDRAND_EXITS;
+/** Bytes of a process table entry (assembly/kernel/process.ts). */
+const ENTRY = 64;
 
 /** Checks layer k's raw vmstate and process table against its chain and (for the top) the JSON. */
 export function checkLayerVmstate(
@@ -113,10 +111,10 @@ export function checkLayerVmstate(
   if (isTop && nproc !== meta.processes.length)
     return bad('process count', `is ${nproc} but the JSON lists ${meta.processes.length} processes`);
   for (let i = 0; i < nproc; i++) {
-    const e = table ? new DataView(table.buffer, table.byteOffset + i * 64, 64) : null;
-    const library = e ? e.getUint32(4, true) : 0;
-    const bytes = e ? e.getUint32(8, true) : 0;
-    const statePage = e ? e.getUint32(12, true) : 0;
+    const e = table ? new DataView(table.buffer, table.byteOffset + i * ENTRY, ENTRY) : null;
+    const library = e ? e.getUint32(L.P_LIBRARY, true) : 0;
+    const bytes = e ? e.getUint32(L.P_BYTES, true) : 0;
+    const statePage = e ? e.getUint32(L.P_STATE_PAGE, true) : 0;
     const where = `process ${i}`;
     if (statePage !== K + 5 + i)
       return bad(where, `keeps its state at page ${statePage}, not at its slot's page ${K + 5 + i}`);

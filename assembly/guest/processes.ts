@@ -1,0 +1,97 @@
+// Guest processes: spawn (library init and a warm-up call), fork (MADV_WIPEONFORK), and draw
+// rounds in which every process calls its RNG library. This module sits above both the kernel
+// and the libraries: the libraries call into the kernel (getrandom, vDSO), never the other way.
+
+import { E_OUT_OF_GUEST_MEMORY, E_UNKNOWN_VM, E_VM_PAUSED, E_INVALID_ARGUMENT, E_TOO_MANY_OBJECTS, fail } from '../errors';
+import { PAGE_SIZE } from '../memory/frames';
+import { pageForRead, pageForWrite, recState, VM_RUNNING, vmRec, vmSetRole, vmMadvise } from '../memory/guest_memory';
+import { ROLE_LIBRARY_STATE, E_WIPEONFORK } from '../memory/page_table';
+import { vecAddr } from '../memory/frame_vector';
+import { EV_DRAW, EV_FORK, logEvent } from '../vmm/events';
+import { advance, clockOf } from '../vmm/vmstate';
+import { reserveForGuestOps } from '../kernel/kernel';
+import { runDueEvents } from '../kernel/events_due';
+import { libraryPageFlags, LIB_COUNT, MAX_PROCS, newProcess, P_BYTES, P_LIBRARY, P_PID, P_STATE_PAGE, procCount, procR } from '../kernel/process';
+import { libGenerate, libInit } from '../libs/libraries';
+
+const SCRATCH_OUT = memory.data(64, 16);
+
+/**
+ * Starts a process running library `lib` that draws `bytes` per call: a pid, a state page with
+ * the library's madvise flags, the library's init, and one warm-up call (the application's
+ * initialisation uses its RNG before the snapshot). Returns the process index or an error.
+ */
+export function spawnProcess(vm: u32, lib: u32, bytes: u32): i32 {
+  const r = vmRec(vm);
+  if (r == 0) return fail(E_UNKNOWN_VM, vm);
+  if (recState(r) != VM_RUNNING) return fail(E_VM_PAUSED, vm);
+  if (lib >= LIB_COUNT || bytes == 0 || bytes > 64) return fail(E_INVALID_ARGUMENT, lib);
+  if (procCount(r) >= MAX_PROCS) return fail(E_TOO_MANY_OBJECTS, MAX_PROCS);
+  if (!reserveForGuestOps(r)) return fail(E_OUT_OF_GUEST_MEMORY, 2 * (6 + procCount(r)));
+  const i = <u32>newProcess(r, lib, bytes, 0);
+  const page = load<u32>(procR(r, i) + P_STATE_PAGE);
+  vmSetRole(vm, page, 1, ROLE_LIBRARY_STATE);
+  const flags = libraryPageFlags(lib);
+  if (flags != 0) vmMadvise(vm, <f64>page * PAGE_SIZE, PAGE_SIZE, flags, 0);
+  libInit(r, vm, i);
+  libGenerate(r, vm, i, SCRATCH_OUT, bytes);
+  return <i32>i;
+}
+
+/**
+ * fork(2) of process i: the child gets a new pid and a copy of the parent's state page —
+ * except that a MADV_WIPEONFORK page reads as zeros in the child. Returns the child's index.
+ */
+export function forkProcess(vm: u32, i: u32): i32 {
+  const r = vmRec(vm);
+  if (r == 0) return fail(E_UNKNOWN_VM, vm);
+  if (recState(r) != VM_RUNNING) return fail(E_VM_PAUSED, vm);
+  if (i >= procCount(r)) return fail(E_INVALID_ARGUMENT, i);
+  if (procCount(r) >= MAX_PROCS) return fail(E_TOO_MANY_OBJECTS, MAX_PROCS);
+  if (!reserveForGuestOps(r)) return fail(E_OUT_OF_GUEST_MEMORY, 2 * (6 + procCount(r)));
+  const lib = load<u32>(procR(r, i) + P_LIBRARY);
+  const c = <u32>newProcess(r, lib, load<u32>(procR(r, i) + P_BYTES), load<u32>(procR(r, i) + P_PID));
+  const src = load<u32>(procR(r, i) + P_STATE_PAGE);
+  const dst = load<u32>(procR(r, c) + P_STATE_PAGE);
+  vmSetRole(vm, dst, 1, ROLE_LIBRARY_STATE);
+  const flags = libraryPageFlags(lib);
+  if (flags != 0) vmMadvise(vm, <f64>dst * PAGE_SIZE, PAGE_SIZE, flags, 0);
+  if (flags & E_WIPEONFORK) memory.fill(pageForWrite(r, dst), 0, PAGE_SIZE);
+  else memory.copy(pageForWrite(r, dst), pageForRead(r, src), PAGE_SIZE);
+  logEvent(vm, EV_FORK, clockOf(r), c);
+  return <i32>c;
+}
+
+/**
+ * Every process of the VM makes `draws` calls, one per request, `intervalNs` of virtual time
+ * apart. list (at listPtr) holds 4 u32 per process: output vector top, stride, bytes, uuid (1 =
+ * set the RFC 9562 version and variant bits), listCount entries (the VM's process count); call d
+ * of the VM with index `vmIndex` writes at output index vmIndex * draws + d.
+ */
+export function drawVm(vm: u32, draws: u32, intervalNs: f64, listPtr: usize, listCount: u32, vmIndex: u32): i32 {
+  const r = vmRec(vm);
+  if (r == 0) return fail(E_UNKNOWN_VM, vm);
+  if (recState(r) != VM_RUNNING) return fail(E_VM_PAUSED, vm);
+  if (listCount != procCount(r)) return fail(E_INVALID_ARGUMENT, listCount); // one entry per process
+  if (!(intervalNs >= 0) || !isFinite(intervalNs)) return fail(E_INVALID_ARGUMENT, intervalNs);
+  if (!reserveForGuestOps(r)) return fail(E_OUT_OF_GUEST_MEMORY, 2 * (6 + procCount(r)));
+  const n = procCount(r);
+  for (let d: u32 = 0; d < draws; d++) {
+    runDueEvents(r, vm); // what fell due between rounds happens before this round starts
+    logEvent(vm, EV_DRAW, clockOf(r), d);
+    for (let i: u32 = 0; i < n; i++) {
+      const e = listPtr + (<usize>i << 4);
+      const stride = load<u32>(e + 4);
+      const out = vecAddr(load<u32>(e), <u64>(vmIndex * draws + d) * stride);
+      libGenerate(r, vm, i, out, load<u32>(e + 8));
+      if (load<u32>(e + 12) != 0) {
+        store<u8>(out + 6, (load<u8>(out + 6) & 0x0f) | 0x40);
+        store<u8>(out + 8, (load<u8>(out + 8) & 0x3f) | 0x80);
+      }
+    }
+    advance(r, intervalNs);
+  }
+  runDueEvents(r, vm);
+  return 0;
+}
+

@@ -1,0 +1,154 @@
+// Booting a guest from its manifest: the kernel (layout, image, CRNG seeded, devices), the
+// secrets in their pages (flagged as the manifest says), the application's heap, and the
+// processes with their libraries initialised. All or nothing: on an error the VM is destroyed.
+//
+// Guest-physical layout after the kernel's own structures (assembly/kernel/kernel.ts):
+//   secrets, each on its own page(s), from the first free page; then the heap.
+
+import type { Engine } from '../engine';
+import * as L from '../wasm/layout';
+import { err, guestAddr, ok, pageNo, PAGE_SIZE, type Result, type VmId } from '../types';
+import type { BootOptions, LabError } from './api';
+import {
+  CONSUMER_BYTES,
+  LIBRARY_IDS,
+  type Consumer,
+  type GuestManifest,
+  type LibraryId,
+  type TimelineEvent,
+} from './types';
+
+const DEFAULT_KERNEL_PAGES = 256;
+const DEFAULT_HEAP_PAGES = 1024;
+
+export interface ProcessMeta {
+  name: string;
+  library: LibraryId;
+  consumer: Consumer;
+}
+
+/** What the lab keeps about a VM (and a snapshot) beside its pages. */
+export interface VmMeta {
+  guest: GuestManifest;
+  processes: ProcessMeta[];
+  origin: 'boot' | 'clone' | 'resumed';
+  secretPages: { name: string; bytes: Uint8Array; page: number; wipeOnSuspend: boolean }[];
+  heapPage: number;
+  heapPages: number;
+  touched: number;
+  timeline: TimelineEvent[];
+}
+
+/** The secret's bytes (hex or UTF-8 text). */
+export function secretBytes(s: { hex?: string; text?: string }): Uint8Array {
+  if (s.hex !== undefined) return Uint8Array.from(s.hex.match(/../g) ?? [], (h) => parseInt(h, 16));
+  return new TextEncoder().encode(s.text ?? '');
+}
+
+/** Kernel feature bits of a manifest (the wasm's FEAT_* layout). */
+export function featureBits(k: GuestManifest['kernel']): number {
+  return (
+    (k.wipeOnSuspend ? L.FEAT_WIPEONSUSPEND : 0) |
+    (k.vmgenid ? L.FEAT_VMGENID : 0) |
+    (k.sysgenid === 'vmgenid' ? L.FEAT_SYSGENID_VMGENID : 0) |
+    (k.sysgenid === 'overseer' ? L.FEAT_SYSGENID_OVERSEER : 0) |
+    (k.vdsoGetrandom ? L.FEAT_VDSO : 0) |
+    (k.jitterEntropy ? L.FEAT_JITTER : 0) |
+    (k.agentReseed ? L.FEAT_AGENT : 0)
+  );
+}
+
+/** The processes a boot starts: one per library, or the guest's own. */
+function processesFor(guest: GuestManifest, opts: BootOptions): ProcessMeta[] {
+  const consumer = opts.consumer;
+  return opts.libraries
+    ? opts.libraries.map((library, i) => ({
+        name: `${library}-${i}`,
+        library,
+        consumer: consumer ?? guest.processes[0]?.consumer ?? 'uuid',
+      }))
+    : guest.processes.map((p) => ({ ...p, consumer: consumer ?? p.consumer }));
+}
+
+const invalid = (field: string, message: string) =>
+  err<LabError>({ kind: 'InvalidValue', field, message: `${field}: ${message}` });
+
+/** Boots the guest in a new VM; its id and what the lab keeps about it. */
+export function bootGuest(
+  engine: Engine,
+  guest: GuestManifest,
+  opts: BootOptions,
+): Result<{ vm: VmId; meta: VmMeta }, LabError> {
+  const g = engine.guest;
+  const memoryMiB = opts.memoryMiB ?? guest.memoryMiB;
+  const processes = processesFor(guest, opts);
+  if (processes.length === 0) return invalid('processes', 'the guest runs no process');
+  for (const p of processes)
+    if (!LIBRARY_IDS.includes(p.library)) return invalid('library', `unknown library "${p.library}"`);
+  const kernelPages = guest.layout?.kernelPages ?? DEFAULT_KERNEL_PAGES;
+  const pages = (memoryMiB * 1024 * 1024) / PAGE_SIZE;
+  const fixed = kernelPages + 5 + L.MAX_PROCS + 1;
+  if (kernelPages < 1 || fixed > pages)
+    return invalid(
+      'layout.kernelPages',
+      `${kernelPages} kernel pages leave no room for the kernel's RNG, devices and ${L.MAX_PROCS} process pages in a ${memoryMiB} MiB guest (at most ${pages - 5 - L.MAX_PROCS - 1})`,
+    );
+  g.setHostSeed(opts.seed);
+  const booted = engine.bootVm({ memoryMiB, features: featureBits(guest.kernel) });
+  if (!booted.ok) return booted;
+  const vm = booted.value;
+  const undo = <T>(r: Result<T, LabError>): Result<{ vm: VmId; meta: VmMeta }, LabError> => {
+    engine.destroyVm(vm);
+    return r.ok ? invalid('boot', 'failed') : r;
+  };
+  const first = g.kernelBoot(vm, kernelPages, guest.kernel.agentDelayUs * 1000);
+  if (!first.ok) return undo(first);
+  let page = first.value;
+  const secretPages: VmMeta['secretPages'] = [];
+  for (const [i, s] of guest.secrets.entries()) {
+    const bytes = secretBytes(s);
+    const n = Math.max(1, Math.ceil(bytes.length / PAGE_SIZE));
+    if (page + n > pages)
+      return undo(
+        invalid(
+          `secrets[${i}]`,
+          `secret "${s.name}" does not fit: the guest's ${memoryMiB} MiB hold ${pages} pages and the secrets need pages ${first.value} to ${page + n - 1}`,
+        ),
+      );
+    const w = engine.write(vm, guestAddr(page * PAGE_SIZE), bytes);
+    if (!w.ok) return undo(w);
+    const role = engine.setRole(vm, pageNo(page), n, 'secret');
+    if (!role.ok) return undo(role);
+    if (s.wipeOnSuspend) {
+      const m = engine.madvise(vm, guestAddr(page * PAGE_SIZE), n * PAGE_SIZE, 'WIPEONSUSPEND');
+      if (!m.ok) return undo(m);
+    }
+    secretPages.push({ name: s.name, bytes, page, wipeOnSuspend: s.wipeOnSuspend });
+    page += n;
+  }
+  const heapPages = Math.min(guest.layout?.heapPages ?? DEFAULT_HEAP_PAGES, pages - page);
+  if (heapPages > 0) {
+    const f = g.fillGuestPages(vm, page, heapPages, opts.seed * 65537 + 17);
+    if (!f.ok) return undo(f);
+    const role = engine.setRole(vm, pageNo(page), heapPages, 'heap');
+    if (!role.ok) return undo(role);
+  }
+  g.layoutSetData(vm, first.value, page - first.value, page, heapPages);
+  for (const p of processes) {
+    const r = g.spawnProcess(vm, LIBRARY_IDS.indexOf(p.library), CONSUMER_BYTES[p.consumer]);
+    if (!r.ok) return undo(r);
+  }
+  return ok({
+    vm,
+    meta: {
+      guest,
+      processes,
+      origin: 'boot',
+      secretPages,
+      heapPage: page,
+      heapPages,
+      touched: 0,
+      timeline: [],
+    },
+  });
+}

@@ -1,0 +1,93 @@
+// The verdict of one library's outputs across clones, recomputed from the outputs themselves
+// (their equality classes, found over the raw bytes), in the words of settings/words.ts. The
+// report, the matrix, the scenario checks and the tests all use this one function, so a claim on
+// a slide and a cell of the matrix can never disagree about what "duplicated" means.
+//
+// Invariants: pure, no wasm, no DOM. With fewer than two clones nothing can collide: 'unique'.
+
+import type { Verdict } from '../settings/words';
+import type { LibraryDraw } from './types';
+
+/** Collision facts of one library's outputs, per draw and in total. */
+export interface OutputAnalysis {
+  clones: number;
+  draws: number;
+  /** Outputs whose value also occurs in another clone. */
+  duplicates: number;
+  /** Per draw: the value is the same in every clone. */
+  allSame: boolean[];
+  /** Per draw: no clone's value occurs in another clone. */
+  unique: boolean[];
+  /** First draw (1-based) from which every draw is unique; null if the last one is not. */
+  firstUniqueDraw: number | null;
+}
+
+/** Facts from equality classes: cls[c * draws + d] equal numbers for equal values, -1 for a value no other clone has. */
+export function analyseClasses(cls: ArrayLike<number>, clones: number, draws: number): OutputAnalysis {
+  const allSame: boolean[] = [];
+  const unique: boolean[] = [];
+  let duplicates = 0;
+  for (let i = 0; i < clones * draws; i++) if (cls[i]! >= 0) duplicates++;
+  for (let d = 0; d < draws; d++) {
+    let same = clones >= 2;
+    let uniq = true;
+    const first = cls[d]!;
+    for (let c = 0; c < clones; c++) {
+      const g = cls[c * draws + d]!;
+      if (g >= 0) uniq = false;
+      if (g < 0 || g !== first) same = false;
+    }
+    allSame.push(same);
+    unique.push(uniq);
+  }
+  let k = draws;
+  while (k > 0 && unique[k - 1]) k--;
+  return { clones, draws, duplicates, allSame, unique, firstUniqueDraw: k < draws ? k + 1 : null };
+}
+
+/** The analysis of a library's draw (from its equality classes over the bytes). */
+export function analyseDraw(lib: LibraryDraw): OutputAnalysis {
+  return analyseClasses(lib.groups, lib.clones, lib.draws);
+}
+
+/**
+ * The analysis of outputs given as text, rows[clone][draw]: an independent reference (a JS map of
+ * strings) that tests hold the core's marks against.
+ */
+export function analyseRows(rows: readonly (readonly string[])[]): OutputAnalysis {
+  const clones = rows.length;
+  const draws = rows[0]?.length ?? 0;
+  const where = new Map<string, Set<number>>();
+  rows.forEach((row, c) =>
+    row.forEach((v) => {
+      let s = where.get(v);
+      if (!s) where.set(v, (s = new Set()));
+      s.add(c);
+    }),
+  );
+  const ids = new Map<string, number>();
+  const cls = new Int32Array(clones * draws).fill(-1);
+  rows.forEach((row, c) =>
+    row.forEach((v, d) => {
+      if (where.get(v)!.size < 2) return;
+      let id = ids.get(v);
+      if (id === undefined) ids.set(v, (id = ids.size));
+      cls[c * draws + d] = id;
+    }),
+  );
+  return analyseClasses(cls, clones, draws);
+}
+
+/** The verdict of an analysis (no ledger: 'predictable' needs one, see the entropy ledger). */
+export function verdictOf(a: OutputAnalysis): Verdict {
+  if (a.clones < 2 || a.unique.every(Boolean)) return 'unique';
+  if (a.allSame.every(Boolean)) return 'dup';
+  const k = a.firstUniqueDraw;
+  if (k !== null && k > 1 && a.allSame.slice(0, k - 1).every(Boolean)) return 'dup-until';
+  return 'mixed';
+}
+
+/** Per-draw pattern for messages: "same 1100 unique 0011" (1 = true). */
+export function describePattern(a: OutputAnalysis): string {
+  return `same ${a.allSame.map(Number).join('')} unique ${a.unique.map(Number).join('')}`;
+}
