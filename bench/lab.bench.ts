@@ -3,7 +3,7 @@
 // per call of each library.
 import { createCipheriv } from 'node:crypto';
 import { Lab } from '../src/core/lab/lab';
-import { runExperiment } from '../src/core/lab/run';
+import { runExperiment } from '../src/core/session/experiment';
 import { LIBRARY_IDS, type GuestManifest } from '../src/core/lab/types';
 import { loadCoreNode } from '../src/core/load/node';
 import type { BenchRow, BenchSuite } from './harness';
@@ -55,7 +55,7 @@ async function scale(): Promise<BenchRow[]> {
   const restoreMs = performance.now() - t0;
   const osslBefore = opensslBytesPerSecond();
   t0 = performance.now();
-  const drawn = lab.draw(ids.value, draws, { withOutputs: false });
+  const drawn = lab.draw(ids.value, draws);
   const drawMs = performance.now() - t0;
   const osslAfter = opensslBytesPerSecond();
   if (!drawn.ok) throw new Error(drawn.error.message);
@@ -103,17 +103,13 @@ const SOURCES: Record<string, string> = {
 };
 
 async function nsPerCall(): Promise<BenchRow[]> {
-  const run = await runExperiment(
-    {
-      guest: guest([...LIBRARY_IDS]),
-      clones: 2,
-      draws: 1000,
-      notifyDelayUs: 0,
-      snapshot: 'full',
-      seed: 1,
-    },
-    await loadCoreNode('release'),
-  );
+  const run = runExperiment(await loadCoreNode('release'), guest([...LIBRARY_IDS]), {
+    clones: 2,
+    draws: 1000,
+    notifyDelayUs: 0,
+    snapshot: 'full',
+    seed: 1,
+  });
   if (!run.ok) throw new Error(run.error.message);
   return run.value.report.libraries.map((l) => ({
     name: `ns per call: ${l.library} (uuid, vmgenid δ = 0)`,

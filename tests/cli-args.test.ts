@@ -8,16 +8,27 @@ import {
   parseArgs,
   parseRunArgs,
   RUN_FLAGS,
-  toRunConfig,
+  runHelp,
+  settingDefault,
+  settingLimit,
   type CliError,
   type ParsedRun,
 } from '../src/core/cli/args';
-import { duplicatedValues, formatReport } from '../src/core/cli/format';
-import { main, VMSTATE_FORMAT, writeSnapshotFiles, type CliIo } from '../src/core/cli/main';
-import type { SnapshotImage } from '../src/core/lab/run';
-import type { GuestManifest, RunReport } from '../src/core/lab/types';
+import { formatReport } from '../src/core/cli/format';
+import {
+  main,
+  VMSTATE_FORMAT,
+  writeSnapshotFiles,
+  type CliIo,
+  type SnapshotImage,
+} from '../src/core/cli/main';
+import { LIBRARY_IDS, type GuestManifest } from '../src/core/lab/types';
+import { loadCoreNode } from '../src/core/load/node';
 import { loadGuestNode } from '../src/core/manifest/load-node';
+import { runExperiment } from '../src/core/session/experiment';
+import { resolveSettings, SETTINGS } from '../src/core/settings/settings';
 import { PAGE_SIZE, type Result } from '../src/core/types';
+import { smallGuest } from './helpers';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const tmp = () => mkdtempSync(join(tmpdir(), 'ul-cli-'));
@@ -47,19 +58,18 @@ function buffers(): CliIo & { stdout: string; stderr: string } {
 }
 
 describe('run flags', () => {
-  it('no flags gives the contract defaults', () => {
-    expect(parsed([])).toMatchObject({
+  it('no flags sets no setting: the guest and the settings table decide', () => {
+    expect(parsed([])).toEqual({
       help: false,
-      guest: 'default',
-      clones: 4,
-      draws: 16,
-      seed: 1,
-      notifyDelayUs: 0,
-      snapshot: 'full',
-      libraries: null,
-      lazy: false,
-      json: false,
+      patch: {},
+      guestFile: null,
       exportDir: null,
+      exportSnapshot: null,
+      fromSnapshot: null,
+      link: null,
+      settingsFile: null,
+      force: false,
+      json: false,
     });
   });
 
@@ -89,12 +99,22 @@ describe('run flags', () => {
       '--seed',
       '4294967295',
       '--lazy',
+      'on',
+      '--cpu',
+      'none',
+      '--kernel',
+      '6.11',
+      '--vdso',
+      'on',
+      '--agent',
+      'off',
+      '--uptime-s',
+      '90',
       '--export',
       'out/snap',
       '--json',
     ]);
-    expect(run).toEqual({
-      help: false,
+    expect(run.patch).toEqual({
       guest: 'linux-6.11-vmgenid',
       libraries: ['vdso', 'naive'],
       consumer: 'key',
@@ -109,9 +129,19 @@ describe('run flags', () => {
       memoryMiB: 256,
       seed: 4294967295,
       lazy: true,
-      exportDir: 'out/snap',
-      json: true,
+      cpu: 'none',
+      kernel: '6.11',
+      vdso: true,
+      agent: false,
+      uptimeS: 90,
     });
+    expect(run).toMatchObject({ exportDir: 'out/snap', json: true, guestFile: null });
+  });
+
+  it('--library takes "guest", "all" or a list; --guest takes a name or a manifest path', () => {
+    expect(parsed(['--library', 'guest']).patch.libraries).toBe('guest');
+    expect(parsed(['--library', 'all']).patch.libraries).toEqual([...LIBRARY_IDS]);
+    expect(parsed(['--guest', './mine.json'])).toMatchObject({ guestFile: './mine.json', patch: {} });
   });
 
   it('--help or -h anywhere wins over every other argument', () => {
@@ -119,30 +149,45 @@ describe('run flags', () => {
     expect(parsed(['-h']).help).toBe(true);
   });
 
-  it('a RunConfig carries only the overrides that were given', async () => {
-    const guestResult = await loadGuestNode('default');
+  it("a run's settings are the guest's, the table's, and the flags given", async () => {
+    const guestResult = await loadGuestNode('linux-6.11-vmgenid');
     if (!guestResult.ok) throw new Error(guestResult.error.message);
     const guest: GuestManifest = guestResult.value;
-    expect(toRunConfig(parsed([]), guest)).toEqual({
+    const s = resolveSettings(
       guest,
-      clones: 4,
-      draws: 16,
-      notifyDelayUs: 0,
-      snapshot: 'full',
-      seed: 1,
-    });
-    expect(toRunConfig(parsed(['--vmgenid', 'off', '--library', 'rdrand', '--lazy']), guest)).toMatchObject({
+      parsed(['--vmgenid', 'off', '--library', 'rdrand', '--lazy', 'on']).patch,
+    );
+    expect(s).toMatchObject({
+      guest: guest.name,
       vmgenid: false,
       libraries: ['rdrand'],
       lazy: true,
+      clones: 4,
+      draws: 16,
+      seed: 1,
     });
+    expect(s.vdso).toBe(guest.kernel.vdsoGetrandom);
+    expect(s.memoryMiB).toBe(guest.memoryMiB);
+  });
+
+  it('--link and --settings fix every setting: setting flags beside them are refused', () => {
+    expect(rejected(['--link', 'x', '--clones', '4'])).toMatchObject({
+      kind: 'ConflictingFlags',
+      flag: '--clones',
+    });
+    expect(rejected(['--settings', 'f.json', '--link', 'x'])).toMatchObject({ kind: 'ConflictingFlags' });
+    expect(rejected(['--from-snapshot', 'f', '--vmgenid', 'on'])).toMatchObject({
+      kind: 'ConflictingFlags',
+      flag: '--vmgenid',
+    });
+    expect(rejected(['--force'])).toMatchObject({ kind: 'ConflictingFlags', flag: '--force' });
   });
 });
 
 describe('a rejected flag is one line naming the flag and why', () => {
   it('the message reads as the contract shows', () => {
     expect(rejected(['--clones', 'abc']).message).toBe(
-      '--clones: expected a whole number from 1 to 10000, got "abc"',
+      '--clones: expected a whole number from 1 to 10,000, got "abc"',
     );
   });
 
@@ -237,7 +282,9 @@ describe('main, in-process', () => {
     const io = buffers();
     expect(await main(['run', '--draws', 'many'], io)).toBe(2);
     expect(io.stdout).toBe('');
-    expect(io.stderr).toBe('uniqueness-lab: --draws: expected a whole number from 1 to 100000, got "many"\n');
+    expect(io.stderr).toBe(
+      'uniqueness-lab: --draws: expected a whole number from 1 to 100,000, got "many"\n',
+    );
   });
 
   it('an invalid manifest exits 2 with its message', async () => {
@@ -269,7 +316,7 @@ describe('the real CLI', () => {
     const r = cli('run', '--clones', 'abc');
     expect(r.status).toBe(2);
     expect(r.stdout).toBe('');
-    expect(r.stderr).toBe('uniqueness-lab: --clones: expected a whole number from 1 to 10000, got "abc"\n');
+    expect(r.stderr).toBe('uniqueness-lab: --clones: expected a whole number from 1 to 10,000, got "abc"\n');
   });
 
   it('run --help exits 0 and documents every flag with its default', () => {
@@ -295,8 +342,18 @@ describe('the real CLI', () => {
       '--help',
     ];
     for (const flag of [...contract, ...RUN_FLAGS.map((f) => f.flag)]) expect(r.stdout).toContain(flag);
-    expect(r.stdout).toContain('(default: 4)');
+    expect(r.stdout.replace(/\s+/g, ' ')).toContain('(default: 4; limit: 1 to 10,000)');
     expect(r.stdout).toContain('example');
+  });
+
+  it('every setting of the settings table is in run --help with its label, default and limit', () => {
+    const help = runHelp().replace(/\s+/g, ' ');
+    for (const s of SETTINGS) {
+      const limit = settingLimit(s);
+      expect(help, s.key).toContain(`${s.flag} `);
+      expect(help, s.key).toContain(`${s.label}:`);
+      expect(help, s.key).toContain(`(default: ${settingDefault(s)}${limit ? `; limit: ${limit}` : ''})`);
+    }
   });
 
   it('--help at the top exits 0', () => {
@@ -360,74 +417,20 @@ describe('--export files', () => {
 });
 
 describe('the readable report', () => {
-  const report: RunReport = {
-    seed: 1,
-    clones: 2,
-    draws: 2,
-    guest: 'default',
-    snapshot: { type: 'full', pages: 32768, wipedPages: 0, bytes: 134217728 },
-    secrets: [
-      { name: 'tls-session-key', hex: 'ab', wipeOnSuspend: true, inSnapshot: true, offsets: [4096] },
-      { name: 'gone', hex: 'cd', wipeOnSuspend: true, inSnapshot: false, offsets: [] },
-    ],
-    libraries: [
-      {
-        library: 'naive',
-        consumer: 'nonce',
-        outputs: [
-          ['aaaa', 'bbbb'],
-          ['aaaa', 'bbbb'],
-        ],
-        duplicates: 4,
-        collidingPairs: 1,
-        firstUniqueDraw: 2,
-        nsPerCall: 50,
-        aborts: 0,
-        reseeds: 0,
-        groups: [
-          [0, 1],
-          [0, 1],
-        ],
-        matrix: [
-          [0, 2],
-          [2, 0],
-        ],
-      },
-      {
-        library: 'rdrand',
-        consumer: 'nonce',
-        outputs: [
-          ['1111', '2222'],
-          ['3333', '4444'],
-        ],
-        duplicates: 0,
-        collidingPairs: 0,
-        firstUniqueDraw: 0,
-        nsPerCall: 270,
-        aborts: 0,
-        reseeds: 0,
-        groups: [
-          [-1, -1],
-          [-1, -1],
-        ],
-        matrix: null,
-      },
-    ],
-    memory: { wasmBytes: 1 << 24, bytesPerClone: 8192, faults: 0 },
-  };
-
-  it('values drawn by more than one clone are the duplicates', () => {
-    expect(duplicatedValues([['a', 'b', 'b'], ['a', 'c'], ['d']])).toEqual(new Set(['a']));
-  });
-
-  it('marks duplicates, says "never" when the last draw collides, and shows each secret', () => {
-    const text = formatReport(report);
-    expect(text).toMatch(/naive\s+nonce\s+4\s+1\s+never\s+50\.0/);
-    expect(text).toMatch(/rdrand\s+nonce\s+0\s+0\s+0\s+270\.0/);
-    expect(text).toContain('*aaaa');
-    expect(text).toContain(' 1111');
-    expect(text).not.toContain('*1111');
-    expect(text).toMatch(/tls-session-key\s+yes\s+YES\s+0x00001000/);
-    expect(text).toMatch(/gone\s+yes\s+no\s+-/);
+  it('marks duplicates, says the verdict, "never" when the last draw collides, and shows each draw 1-based', async () => {
+    const guest = smallGuest('report', { vmgenid: true }, ['naive', 'rdrand', 'getrandom'], 'nonce');
+    const r = runExperiment(await loadCoreNode('release'), guest, {
+      clones: 2,
+      draws: 4,
+      notifyDelayUs: 10,
+      drawIntervalUs: 5,
+    });
+    if (!r.ok) throw new Error(r.error.message);
+    const text = formatReport(r.value.report, r.value.draw);
+    expect(text).toMatch(/naive\s+nonce\s+✖ duplicated\s+8\s+1\s+never/);
+    expect(text).toMatch(/rdrand\s+nonce\s+✔ unique\s+0\s+0\s+#1\s+540/);
+    expect(text).toMatch(/getrandom\s+nonce\s+◐ duplicated until #3\s+4\s+1\s+#3/);
+    expect(text).toContain('clone 1  *');
+    expect(text).not.toContain('clone 0');
   });
 });

@@ -1,11 +1,11 @@
 // The CLI's run command end to end (spawned as a user would run it): secrets searched in the
 // exported memory.bin, diff exports holding only dirty pages, same seed -> same outputs.
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, statSync } from 'node:fs';
+import { mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { RunReport } from '../src/core/lab/types';
+import type { RunReportJson as RunReport } from '../src/core/session/report';
 
 const bin = new URL('../bin/uniqueness-lab.js', import.meta.url).pathname;
 
@@ -37,7 +37,7 @@ describe('uniqueness-lab run', () => {
       expect(found, s.name).toBe(!s.wipeOnSuspend);
       expect(s.inSnapshot, s.name).toBe(found);
     }
-    expect(report.snapshot.wipedPages).toBeGreaterThan(0);
+    expect(report.snapshot!.wipedPages).toBeGreaterThan(0);
   });
 
   it('without kernel support every secret reaches memory.bin byte for byte', () => {
@@ -61,8 +61,8 @@ describe('uniqueness-lab run', () => {
       snapshotType: string;
     };
     expect(vmstate.snapshotType).toBe('diff');
-    expect(report.snapshot.type).toBe('diff');
-    const present = report.snapshot.bytes / 4096;
+    expect(report.snapshot!.type).toBe('diff');
+    const present = report.snapshot!.bytes / 4096;
     expect(vmstate.presentPages).toBe(present);
     expect(present).toBeGreaterThan(0);
     expect(present).toBeLessThan(200); // the heap pages touched after the base, and kernel pages
@@ -101,5 +101,80 @@ describe('uniqueness-lab run', () => {
       expect(r.stdout).toBe('');
       expect(r.stderr.trim().split('\n')).toHaveLength(1);
     }
+  });
+});
+
+describe('run --link and run --settings: the CLI runs what the app and exports hold', () => {
+  it('a permalink runs to the same outputs and counts as the session that made it', async () => {
+    const { Lab } = await import('../src/core/lab/lab');
+    const { loadCoreNode } = await import('../src/core/load/node');
+    const { shippedGuestsNode } = await import('../src/core/manifest/load-node');
+    const { catalogOf, Session } = await import('../src/core/session/session');
+    const { encodeLabState, labStateOf } = await import('../src/core/permalink');
+    const { outputRows } = await import('../src/core/lab/draw');
+    const guests = await shippedGuestsNode();
+    if (!guests.ok) throw new Error(guests.error.message);
+    const lab = new Lab(await loadCoreNode('release'));
+    const opened = Session.open(lab, catalogOf(guests.value), {
+      guest: 'linux-6.11-vmgenid',
+      clones: 3,
+      draws: 5,
+      notifyDelayUs: 12,
+      seed: 21,
+    });
+    if (!opened.ok) throw new Error(opened.error.message);
+    const s = opened.value;
+    for (const a of [
+      { a: 'boot' },
+      { a: 'snapshot' },
+      { a: 'restore' },
+      { a: 'set', s: { draws: 6 } },
+      { a: 'draw' },
+    ] as const)
+      if (!s.apply(a).ok) throw new Error(`action ${a.a} failed`);
+    const link = await encodeLabState(labStateOf(s));
+    if (!link.ok) throw new Error(link.error.message);
+    const report = runJson(['--link', `http://127.0.0.1:5173/sub/path/#s=${link.value}`]);
+    const draw = s.lastDraw!;
+    expect(report.libraries.map((l) => l.outputs)).toEqual(draw.libraries.map(outputRows));
+    expect(report.libraries.map((l) => [l.duplicates, l.firstUniqueDraw])).toEqual(
+      draw.libraries.map((l) => [l.duplicates, l.firstUniqueDraw]),
+    );
+    expect(report.settings).toEqual(s.initial);
+    expect(report.actions).toEqual(s.log);
+  });
+
+  it('a JSON report re-run with --settings gives the same run', () => {
+    const first = cli([
+      'run',
+      '--json',
+      '--library',
+      'getrandom,naive',
+      '--vmgenid',
+      'on',
+      '--notify-delay-us',
+      '9',
+      '--clones',
+      '3',
+      '--draws',
+      '4',
+    ]);
+    expect(first.code).toBe(0);
+    const file = join(mkdtempSync(join(tmpdir(), 'ul-')), 'export.json');
+    writeFileSync(file, first.stdout);
+    const again = runJson(['--settings', file]);
+    expect(again).toEqual(JSON.parse(first.stdout) as RunReport);
+  });
+
+  it('a damaged link or settings file exits 2 with one line saying why', () => {
+    const bad = cli(['run', '--link', 'http://x/#s=AAAA*AAA']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/^uniqueness-lab: --link: the link has "\*" at position 5/);
+    const file = join(mkdtempSync(join(tmpdir(), 'ul-')), 'x.json');
+    writeFileSync(file, '{"settings": {"guest": "default", "clones": 0}}');
+    const r = cli(['run', '--settings', file]);
+    expect(r.code).toBe(2);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(r.stderr).toContain('settings.');
   });
 });

@@ -19,6 +19,7 @@ import { loadCoreNode } from '../src/core/load/node';
 import { loadGuestNode } from '../src/core/manifest/load-node';
 import { pageAddr, pageNo, PAGE_SIZE, unwrap, type SnapshotId, type VmId } from '../src/core/types';
 import { smallGuest } from './helpers';
+import { outputRows } from '../src/core/lab/draw';
 
 // vmstate offsets (assembly/vmm/vmstate.ts)
 const VS_CLOCK = 8;
@@ -106,7 +107,7 @@ function kinds(vm: VmId, ...wanted: TimelineEvent['kind'][]): TimelineEvent[] {
 
 /** One draw of `draws` outputs per process from each VM; outputs[vm][draw] of process `proc`. */
 function outputs(vms: VmId[], draws: number, proc = 0, intervalUs = 5): string[][] {
-  return unwrap(lab.draw(vms, draws, { intervalUs })).libraries[proc]!.outputs;
+  return outputRows(unwrap(lab.draw(vms, draws, { intervalUs })).libraries[proc]!);
 }
 
 /** Number of distinct values among all the outputs. */
@@ -393,7 +394,7 @@ describe('host entropy is reproducible from the seed', () => {
     const ids = clones.map((c) =>
       hex(unwrap(l.engine.read(c, pageAddr(pageNo(l.core.vmStateField(c, VS_VMGENID_PAGE, false))), 16))),
     );
-    return { ids, outs: r.libraries.map((x) => x.outputs) };
+    return { ids, outs: r.libraries.map((x) => outputRows(x)) };
   }
 
   it('two labs with the same seed and operations give identical VMGenIDs and outputs; other seeds differ', async () => {

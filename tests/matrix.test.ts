@@ -3,14 +3,14 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { Engine } from '../src/core/engine';
 import { Lab } from '../src/core/lab/lab';
-import { runExperiment } from '../src/core/lab/run';
-import { LIBRARY_IDS, type GuestManifest, type LibraryId } from '../src/core/lab/types';
+import { outputRows } from '../src/core/lab/draw';
+import { LIBRARY_IDS, type LibraryId } from '../src/core/lab/types';
+import { analyseRows, verdictOf } from '../src/core/lab/verdict';
 import type { CoreExports } from '../src/core/load/instantiate';
 import { loadCoreNode } from '../src/core/load/node';
-import { loadGuestNode } from '../src/core/manifest/load-node';
+import { shippedGuestsNode } from '../src/core/manifest/load-node';
 import {
   CSV_COLUMNS,
-  cellConfig,
   cellLabState,
   computeMatrix,
   escapeXml,
@@ -20,9 +20,12 @@ import {
   type Matrix,
   type MatrixColumnId,
 } from '../src/core/matrix';
-import { analyseOutputs, outputsVerdict, verdictOf, type Verdict } from '../src/core/matrix/verdict';
-import { replay } from '../src/core/permalink';
+import { openLabState } from '../src/core/permalink';
+import { catalogOf, type GuestCatalog } from '../src/core/session/session';
+import type { Verdict } from '../src/core/settings/words';
 import { unwrap } from '../src/core/types';
+
+const outputsVerdict = (rows: string[][]) => verdictOf(analyseRows(rows));
 
 /** DESIGN.md "Truth table", as tests/truth-table.test.ts has it. */
 const TRUTH_TABLE: Record<LibraryId, [Verdict, Verdict, Verdict]> = {
@@ -30,9 +33,9 @@ const TRUTH_TABLE: Record<LibraryId, [Verdict, Verdict, Verdict]> = {
   'openssl-pid': ['dup', 'dup', 'dup'],
   wipeonfork: ['dup', 'dup', 'dup'],
   wipeonsuspend: ['dup', 'unique', 'dup'],
-  sysgenid: ['dup', 'unique', 'dup until δ'],
-  vdso: ['dup', 'unique', 'dup until δ'],
-  getrandom: ['dup', 'unique', 'dup until δ'],
+  sysgenid: ['dup', 'unique', 'dup-until'],
+  vdso: ['dup', 'unique', 'dup-until'],
+  getrandom: ['dup', 'unique', 'dup-until'],
   rdrand: ['unique', 'unique', 'unique'],
 };
 const TRUTH_COLUMNS: MatrixColumnId[] = ['no-vmgenid', 'vmgenid', 'vmgenid-delay'];
@@ -79,8 +82,8 @@ const ISOLATED: Partial<Record<MatrixColumnId, Record<LibraryId, Verdict>>> = {
     wipeonfork: 'dup',
     wipeonsuspend: 'dup',
     sysgenid: 'dup',
-    vdso: 'dup until δ',
-    getrandom: 'dup until δ',
+    vdso: 'dup-until',
+    getrandom: 'dup-until',
     rdrand: 'unique',
   },
 };
@@ -88,15 +91,13 @@ const ISOLATED: Partial<Record<MatrixColumnId, Record<LibraryId, Verdict>>> = {
 const OPTS = { clones: 4, draws: 16, seed: 11, memoryMiB: 32, delayUs: 40, drawIntervalUs: 5 };
 
 let core: CoreExports;
-let guest: GuestManifest;
+let catalog: GuestCatalog;
 let m: Matrix;
-let liveBefore: number;
 
 beforeAll(async () => {
   core = await loadCoreNode('release');
-  guest = unwrap(await loadGuestNode('default'));
-  liveBefore = new Engine(core).liveVms().length;
-  const r = await computeMatrix(guest, OPTS, core);
+  catalog = catalogOf(unwrap(await shippedGuestsNode()));
+  const r = await computeMatrix(catalog, 'default', OPTS, core);
   if (!r.ok) throw new Error(r.error.message);
   m = r.value;
 });
@@ -129,10 +130,11 @@ describe('the mitigation matrix', () => {
 
   it('"dup until δ" cells turn unique after the notification, not before', () => {
     const c = m.cells[m.rows.indexOf('vdso')]![col('vmgenid-delay')]!;
-    expect(c.firstUniqueDraw).toBeGreaterThan(0);
-    expect(c.firstUniqueDraw).toBeLessThan(OPTS.draws);
-    expect((c.firstUniqueDraw - 1) * OPTS.drawIntervalUs).toBeLessThan(OPTS.delayUs);
-    expect(c.duplicates).toBe(c.firstUniqueDraw * OPTS.clones);
+    const k = c.firstUniqueDraw!; // 1-based
+    expect(k).toBeGreaterThan(1);
+    expect(k).toBeLessThanOrEqual(OPTS.draws);
+    expect((k - 2) * OPTS.drawIntervalUs).toBeLessThan(OPTS.delayUs);
+    expect(c.duplicates).toBe((k - 1) * OPTS.clones);
   });
 
   it('counts every output of a "dup" cell as a duplicate and none of a "unique" cell', () => {
@@ -154,8 +156,8 @@ describe('the mitigation matrix', () => {
   it('says which secrets reach the snapshot file: flagged ones only where the kernel wipes at suspend', () => {
     for (const c of m.columns) {
       const s = Object.fromEntries(c.secrets.map((x) => [x.name, x.inSnapshot]));
-      expect(s, c.id).toEqual({ 'tls-session-key': !c.kernel.wipeOnSuspend, 'db-password': true });
-      expect(c.wipedPages > 0, c.id).toBe(c.kernel.wipeOnSuspend);
+      expect(s, c.id).toEqual({ 'tls-session-key': !c.settings.wipeOnSuspend, 'db-password': true });
+      expect(c.wipedPages > 0, c.id).toBe(c.settings.wipeOnSuspend);
       for (const row of m.cells)
         expect(row[col(c.id)]!.secrets).toEqual(
           c.secrets.map(({ name, inSnapshot }) => ({ name, inSnapshot })),
@@ -163,30 +165,32 @@ describe('the mitigation matrix', () => {
     }
   });
 
-  it('leaves no VM or snapshot behind in the shared core', () => {
+  it('leaves no VM or snapshot behind in its core', () => {
     const e = new Engine(core);
-    expect(e.liveVms().length).toBe(liveBefore);
+    expect(e.liveVms().length).toBe(0);
     expect(e.liveSnapshots().length).toBe(0);
   });
 
-  it('a cell config reproduces the cell exactly through runExperiment', async () => {
+  it('a cell as a lab state replays through the one session to the same numbers', () => {
     for (const [lib, id] of [
       ['vdso', 'vmgenid-delay'],
       ['wipeonsuspend', 'wipeonsuspend-reseed'],
       ['getrandom', 'agent'],
+      ['sysgenid', 'vmgenid-delay'],
     ] as const) {
-      const cfg = unwrap(cellConfig(m, lib, id));
-      expect(cfg.guest.kernel.vdsoGetrandom).toBe(true);
-      const run = await runExperiment(cfg, core);
-      if (!run.ok) throw new Error(run.error.message);
-      const rep = run.value.report.libraries.find((l) => l.library === lib)!;
+      const state = unwrap(cellLabState(m, lib, id));
+      expect(state.settings.vdso).toBe(true);
+      const lab = new Lab(core);
+      const out = openLabState(lab, catalog, state);
+      if (!out.ok) throw new Error(out.error.message);
+      const rep = out.value.lastDraw!.libraries.find((l) => l.library === lib)!;
       const cell = m.cells[m.rows.indexOf(lib)]![col(id)]!;
       expect(
         {
           duplicates: rep.duplicates,
           firstUniqueDraw: rep.firstUniqueDraw,
           nsPerCall: rep.nsPerCall,
-          verdict: outputsVerdict(rep.outputs),
+          verdict: outputsVerdict(outputRows(rep)),
         },
         `${lib}/${id}`,
       ).toEqual({
@@ -195,57 +199,43 @@ describe('the mitigation matrix', () => {
         nsPerCall: cell.nsPerCall,
         verdict: cell.verdict,
       });
-      new Lab(core).reset();
+      lab.reset();
     }
   });
 
-  it('a cell as a lab state replays through the scenario executor to the same numbers', () => {
-    const lab = new Lab(core);
-    const state = unwrap(cellLabState(m, 'sysgenid', 'vmgenid-delay'));
-    const out = replay(lab, state, guest);
-    if (!out.ok) throw new Error(out.error.message);
-    const rep = out.value.session.lastDraw!.libraries.find((l) => l.library === 'sysgenid')!;
-    const cell = m.cells[m.rows.indexOf('sysgenid')]![col('vmgenid-delay')]!;
-    expect([rep.duplicates, rep.firstUniqueDraw, outputsVerdict(rep.outputs)]).toEqual([
-      cell.duplicates,
-      cell.firstUniqueDraw,
-      'dup until δ',
-    ]);
-    lab.reset();
-  });
-
   it('refuses an unknown cell with a message naming the field', () => {
-    const bad = cellConfig(m, 'nope' as LibraryId, 0);
+    const bad = cellLabState(m, 'nope' as LibraryId, 0);
     expect(bad.ok).toBe(false);
     if (!bad.ok)
       expect(bad.error.message).toBe(
         'row: expected a library of the matrix or an index from 0 to 7, got nope',
       );
-    const badCol = cellConfig(m, 0, 99);
+    const badCol = cellLabState(m, 0, 99);
     if (badCol.ok) throw new Error('accepted column 99');
     expect(badCol.error).toMatchObject({ kind: 'InvalidValue', field: 'col' });
   });
 
   it('refuses bad options before running anything', async () => {
-    const cases: [Parameters<typeof computeMatrix>[1], string][] = [
-      [{ ...OPTS, clones: 0 }, 'clones: expected a whole number from 1 to 10000, got 0'],
+    const cases: [Parameters<typeof computeMatrix>[2], string][] = [
+      [{ ...OPTS, clones: 0 }, 'clones: expected a whole number from 1 to 10000 (got 0)'],
       [{ ...OPTS, delayUs: -1 }, 'delayUs: expected a number >= 0, got -1'],
       [{ ...OPTS, columns: ['vmgenid', 'nope' as MatrixColumnId] }, 'columns: unknown column "nope"'],
       [{ ...OPTS, columns: ['agent', 'agent'] }, 'columns: column "agent" is listed twice'],
     ];
     for (const [opts, message] of cases) {
-      const r = await computeMatrix(guest, opts, core);
+      const r = await computeMatrix(catalog, 'default', opts, core);
       if (r.ok) throw new Error(`accepted ${JSON.stringify(opts)}`);
       expect(r.error.message.startsWith(message), r.error.message).toBe(true);
     }
-    expect(new Engine(core).liveVms().length).toBe(liveBefore);
+    expect(new Engine(core).liveVms().length).toBe(0);
   });
 
   it('reports progress per column and stops when cancelled', async () => {
     const seen: [number, number][] = [];
     let n = 0;
     const r = await computeMatrix(
-      guest,
+      catalog,
+      'default',
       {
         ...OPTS,
         clones: 2,
@@ -283,7 +273,7 @@ describe('the shared verdict function', () => {
         ['a', 'b', 'c'],
         ['a', 'x', 'y'],
       ]),
-    ).toBe('dup until δ');
+    ).toBe('dup-until');
     expect(
       outputsVerdict([
         ['a', 'b'],
@@ -299,13 +289,13 @@ describe('the shared verdict function', () => {
     expect(outputsVerdict([['a', 'a']])).toBe('unique'); // one clone: nothing to collide with
   });
 
-  it('recomputes the core counters: duplicates, colliding pairs, first unique draw', () => {
-    const a = analyseOutputs([
+  it('recomputes the core counters: duplicates, first unique draw (1-based)', () => {
+    const a = analyseRows([
       ['a', 'b', 'c'],
       ['a', 'e', 'f'],
       ['g', 'b', 'i'],
     ]);
-    expect(a).toMatchObject({ duplicates: 4, collidingPairs: 2, firstUniqueDraw: 2 });
+    expect(a).toMatchObject({ duplicates: 4, firstUniqueDraw: 3 });
     expect(verdictOf(a)).toBe('mixed');
   });
 });
@@ -354,15 +344,9 @@ describe('CSV export', () => {
       const cell = m.cells[r]![c]!;
       expect(line[at('columnTitle')]).toBe(m.columns[c]!.title);
       expect(line[at('verdict')]).toBe(cell.verdict);
-      for (const k of [
-        'duplicates',
-        'collidingPairs',
-        'firstUniqueDraw',
-        'nsPerCall',
-        'reseeds',
-        'aborts',
-      ] as const)
+      for (const k of ['duplicates', 'collidingPairs', 'nsPerCall', 'reseeds', 'aborts'] as const)
         expect(Number(line[at(k)]), k).toBe(cell[k]);
+      expect(line[at('firstUniqueDraw')]).toBe(String(cell.firstUniqueDraw ?? 'never'));
       for (const s of cell.secrets) expect(line[at(`secret:${s.name}`)]).toBe(String(s.inSnapshot));
     }
   });
@@ -431,9 +415,9 @@ describe('SVG export', () => {
       // inline attributes only: nothing fetched, no stylesheet, no classes, no script
       expect(svg).not.toMatch(/<style|class=|<script|href=|url\(|@import|@font-face/);
       // colour is not the only signal
-      expect(svg).toContain('✗ dup');
-      expect(svg).toContain('✓ unique');
-      expect(svg).toContain('◐ dup until δ');
+      expect(svg).toContain('✖ duplicated');
+      expect(svg).toContain('✔ unique');
+      expect(svg).toContain('◐ dup until #');
     }
     expect(matrixToSvg(m, { theme: 'dark' })).not.toBe(matrixToSvg(m, { theme: 'light' }));
   });

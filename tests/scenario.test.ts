@@ -2,17 +2,17 @@
 // visible claim true. Malformed files are refused with the file, the field and the reason.
 import { beforeAll, describe, expect, it } from 'vitest';
 import { Lab } from '../src/core/lab/lab';
-import type { GuestManifest } from '../src/core/lab/types';
 import type { CoreExports } from '../src/core/load/instantiate';
 import { loadCoreNode } from '../src/core/load/node';
 import { loadGuestNode } from '../src/core/manifest/load-node';
+import { outputRows } from '../src/core/lab/draw';
+import { analyseRows, verdictOf } from '../src/core/lab/verdict';
+import { shippedGuestsNode } from '../src/core/manifest/load-node';
 import {
   countSentences,
-  createScenarioState,
   parseScenario,
   parseScenarioIndex,
   parseScenarioText,
-  runAction,
   runScenarioStep,
   runScenarioTo,
   SCENARIO_LIMITS,
@@ -20,17 +20,27 @@ import {
   type Step,
 } from '../src/core/scenario';
 import { listScenariosNode, loadScenarioNode } from '../src/core/scenario/load-node';
-import { outputsVerdict } from '../src/core/matrix/verdict';
-import { unwrap } from '../src/core/types';
+import { catalogOf, Session, type GuestCatalog } from '../src/core/session/session';
+import type { SettingsPatch } from '../src/core/settings/settings';
+import { unwrap, vmId } from '../src/core/types';
 
 let core: CoreExports;
+let catalog: GuestCatalog;
 const scenarios: Scenario[] = [];
 
 beforeAll(async () => {
   core = await loadCoreNode('release');
+  catalog = catalogOf(unwrap(await shippedGuestsNode()));
   const index = unwrap(await listScenariosNode());
   for (const e of index) scenarios.push(unwrap(await loadScenarioNode(e.id)));
 });
+
+const outputsVerdict = (rows: string[][]) => verdictOf(analyseRows(rows));
+
+/** A fresh session on a reset lab. */
+function open(lab: Lab, patch: SettingsPatch): Session {
+  return unwrap(Session.open(lab, catalog, patch));
+}
 
 const REQUIRED = [
   'the-problem',
@@ -70,15 +80,15 @@ describe('shipped scenarios', () => {
   for (const id of ids) {
     it(`"${id}": running every step in a Lab makes every claim true`, async () => {
       const s = scenarios.find((x) => x.id === id)!;
-      const guest = unwrap(await loadGuestNode(s.guest));
       const lab = new Lab(core);
-      const state = createScenarioState(guest);
+      const session = open(lab, { guest: s.guest });
       let claims = 0;
       for (const [i, step] of s.steps.entries()) {
-        const r = runScenarioStep(lab, state, step);
+        const r = runScenarioStep(session, step);
         if (!r.ok) throw new Error(`${id} step ${i + 1}: ${r.error.message}`);
         const keys = (step.expect ?? []).reduce(
-          (n, e) => n + Object.keys(e).filter((k) => k !== 'library' && k !== 'process').length,
+          (n, e) =>
+            n + Object.keys(e).filter((k) => k !== 'library' && k !== 'process' && k !== 'source').length,
           0,
         );
         expect(r.value.checks, `${id} step ${i + 1}`).toHaveLength(keys);
@@ -93,25 +103,25 @@ describe('shipped scenarios', () => {
   }
 
   it('the SysGenId deadlock is real: the tracked lazy reader stays outdated and the wait times out after its timeout', async () => {
-    const guest = unwrap(await loadGuestNode('sysgenid-overseer'));
     const lab = new Lab(core);
-    const state = createScenarioState(guest, { clones: 2, draws: 2 });
+    const state = open(lab, { guest: 'sysgenid-overseer', clones: 2, draws: 2 });
     for (const a of ['reset', 'boot', 'sysgenid-track', 'snapshot', 'restore', 'sysgenid-trigger'] as const)
-      unwrap(runAction(lab, state, { a }));
-    const before = state.clones.map((vm) => unwrap(lab.devices(vm)).clockNs);
-    const wait = unwrap(runAction(lab, state, { a: 'sysgenid-wait', ms: 250 }));
+      unwrap(state.apply({ a }));
+    const clones = state.lineage.clones.map(vmId);
+    const before = clones.map((vm) => unwrap(lab.devices(vm)).clockNs);
+    const wait = unwrap(state.apply({ a: 'sysgenid-wait', ms: 250 }));
     expect(wait.sysgenid!.map((x) => [x.result, x.watchers, x.outdated])).toEqual([
       ['ETIMEDOUT', 1, 1],
       ['ETIMEDOUT', 1, 1],
     ]);
     expect(wait.sysgenid![0]!.message).toContain('still have not acknowledged');
-    state.clones.forEach((vm, i) => expect(unwrap(lab.devices(vm)).clockNs - before[i]!).toBe(250e6));
+    clones.forEach((vm, i) => expect(unwrap(lab.devices(vm)).clockNs - before[i]!).toBe(250e6));
     // forever: the model cannot sleep, so it says so
-    const forever = unwrap(runAction(lab, state, { a: 'sysgenid-wait', ms: 0 }));
+    const forever = unwrap(state.apply({ a: 'sysgenid-wait', ms: 0 }));
     expect(forever.sysgenid!.every((x) => x.result === 'Blocked')).toBe(true);
     // the watcher acknowledges: the overseer passes
-    unwrap(runAction(lab, state, { a: 'sysgenid-ack' }));
-    const ok = unwrap(runAction(lab, state, { a: 'sysgenid-wait' }));
+    unwrap(state.apply({ a: 'sysgenid-ack' }));
+    const ok = unwrap(state.apply({ a: 'sysgenid-wait' }));
     expect(ok.sysgenid!.map((x) => [x.result, x.outdated])).toEqual([
       ['ok', 0],
       ['ok', 0],
@@ -123,18 +133,17 @@ describe('shipped scenarios', () => {
 describe('stepping', () => {
   it('jumping to a step rebuilds the same view as walking to it', async () => {
     const scenario = scenarios.find((x) => x.id === 'race-window')!;
-    const guest = unwrap(await loadGuestNode(scenario.guest));
     const walked = new Lab(await loadCoreNode('release'));
-    const session = createScenarioState(guest);
-    for (const step of scenario.steps.slice(0, 2)) unwrap(runScenarioStep(walked, session, step));
-    const jumped = unwrap(runScenarioTo(new Lab(await loadCoreNode('release')), guest, scenario, 1));
+    const session = open(walked, { guest: scenario.guest });
+    for (const step of scenario.steps.slice(0, 2)) unwrap(runScenarioStep(session, step));
+    const jumped = unwrap(runScenarioTo(new Lab(await loadCoreNode('release')), catalog, scenario, 1));
     expect(jumped.step).toBe(1);
     expect(jumped.outcome.ok).toBe(true);
-    expect(jumped.session.actions).toEqual(session.actions);
-    expect(jumped.outcome.draw!.libraries.map((l) => l.outputs)).toEqual(
-      session.lastDraw!.libraries.map((l) => l.outputs),
+    expect(jumped.session.log).toEqual(session.log);
+    expect(jumped.outcome.draw!.libraries.map(outputRows)).toEqual(
+      session.lastDraw!.libraries.map(outputRows),
     );
-    const bad = runScenarioTo(walked, guest, scenario, scenario.steps.length);
+    const bad = runScenarioTo(walked, catalog, scenario, scenario.steps.length);
     expect(bad.ok ? '' : bad.error.message).toBe(
       `step: expected a whole number from 0 to ${scenario.steps.length - 1}, got ${scenario.steps.length}`,
     );
@@ -143,22 +152,19 @@ describe('stepping', () => {
 });
 
 describe('the executor', () => {
-  let guest: GuestManifest;
-  beforeAll(async () => {
-    guest = unwrap(await loadGuestNode('linux-6.11-vmgenid'));
-  });
+  const guest = 'linux-6.11-vmgenid';
 
   it('logs successful actions with their counts resolved and settings changes as "set"', () => {
     const lab = new Lab(core);
-    const state = createScenarioState(guest, { clones: 3, draws: 4, memoryMiB: 32 });
-    const r = runScenarioStep(lab, state, {
+    const state = open(lab, { guest, clones: 3, draws: 4, memoryMiB: 32 });
+    const r = runScenarioStep(state, {
       title: 't',
       narration: 'n.',
       state: { notifyDelayUs: 20 },
       actions: [{ a: 'reset' }, { a: 'boot' }, { a: 'snapshot' }, { a: 'restore' }, { a: 'draw', n: 2 }],
     });
     const out = unwrap(r);
-    expect(state.actions).toEqual([
+    expect(state.log).toEqual([
       { a: 'set', s: { notifyDelayUs: 20 } },
       { a: 'reset' },
       { a: 'boot' },
@@ -166,40 +172,40 @@ describe('the executor', () => {
       { a: 'restore', n: 3 },
       { a: 'draw', n: 2 },
     ]);
-    expect(out.vms).toHaveLength(3);
-    expect(out.snapshots).toHaveLength(1);
+    expect(state.drawingVms()).toHaveLength(3);
+    expect(state.lineage.snapshots).toHaveLength(1);
     expect(out.draw!.draws).toBe(2);
-    expect(out.draw!.vms).toEqual(out.vms);
-    expect(structuredClone(state)).toEqual(state); // plain data
+    expect(out.draw!.vms).toEqual(state.drawingVms().map(Number));
+    expect(structuredClone(state.log)).toEqual(state.log); // plain data
     lab.reset();
   });
 
   it('a failing action names the step action and leaves the log and the lab as they were', () => {
     const lab = new Lab(core);
-    const state = createScenarioState(guest, { memoryMiB: 32 });
+    const state = open(lab, { guest, memoryMiB: 32 });
     const step: Step = {
       title: 't',
       narration: 'n.',
       actions: [{ a: 'reset' }, { a: 'boot' }, { a: 'restore' }],
     };
-    const r = runScenarioStep(lab, state, step);
+    const r = runScenarioStep(state, step);
     if (r.ok) throw new Error('restored without a snapshot');
     expect(r.error).toMatchObject({ kind: 'ActionFailed', action: 'restore', index: 2 });
     expect(r.error.message).toBe('step action 3 of 3, restore: no snapshot to restore from: take one first');
-    expect(state.actions.map((a) => a.a)).toEqual(['reset', 'boot']);
+    expect(state.log.map((a) => a.a)).toEqual(['reset', 'boot']);
     expect(lab.vms()).toHaveLength(1);
-    const draw = runAction(lab, createScenarioState(guest), { a: 'draw' });
+    const draw = open(lab, { guest }).apply({ a: 'draw' });
     expect(draw.ok ? '' : draw.error.message).toBe(
-      'draw: no running VM to draw from: boot, or restore clones',
+      'draw: no running VM to draw from: boot and snapshot, then restore clones (or resume the original)',
     );
     lab.reset();
   });
 
   it("passes the lab's own error through, with its field", () => {
     const lab = new Lab(core);
-    const state = createScenarioState(guest, { memoryMiB: 32 });
-    unwrap(runAction(lab, state, { a: 'boot' }));
-    const r = runAction(lab, state, { a: 'touch', n: 0 });
+    const state = open(lab, { guest, memoryMiB: 32 });
+    unwrap(state.apply({ a: 'boot' }));
+    const r = state.apply({ a: 'touch', n: 0 });
     if (r.ok) throw new Error('touched 0 pages');
     expect(r.error.cause).toMatchObject({ kind: 'InvalidValue', field: 'count' });
     expect(r.error.message).toBe('touch: count: expected a whole number >= 1, got 0');
@@ -208,30 +214,31 @@ describe('the executor', () => {
 
   it('fork forks the process in every drawing VM; without a kernel reseed the children collide too', () => {
     const lab = new Lab(core);
-    const state = createScenarioState(guest, {
+    const state = open(lab, {
+      guest,
       libraries: ['openssl-pid', 'wipeonfork'],
       vmgenid: false,
       clones: 3,
       draws: 4,
       memoryMiB: 32,
     });
-    for (const a of ['boot', 'snapshot', 'restore'] as const) unwrap(runAction(lab, state, { a }));
-    const f = unwrap(runAction(lab, state, { a: 'fork', p: 1 }));
-    expect(f.vms).toEqual(state.clones);
-    const d = unwrap(runAction(lab, state, { a: 'draw' })).draw!;
+    for (const a of ['boot', 'snapshot', 'restore'] as const) unwrap(state.apply({ a }));
+    const f = unwrap(state.apply({ a: 'fork', p: 1 }));
+    expect(f.vms).toEqual(state.lineage.clones);
+    const d = unwrap(state.apply({ a: 'draw' })).draw!;
     expect(d.libraries.map((l) => l.library)).toEqual(['openssl-pid', 'wipeonfork', 'wipeonfork']);
     expect(d.libraries[2]!.reseeds).toBe(3); // each child found its page wiped...
-    expect(outputsVerdict(d.libraries[2]!.outputs)).toBe('dup'); // ...and reseeded from the same kernel
-    const bad = runAction(lab, state, { a: 'fork', p: 9 });
+    expect(outputsVerdict(outputRows(d.libraries[2]!))).toBe('dup'); // ...and reseeded from the same kernel
+    const bad = state.apply({ a: 'fork', p: 9 });
     expect(bad.ok ? '' : bad.error.message).toMatch(/^fork: process: VM \d+ has no process 9$/);
     lab.reset();
   });
 
   it('a claim that does not hold is reported with what the lab showed', () => {
     const lab = new Lab(core);
-    const state = createScenarioState(guest, { clones: 2, draws: 4, memoryMiB: 32, vmgenid: false });
+    const state = open(lab, { guest, clones: 2, draws: 4, memoryMiB: 32, vmgenid: false });
     const r = unwrap(
-      runScenarioStep(lab, state, {
+      runScenarioStep(state, {
         title: 't',
         narration: 'n.',
         actions: [{ a: 'boot' }, { a: 'snapshot' }, { a: 'restore' }, { a: 'draw' }],
@@ -246,7 +253,7 @@ describe('the executor', () => {
     expect(r.ok).toBe(false);
     expect(r.checks).toEqual([
       { claim: 'vdso: duplicates 0', ok: false, got: 'duplicates 8' },
-      { claim: 'vdso: unique', ok: false, got: 'dup' },
+      { claim: 'vdso: unique', ok: false, got: 'duplicated' },
       { claim: 'rdrand: duplicates 0', ok: false, got: 'rdrand did not draw' },
       {
         claim: 'secret no-such-secret is in the snapshot file',
@@ -289,7 +296,7 @@ describe('malformed scenarios', () => {
   const cases: [string, (s: Record<string, unknown>) => void, string][] = [
     ['not an object', (s) => Object.keys(s).forEach((k) => delete s[k]), 'demo.json: id: is required'],
     ['missing steps', (s) => delete s.steps, 'demo.json: steps: is required'],
-    ['no steps', (s) => (s.steps = []), 'demo.json: steps: must hold at least 1 entry'],
+    ['no steps', (s) => (s.steps = []), 'demo.json: steps: must hold at least 1 step (got 0)'],
     [
       'bad id',
       (s) => (s.id = 'Demo'),
@@ -304,7 +311,7 @@ describe('malformed scenarios', () => {
     [
       'unknown action',
       (s) => ((s.steps as Step[])[0]!.actions = ['boot', 'snap'] as never),
-      'demo.json: steps[0].actions[1]: must be one of "boot", "snapshot", "restore", "resume", "draw", "touch", "reset", "fork", "set", "sysgenid-track", "sysgenid-ack", "sysgenid-trigger", "sysgenid-wait" (got "snap")',
+      'demo.json: steps[0].actions[1]: must be one of "set", "boot", "snapshot", "restore", "resume", "draw", "touch", "idle", "fork", "destroy", "delete-snapshot", "load", "reset", "sysgenid-track", "sysgenid-ack", "sysgenid-trigger", "sysgenid-wait" (got "snap")',
     ],
     [
       'bad action count',
@@ -337,14 +344,19 @@ describe('malformed scenarios', () => {
       'demo.json: steps[0].state.libraries[1]: must be one of "naive", "openssl-pid", "wipeonfork", "wipeonsuspend", "sysgenid", "vdso", "getrandom", "rdrand" (got "libsodium")',
     ],
     [
-      'bad sysgenid mode',
+      'bad sysgenid switch',
       (s) => ((s.steps as Step[])[0]!.state = { sysgenid: 'yes' } as never),
-      'demo.json: steps[0].state.sysgenid: must be true, false, "off", "vmgenid" or "overseer" (got "yes")',
+      'demo.json: steps[0].state.sysgenid: must be true or false (got "yes")',
+    ],
+    [
+      'bad sysgenid bump',
+      (s) => ((s.steps as Step[])[0]!.state = { sysgenidBump: 'v9' } as never),
+      'demo.json: steps[0].state.sysgenidBump: must be one of "vmgenid", "overseer" (got "v9")',
     ],
     [
       'negative delay',
       (s) => ((s.steps as Step[])[0]!.state = { notifyDelayUs: -5 }),
-      'demo.json: steps[0].state.notifyDelayUs: must be a number of microseconds from 0 to 1000000000 (got -5)',
+      'demo.json: steps[0].state.notifyDelayUs: must be a number from 0 to 1000000000 µs (got -5)',
     ],
     [
       'long narration',
@@ -364,13 +376,13 @@ describe('malformed scenarios', () => {
     [
       'bad verdict',
       (s) => ((s.steps as Step[])[0]!.expect = { verdict: 'dupe' } as never),
-      'demo.json: steps[0].expect.verdict: must be one of "dup", "unique", "dup until δ", "mixed" (got "dupe")',
+      'demo.json: steps[0].expect.verdict: must be one of "dup", "dup-until", "predictable", "unique", "mixed" (got "dupe")',
     ],
     [
       'bad duplicates claim',
       (s) =>
         ((s.steps as Step[])[0]!.expect = [{ library: 'vdso', verdict: 'dup' }, { duplicates: 0 }] as never),
-      'demo.json: steps[0].expect[1].duplicates: must be one of ">0", "0" (got 0)',
+      'demo.json: steps[0].expect[1].duplicates: must be ">0" or "0" (got 0)',
     ],
     [
       'empty claim',
@@ -437,6 +449,6 @@ describe('malformed scenarios', () => {
     const s = valid();
     s.steps = Array.from({ length: SCENARIO_LIMITS.maxSteps + 1 }, () => (valid().steps as Step[])[0]);
     const r = parseScenario(s, 'demo.json');
-    expect(r.ok ? '' : r.error.message).toBe('demo.json: steps: must hold at most 50 entries (got 51)');
+    expect(r.ok ? '' : r.error.message).toBe('demo.json: steps: must hold at most 50 steps (got 51)');
   });
 });

@@ -15,6 +15,7 @@ import {
   encodeSnapshotFileContent,
 } from '../src/core/snapfile';
 import { PAGE_SIZE } from '../src/core/types';
+import { loadSnapshotFile, snapshotFileContent } from '../src/core/snapfile';
 
 const DIR = new URL('./fixtures/snapfile/', import.meta.url);
 const EXPECTED = new URL('expected.json', DIR);
@@ -63,7 +64,7 @@ async function writeFixtures(): Promise<void> {
   const diff = lab.snapshot(vm.value, 'diff');
   if (!diff.ok) throw new Error(diff.error.message);
   const content = (s: typeof full.value) => {
-    const c = lab.snapshotFileContent(s);
+    const c = snapshotFileContent(lab, s);
     if (!c.ok) throw new Error(c.error.message);
     return c.value;
   };
@@ -272,7 +273,7 @@ describe('kept snapshot files', () => {
       }
       expect(d.ok ? '' : d.error.message).toBe('');
       const lab = new Lab(await loadCoreNode('release'));
-      const snap = lab.loadSnapshotFile(bytes);
+      const snap = loadSnapshotFile(lab, bytes);
       if (!snap.ok) throw new Error(snap.error.message);
       const clones = lab.restore(snap.value, 2, { notifyDelayUs: 0 });
       if (!clones.ok) throw new Error(clones.error.message);

@@ -14,6 +14,7 @@ import { loadGuestNode } from '../src/core/manifest/load-node';
 import { Crc64, decodeSnapshotFile, encodeSnapshotFile, type SnapFileError } from '../src/core/snapfile';
 import { guestAddr, PAGE_SIZE, type Result } from '../src/core/types';
 import { rng } from './helpers';
+import { loadSnapshot } from '../src/core/snapfile';
 
 const SEED = Number(process.env.SNAPFILE_FUZZ_SEED ?? 20261127);
 const CASES = Number(process.env.SNAPFILE_FUZZ_CASES ?? 10_000);
@@ -327,7 +328,7 @@ describe('snapshot file fuzzing', () => {
           count(decoded.error.kind);
           continue;
         }
-        const snap = lab.loadSnapshot(decoded.value, { secrets: guest.secrets });
+        const snap = loadSnapshot(lab, decoded.value, { secrets: guest.secrets });
         if (!snap.ok) {
           expect(LOAD_KINDS, where).toContain(snap.error.kind);
           count(`load: ${snap.error.kind}`);
@@ -339,7 +340,7 @@ describe('snapshot file fuzzing', () => {
           expect(read.ok, where).toBe(true);
           let drawn: ReturnType<Lab['draw']>;
           try {
-            drawn = lab.draw([clone!], 2, { withOutputs: false });
+            drawn = lab.draw([clone!], 2);
           } catch (e) {
             throw new Error(`${where}: draw threw ${(e as Error).message}`);
           }

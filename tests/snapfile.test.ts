@@ -19,6 +19,8 @@ import {
   type SnapFileError,
 } from '../src/core/snapfile';
 import { guestAddr, PAGE_SIZE, type Result, type VmId } from '../src/core/types';
+import { loadSnapshotFile } from '../src/core/snapfile';
+import { outputRows } from '../src/core/lab/draw';
 
 const GUEST_FILE = new URL('./fixtures/snapfile/small-guest.json', import.meta.url).pathname;
 let guest: GuestManifest;
@@ -163,7 +165,7 @@ describe('loading a snapshot file', () => {
     const cloneA = must(a.restore(snap, 3, { notifyDelayUs: 40 }));
 
     const b = await freshLab();
-    const loaded = must(b.loadSnapshotFile(file, { secrets: guest.secrets }));
+    const loaded = must(loadSnapshotFile(b, file, { secrets: guest.secrets }));
     const cloneB = must(b.restore(loaded, 3, { notifyDelayUs: 40 }));
     // VMGenIDs come from (seed, VM id): both labs used VM 0 before the clones (boot / the loader)
     expect(cloneB).toEqual(cloneA);
@@ -173,7 +175,7 @@ describe('loading a snapshot file', () => {
     }
     const da = must(a.draw(cloneA, 12));
     const db = must(b.draw(cloneB, 12));
-    expect(db.libraries.map((l) => l.outputs)).toEqual(da.libraries.map((l) => l.outputs));
+    expect(db.libraries.map((l) => outputRows(l))).toEqual(da.libraries.map((l) => outputRows(l)));
     expect(db.libraries.map((l) => l.duplicates)).toEqual(da.libraries.map((l) => l.duplicates));
     for (let i = 0; i < 3; i++)
       expect(Buffer.compare(memoryOf(a, cloneA[i]!), memoryOf(b, cloneB[i]!)), `after draws ${i}`).toBe(0);
@@ -195,7 +197,7 @@ describe('loading a snapshot file', () => {
     const cloneA = must(a.restore(top, 2, { notifyDelayUs: 0 }));
 
     const b = await freshLab();
-    const loaded = must(b.loadSnapshotFile(file));
+    const loaded = must(loadSnapshotFile(b, file));
     const info = b.engine.snapshotInfo(loaded)!;
     expect(info.type).toBe('diff');
     expect(b.engine.snapshotInfo(info.parent!)!.type).toBe('full');
@@ -203,15 +205,15 @@ describe('loading a snapshot file', () => {
     expect(cloneB).toEqual(cloneA);
     for (let i = 0; i < 2; i++)
       expect(Buffer.compare(memoryOf(a, cloneA[i]!), memoryOf(b, cloneB[i]!))).toBe(0);
-    expect(must(b.draw(cloneB, 4)).libraries.map((l) => l.outputs)).toEqual(
-      must(a.draw(cloneA, 4)).libraries.map((l) => l.outputs),
+    expect(must(b.draw(cloneB, 4)).libraries.map((l) => outputRows(l))).toEqual(
+      must(a.draw(cloneA, 4)).libraries.map((l) => outputRows(l)),
     );
   });
 
   it('a loaded snapshot exports to the same layers again', async () => {
     const { lab, snap } = await booted();
     const file = must(encodeSnapshotFile(lab, snap));
-    const loaded = must(lab.loadSnapshotFile(file, { secrets: guest.secrets }));
+    const loaded = must(loadSnapshotFile(lab, file, { secrets: guest.secrets }));
     const again = must(decodeSnapshotFile(must(encodeSnapshotFile(lab, loaded))));
     const first = must(decodeSnapshotFile(file));
     expect(again.layers.map((l) => [l.pageNumbers, l.entries, l.data, l.vmstate])).toEqual(
@@ -230,16 +232,16 @@ describe('loading a snapshot file', () => {
     setU32(bad, layerAt(bad, 0) + 24 + 8, 7); // second index entry: a page before the first
     reseal(bad);
     const before = { vms: lab.vms(), snaps: lab.snapshots(), stats: lab.stats() };
-    expect(mustFail(lab.loadSnapshotFile(bad)).kind).toBe('BadPageIndex');
+    expect(mustFail(loadSnapshotFile(lab, bad)).kind).toBe('BadPageIndex');
     expect({ vms: lab.vms(), snaps: lab.snapshots(), stats: lab.stats() }).toEqual(before);
     // out of frames in the engine: also nothing changes
     lab.engine.setFrameLimit(lab.stats().guestFrames + lab.stats().metaFrames + 4);
-    const e = mustFail(lab.loadSnapshotFile(file));
+    const e = mustFail(loadSnapshotFile(lab, file));
     expect(e.kind).toBe('OutOfGuestMemory');
     expect(lab.snapshots()).toEqual(before.snaps);
     expect(lab.stats().guestFrames).toBe(before.stats.guestFrames);
     lab.engine.setFrameLimit(0);
-    expect(lab.loadSnapshotFile(file).ok).toBe(true);
+    expect(loadSnapshotFile(lab, file).ok).toBe(true);
     expect(lab.engine.importsPending()).toBe(0);
   });
 });
@@ -415,7 +417,7 @@ describe('rejected files: one typed error naming what is wrong', () => {
   it('a feature mismatch between the JSON kernel and the raw vmstate is refused by the lab', async () => {
     const lab = await freshLab();
     const f = withJson(file, (m) => ((m.kernel as Record<string, unknown>).vdsoGetrandom = false));
-    const e = mustFail(lab.loadSnapshotFile(f));
+    const e = mustFail(loadSnapshotFile(lab, f));
     expect(e.kind).toBe('BadVmstate');
     expect(e.message).toMatch(/features: 0x\w+ disagree with the kernel the JSON describes/);
     expect(lab.snapshots()).toEqual([]);

@@ -2,9 +2,11 @@
 // driver with δ = 0, driver with δ > 0). Each cell's verdict is recomputed from the output lists
 // themselves, and the core's counters must agree with that recomputation.
 import { describe, expect, it } from 'vitest';
-import { runExperiment } from '../src/core/lab/run';
-import { LIBRARY_IDS, type GuestManifest, type LibraryId, type LibraryReport } from '../src/core/lab/types';
+import { outputRows } from '../src/core/lab/draw';
+import { LIBRARY_IDS, type GuestManifest, type LibraryDraw, type LibraryId } from '../src/core/lab/types';
 import { loadCoreNode } from '../src/core/load/node';
+import { runExperiment } from '../src/core/session/experiment';
+import type { SettingsPatch } from '../src/core/settings/settings';
 
 /** A guest whose kernel has every mitigation but the vmgenid driver, which each column sets. */
 function guest(vmgenid: boolean): GuestManifest {
@@ -54,19 +56,35 @@ function recompute(outputs: string[][]) {
   return { duplicates, collidingPairs: pairs.size, allSame, unique, firstUnique, clones };
 }
 
-type Verdict = 'dup' | 'unique' | 'dup until δ';
+type Verdict = 'dup' | 'unique' | 'dup-until';
 
-function verdict(rep: LibraryReport): Verdict | string {
-  const r = recompute(rep.outputs);
-  // the core's counters must equal what the output lists say
+function verdict(rep: LibraryDraw): Verdict | string {
+  const r = recompute(outputRows(rep));
+  // the core's counters must equal what the output lists say (first unique draw is 1-based)
   expect(rep.duplicates, `${rep.library} duplicates`).toBe(r.duplicates);
   expect(rep.collidingPairs, `${rep.library} colliding pairs`).toBe(r.collidingPairs);
-  expect(rep.firstUniqueDraw, `${rep.library} first unique draw`).toBe(r.firstUnique);
-  if (r.allSame.every(Boolean)) return 'dup';
-  if (r.unique.every(Boolean)) return 'unique';
-  const k = r.firstUnique;
-  if (k > 0 && r.allSame.slice(0, k).every(Boolean) && r.unique.slice(k).every(Boolean)) return 'dup until δ';
-  return `mixed: same ${r.allSame.map(Number).join('')} unique ${r.unique.map(Number).join('')}`;
+  expect(rep.firstUniqueDraw, `${rep.library} first unique draw`).toBe(
+    r.firstUnique < rep.draws ? r.firstUnique + 1 : null,
+  );
+  let v: string;
+  if (r.allSame.every(Boolean)) v = 'dup';
+  else if (r.unique.every(Boolean)) v = 'unique';
+  else {
+    const k = r.firstUnique;
+    v =
+      k > 0 && r.allSame.slice(0, k).every(Boolean) && r.unique.slice(k).every(Boolean)
+        ? 'dup-until'
+        : `mixed: same ${r.allSame.map(Number).join('')} unique ${r.unique.map(Number).join('')}`;
+  }
+  // the verdict the lab reports is the one the outputs give
+  if (!v.startsWith('mixed')) expect(rep.verdict, `${rep.library} verdict`).toBe(v);
+  return v;
+}
+
+function run(g: GuestManifest, patch: SettingsPatch, core: Parameters<typeof runExperiment>[0]) {
+  const r = runExperiment(core, g, patch);
+  if (!r.ok) throw new Error(r.error.message);
+  return r.value;
 }
 
 const TABLE: Record<LibraryId, [Verdict, Verdict, Verdict]> = {
@@ -74,9 +92,9 @@ const TABLE: Record<LibraryId, [Verdict, Verdict, Verdict]> = {
   'openssl-pid': ['dup', 'dup', 'dup'],
   wipeonfork: ['dup', 'dup', 'dup'],
   wipeonsuspend: ['dup', 'unique', 'dup'],
-  sysgenid: ['dup', 'unique', 'dup until δ'],
-  vdso: ['dup', 'unique', 'dup until δ'],
-  getrandom: ['dup', 'unique', 'dup until δ'],
+  sysgenid: ['dup', 'unique', 'dup-until'],
+  vdso: ['dup', 'unique', 'dup-until'],
+  getrandom: ['dup', 'unique', 'dup-until'],
   rdrand: ['unique', 'unique', 'unique'],
 };
 
@@ -90,67 +108,50 @@ describe('the truth table emerges from bytes', async () => {
   const core = await loadCoreNode('release');
   for (const [col, c] of COLUMNS.entries()) {
     it(`column "${c.name}": every library behaves as DESIGN.md says`, async () => {
-      const run = await runExperiment(
-        {
-          guest: guest(c.vmgenid),
-          clones: 4,
-          draws: 16,
-          notifyDelayUs: c.delayUs,
-          drawIntervalUs: 5,
-          snapshot: 'full',
-          seed: 11,
-        },
+      const r = run(
+        guest(c.vmgenid),
+        { clones: 4, draws: 16, notifyDelayUs: c.delayUs, drawIntervalUs: 5, snapshot: 'full', seed: 11 },
         core,
       );
-      if (!run.ok) throw new Error(run.error.message);
-      const got = Object.fromEntries(run.value.report.libraries.map((l) => [l.library, verdict(l)]));
+      const got = Object.fromEntries(r.draw.libraries.map((l) => [l.library, verdict(l)]));
       const want = Object.fromEntries(LIBRARY_IDS.map((l) => [l, TABLE[l][col]]));
       expect(got).toEqual(want);
       if (c.delayUs > 0) {
-        // "dup until δ": the last duplicated draw started before the notification, the first unique one after
-        const vdso = run.value.report.libraries.find((l) => l.library === 'vdso')!;
-        expect(vdso.firstUniqueDraw).toBeGreaterThan(0);
-        expect(vdso.firstUniqueDraw).toBeLessThan(16);
-        expect((vdso.firstUniqueDraw - 1) * 5).toBeLessThan(c.delayUs);
+        // "dup-until": the last duplicated draw started before the notification, the first unique one after
+        const vdso = r.draw.libraries.find((l) => l.library === 'vdso')!;
+        const k = vdso.firstUniqueDraw!;
+        expect(k).toBeGreaterThan(1);
+        expect(k).toBeLessThanOrEqual(16);
+        expect((k - 2) * 5).toBeLessThan(c.delayUs);
       }
     });
   }
 
   it('wipeonsuspend reseeds from an identical kernel when the kernel lacks the vmgenid driver, and stays duplicated', async () => {
-    const run = await runExperiment(
-      {
-        guest: guest(false),
-        libraries: ['wipeonsuspend'],
-        clones: 3,
-        draws: 8,
-        notifyDelayUs: 0,
-        snapshot: 'full',
-        seed: 3,
-      },
+    const r = run(
+      guest(false),
+      { libraries: ['wipeonsuspend'], clones: 3, draws: 8, notifyDelayUs: 0, snapshot: 'full', seed: 3 },
       core,
     );
-    if (!run.ok) throw new Error(run.error.message);
-    const lib = run.value.report.libraries[0]!;
+    const lib = r.draw.libraries[0]!;
     expect(lib.reseeds).toBe(3); // each clone saw its wiped state and reseeded...
     expect(verdict(lib)).toBe('dup'); // ...from the same kernel CRNG
   });
 
   it('openssl-pid stays duplicated until its 2^16-call reseed, then is unique once the kernel was reseeded', async () => {
-    const cfg = {
+    const cfg: SettingsPatch = {
       libraries: ['openssl-pid'] as LibraryId[],
       clones: 2,
       draws: 65540,
       notifyDelayUs: 0,
-      snapshot: 'full' as const,
+      snapshot: 'full',
       seed: 5,
     };
-    const withDriver = await runExperiment({ ...cfg, guest: guest(true) }, core);
-    const without = await runExperiment({ ...cfg, guest: guest(false) }, core);
-    if (!withDriver.ok || !without.ok) throw new Error('run failed');
-    const a = withDriver.value.report.libraries[0]!;
-    // one warm-up call at init, then draw k is call k + 2: the reseed check fires at call 65536
-    expect(a.firstUniqueDraw).toBe(65535);
-    expect(verdict(a)).toBe('dup until δ');
-    expect(verdict(without.value.report.libraries[0]!)).toBe('dup');
+    const a = run(guest(true), cfg, core).draw.libraries[0]!;
+    const without = run(guest(false), cfg, core).draw.libraries[0]!;
+    // one warm-up call at init, then draw k (1-based) is call k + 1: the reseed check fires at call 65536
+    expect(a.firstUniqueDraw).toBe(65535 + 1);
+    expect(verdict(a)).toBe('dup-until');
+    expect(verdict(without)).toBe('dup');
   });
 });

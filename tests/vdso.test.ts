@@ -11,6 +11,7 @@ import { loadCoreNode } from '../src/core/load/node';
 import { loadGuestNode } from '../src/core/manifest/load-node';
 import { pageNo, PAGE_SIZE, unwrap, type SnapshotId, type VmId } from '../src/core/types';
 import { smallGuest } from './helpers';
+import { outputRows } from '../src/core/lab/draw';
 
 // vmstate (assembly/vmm/vmstate.ts) and kdata (assembly/kernel/crng.ts) offsets
 const VS_KDATA_PAGE = 40;
@@ -183,7 +184,7 @@ describe('vDSO getrandom state (Linux 6.11)', () => {
     expect(field(c, 0, P_RESEEDS)).toBe(reseeds);
     expect(u64(kdata(c), K_GETRANDOM_CALLS)).toBe(syscalls);
     expect(u64(state(c, 0), V_GEN)).toBe(u64(kdata(c), K_VDSO_GEN));
-    expect(distinct(r.libraries[0]!.outputs)).toBe(8);
+    expect(distinct(outputRows(r.libraries[0]!))).toBe(8);
   });
 
   it('a generation change rekeys exactly once per notification, through one getrandom syscall', () => {
@@ -200,7 +201,7 @@ describe('vDSO getrandom state (Linux 6.11)', () => {
     expect(field(c, 0, P_RESEEDS)).toBe(reseeds + 1);
     expect(u64(kdata(c), K_GETRANDOM_CALLS)).toBe(syscalls + 1n);
     expect(u64(state(c, 0), V_GEN)).toBe(u64(kdata(c), K_VDSO_GEN));
-    expect(distinct(r.libraries[0]!.outputs)).toBe(24);
+    expect(distinct(outputRows(r.libraries[0]!))).toBe(24);
     expect(unwrap(lab.timeline(c)).filter((e) => e.kind === 'library-reseed')).toHaveLength(1);
     // no further generation change: no further rekey
     idle(c, 10_000 * 1000);
@@ -300,7 +301,7 @@ describe('fork: MADV_WIPEONFORK and OpenSSL’s pid check', () => {
     const { clones } = cloneFleet(guest({ vmgenid: true }, ['openssl-pid'], 'nonce'), 3, 0);
     const r = unwrap(lab.draw(clones, 16));
     expect(r.libraries[0]!.reseeds).toBe(0);
-    expect(distinct(r.libraries[0]!.outputs)).toBe(16);
+    expect(distinct(outputRows(r.libraries[0]!))).toBe(16);
     expect(r.libraries[0]!.duplicates).toBe(48);
     expect(new Set(clones.map((c) => field(c, 0, P_PID))).size).toBe(1);
     expect(new Set(clones.map((c) => u32(state(c, 0), O_PID))).size).toBe(1);
@@ -316,7 +317,7 @@ describe('fork: MADV_WIPEONFORK and OpenSSL’s pid check', () => {
     if (!r.ok) return; // refusing is a correct answer
     expect(r.value.libraries).toHaveLength(lab.core.processCount(a));
     // the parent in a and its twin in b hold the same state: same outputs
-    expect(r.value.libraries[0]!.outputs[0]).toEqual(r.value.libraries[0]!.outputs[1]);
+    expect(outputRows(r.value.libraries[0]!)[0]).toEqual(outputRows(r.value.libraries[0]!)[1]);
   });
 });
 
@@ -342,7 +343,7 @@ describe('MADV_WIPEONSUSPEND (the RFC)', () => {
     clones.forEach((c, i) => expect(field(c, 0, P_RESEEDS)).toBe(before[i]! + 1));
     expect(r.libraries[0]!.reseeds).toBe(3);
     expect(unwrap(lab.timeline(clones[0]!)).filter((e) => e.kind === 'library-reseed')).toHaveLength(1);
-    expect(distinct(r.libraries[0]!.outputs)).toBe(12); // the kernel was reseeded first (δ = 0)
+    expect(distinct(outputRows(r.libraries[0]!))).toBe(12); // the kernel was reseeded first (δ = 0)
   });
 
   it('without kernel support the state page survives into every clone and clones collide', () => {
@@ -356,25 +357,25 @@ describe('MADV_WIPEONSUSPEND (the RFC)', () => {
     for (const c of clones) expect(hex(state(c, 0))).toBe(hex(before));
     const r = unwrap(lab.draw(clones, 4));
     expect(r.libraries[0]!.reseeds).toBe(0);
-    expect(distinct(r.libraries[0]!.outputs)).toBe(4);
+    expect(distinct(outputRows(r.libraries[0]!))).toBe(4);
   });
 
   it('wiped but without the vmgenid driver, the library reseeds from an identical kernel and still collides', () => {
     const { clones } = cloneFleet(guest({ wipeOnSuspend: true, vmgenid: false }, WOS, 'nonce'), 3, 0);
     const r = unwrap(lab.draw(clones, 4));
     expect(r.libraries[0]!.reseeds).toBe(3);
-    expect(distinct(r.libraries[0]!.outputs)).toBe(4);
+    expect(distinct(outputRows(r.libraries[0]!))).toBe(4);
   });
 
   it('a reseed before the notification (δ > 0) leaves the clones duplicated for good', () => {
     const { clones } = cloneFleet(guest({ wipeOnSuspend: true, vmgenid: true }, WOS, 'nonce'), 3, 10_000);
     const early = unwrap(lab.draw(clones, 4));
     expect(early.libraries[0]!.reseeds).toBe(3);
-    expect(distinct(early.libraries[0]!.outputs)).toBe(4);
+    expect(distinct(outputRows(early.libraries[0]!))).toBe(4);
     for (const c of clones) idle(c, 20_000 * 1000);
     const late = unwrap(lab.draw(clones, 4));
     expect(late.libraries[0]!.reseeds).toBe(0);
-    expect(distinct(late.libraries[0]!.outputs)).toBe(4);
+    expect(distinct(outputRows(late.libraries[0]!))).toBe(4);
     for (const c of clones) expect(field(c, 0, P_CALLS)).toBeGreaterThanOrEqual(9);
   });
 });

@@ -212,7 +212,8 @@ export class Engine {
   /** Boots a VM with all-zero memory; features are guest kernel feature bits. */
   bootVm(opts: { memoryMiB?: number; features?: number } = {}): Result<VmId, EngineError> {
     const mib = opts.memoryMiB ?? 128;
-    if (!Number.isInteger(mib) || mib <= 0) return err(engineError(ERROR_CODE.InvalidGuestSize, pagesForMiB(Math.max(0, mib))));
+    if (!Number.isInteger(mib) || mib <= 0)
+      return err(engineError(ERROR_CODE.InvalidGuestSize, pagesForMiB(Math.max(0, mib))));
     const r = this.core.bootVm(pagesForMiB(mib), opts.features ?? 0);
     return r < 0 ? this.fail(r) : ok(vmId(r));
   }
@@ -538,7 +539,8 @@ export class Engine {
       return err(engineError(ERROR_CODE.InvalidArgument, layer.entries.length));
     let dataPages = 0;
     for (const e of layer.entries) if (e & IMPORT_DATA) dataPages++;
-    if (layer.data.length !== dataPages * PAGE_SIZE) return err(engineError(ERROR_CODE.InvalidArgument, layer.data.length));
+    if (layer.data.length !== dataPages * PAGE_SIZE)
+      return err(engineError(ERROR_CODE.InvalidArgument, layer.data.length));
     const token = this.core.importBegin(layer.pages, layer.type === 'full' ? 0 : 1, parent, dataPages);
     if (token < 0) return this.fail(token);
     const abort = (code: number): Result<SnapshotId, EngineError> => {

@@ -59,7 +59,13 @@ export class GuestCalls {
   }
 
   /** Records where secrets and heap were placed. */
-  layoutSetData(vm: VmId, secretPage: number, secretPages: number, heapPage: number, heapPages: number): void {
+  layoutSetData(
+    vm: VmId,
+    secretPage: number,
+    secretPages: number,
+    heapPage: number,
+    heapPages: number,
+  ): void {
     this.core.layoutSetData(vm, secretPage, secretPages, heapPage, heapPages);
   }
 
@@ -84,7 +90,13 @@ export class GuestCalls {
   }
 
   /** Every process of a VM draws `draws` outputs into its target (vmIndex: the VM's row). */
-  drawVm(vm: VmId, draws: number, intervalNs: number, targets: readonly DrawTarget[], vmIndex: number): Result<number, EngineError> {
+  drawVm(
+    vm: VmId,
+    draws: number,
+    intervalNs: number,
+    targets: readonly DrawTarget[],
+    vmIndex: number,
+  ): Result<number, EngineError> {
     const io = this.core.ioBuffer();
     const list = new Uint32Array(this.core.memory.buffer, io, targets.length * 4);
     targets.forEach((t, i) => list.set([t.vector, t.stride, t.size, t.uuid ? 1 : 0], i * 4));

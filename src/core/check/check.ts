@@ -41,18 +41,94 @@ export function fieldPath(path: readonly PropertyKey[], prefix = ''): string {
   return out;
 }
 
-function describe(issue: z.core.$ZodIssue, input: unknown): string {
+type Issue = z.core.$ZodIssue;
+
+/** The keys the object schema at `path` knows (for "did you mean"); empty if none is found. */
+function keysAt(schema: z.ZodType, path: readonly PropertyKey[], root: unknown): string[] {
+  const defOf = (x: unknown) => (x as { _zod: { def: Record<string, unknown> } })._zod.def;
+  const child = (v: unknown, k: PropertyKey) =>
+    v !== null && typeof v === 'object' ? (v as Record<PropertyKey, unknown>)[k] : undefined;
+  const walk = (sc: unknown, at: number, v: unknown): string[] => {
+    const def = defOf(sc);
+    switch (def.type) {
+      case 'optional':
+      case 'nullable':
+      case 'default':
+      case 'readonly':
+        return walk(def.innerType, at, v);
+      case 'pipe':
+        return walk(def.in, at, v);
+      case 'union': {
+        let options = def.options as unknown[];
+        const d = def.discriminator as string | undefined;
+        if (d) {
+          // the option the value's discriminator names (its literal in the option's shape)
+          const want = child(v, d);
+          const match = options.filter((o) => {
+            const lit = defOf((defOf(o).shape as Record<string, unknown> | undefined)?.[d] ?? o);
+            return Array.isArray(lit.values) && (lit.values as unknown[]).includes(want);
+          });
+          if (match.length) options = match;
+        }
+        return [...new Set(options.flatMap((o) => walk(o, at, v)))];
+      }
+      case 'array':
+        return at < path.length ? walk(def.element, at + 1, child(v, path[at]!)) : [];
+      case 'object': {
+        const shape = def.shape as Record<string, unknown>;
+        if (at === path.length) return Object.keys(shape);
+        const next = shape[String(path[at])];
+        return next ? walk(next, at + 1, child(v, path[at]!)) : [];
+      }
+      default:
+        return [];
+    }
+  };
+  try {
+    return walk(schema, 0, root);
+  } catch {
+    return [];
+  }
+}
+
+/** The issue of a union's branch that got furthest (the deepest path; a wrong type last). */
+function bestBranch(issue: Issue & { errors?: Issue[][] }): Issue | null {
+  const branches = (issue.errors ?? []).map((list) => list[0]).filter((x): x is Issue => x !== undefined);
+  if (branches.length === 0) return null;
+  const score = (x: Issue) =>
+    x.path.length * 4 + (x.code === 'invalid_type' ? 0 : x.code === 'invalid_value' ? 1 : 2);
+  return branches.reduce((a, b) => (score(b) > score(a) ? b : a));
+}
+
+/** The innermost issue to report: a union's best branch, followed down. */
+function innermost(issue: Issue, path: readonly PropertyKey[]): { issue: Issue; path: PropertyKey[] } {
+  let at: { issue: Issue; path: PropertyKey[] } = { issue, path: [...path, ...issue.path] };
+  for (;;) {
+    const i = at.issue as Issue & { errors?: Issue[][]; discriminator?: string };
+    if (i.code !== 'invalid_union' || i.discriminator) return at;
+    const b = bestBranch(i);
+    if (!b || (b.path.length === 0 && b.code === 'invalid_type')) return at;
+    at = { issue: b, path: [...at.path, ...b.path] };
+  }
+}
+
+function describe(issue: Issue, input: unknown, present: boolean, known: string[]): string {
+  if (!present && issue.code !== 'unrecognized_keys' && issue.code !== 'custom') return 'is required';
+  const sized =
+    (issue.code === 'too_small' || issue.code === 'too_big') &&
+    (Array.isArray(input) || typeof input === 'string');
+  const got = sized ? ` (got ${(input as unknown[] | string).length})` : ` (got ${shown(input)})`;
   // a schema's own words, when it gave some (they never start with zod's "Invalid"/"Too")
   const own = issue.message && !/^(Invalid|Too |Unrecognized|Expected|Input not)/.test(issue.message);
-  const got = ` (got ${shown(input)})`;
-  if (own) return issue.code === 'custom' ? issue.message : `${issue.message}${got}`;
+  if (issue.code === 'custom') return issue.message;
+  if (own) return `${issue.message}${got}`;
   switch (issue.code) {
     case 'unrecognized_keys': {
       const key = issue.keys[0]!;
-      return `unknown key "${key}"`;
+      const near = known.find((k) => k.toLowerCase() === key.toLowerCase());
+      return `unknown key (${near ? `did you mean "${near}"?` : `allowed: ${known.join(', ')}`})`;
     }
     case 'invalid_type':
-      if (input === undefined) return 'is required';
       return `must be ${article(issue.expected)}${got}`;
     case 'invalid_value':
       return `must be one of ${quoted(issue.values.map(String))}${got}`;
@@ -87,26 +163,27 @@ function article(type: string): string {
   return words[type] ?? type;
 }
 
-/** The value at a path of a JSON value (for the "(got ...)" of an issue). */
-function valueAt(root: unknown, path: readonly PropertyKey[]): unknown {
+/** The value at a path of a JSON value, and whether it is there at all. */
+function valueAt(root: unknown, path: readonly PropertyKey[]): { present: boolean; value: unknown } {
   let v: unknown = root;
   for (const k of path) {
-    if (v === null || typeof v !== 'object') return undefined;
-    if (!Object.hasOwn(v, k as string)) return undefined;
+    if (v === null || typeof v !== 'object' || !Object.hasOwn(v, k as string))
+      return { present: false, value: undefined };
     v = (v as Record<PropertyKey, unknown>)[k];
   }
-  return v;
+  return { present: true, value: v };
 }
 
 /** Checks a JSON value against a schema: the parsed value, or the first problem found. */
 export function check<T>(schema: z.ZodType<T>, value: unknown, prefix = ''): Result<T, CheckError> {
   const r = schema.safeParse(value);
   if (r.success) return ok(r.data);
-  const issue = r.error.issues[0]!;
-  let path = issue.path;
+  const { issue, path: at } = innermost(r.error.issues[0]!, []);
+  let path = at;
   if (issue.code === 'unrecognized_keys') path = [...path, issue.keys[0]!];
-  const input = issue.code === 'unrecognized_keys' ? undefined : valueAt(value, issue.path);
-  return err({ field: fieldPath(path, prefix), problem: describe(issue, input) });
+  const { present, value: input } = valueAt(value, at);
+  const known = issue.code === 'unrecognized_keys' ? keysAt(schema, at, value) : [];
+  return err({ field: fieldPath(path, prefix), problem: describe(issue, input, present, known) });
 }
 
 /** "field: problem", or just the problem for the whole value. */

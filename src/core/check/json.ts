@@ -46,8 +46,7 @@ class Scanner {
   /** Scans one value at the cursor; `field` is its path (for duplicate keys). */
   value(field: string, depth: number): void {
     this.ws();
-    if (depth > this.maxDepth)
-      this.fail(`nested deeper than ${this.maxDepth} levels`, field);
+    if (depth > this.maxDepth) this.fail(`nested deeper than ${this.maxDepth} levels`, field);
     const c = this.text[this.i];
     if (c === '{') return this.object(field, depth);
     if (c === '[') return this.array(field, depth);
@@ -180,7 +179,8 @@ export function parseJson(
   text: string,
   opts: { maxBytes: number; maxDepth: number },
 ): Result<unknown, CheckError> {
-  if (text.length > opts.maxBytes) return err({ field: '', problem: `is larger than ${opts.maxBytes} bytes` });
+  if (text.length > opts.maxBytes)
+    return err({ field: '', problem: `is larger than ${opts.maxBytes} bytes` });
   const body = text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
   if (body.trim() === '') return err({ field: '', problem: 'is empty (expected a JSON object)' });
   try {

@@ -11,7 +11,7 @@
 
 import { parseArgs as tokenise } from 'node:util';
 import { CONSUMERS, LIBRARY_IDS, type LibraryId } from '../lab/types';
-import { SETTINGS, type SettingSpec, type SettingsPatch } from '../settings/settings';
+import { SETTINGS, type LabSettings, type SettingSpec, type SettingsPatch } from '../settings/settings';
 import { count } from '../settings/words';
 import { err, ok, type Result } from '../types';
 
@@ -84,12 +84,14 @@ export const CLI_MESSAGES = {
   UnknownFlag: (flag: string, command: string) =>
     `${flag}: unknown flag for ${command} (see uniqueness-lab ${command} --help)`,
   MissingValue: (flag: string, expected: string) => `${flag}: missing value (expected ${expected})`,
-  BadValue: (flag: string, expected: string, value: string) => `${flag}: expected ${expected}, got ${show(value)}`,
+  BadValue: (flag: string, expected: string, value: string) =>
+    `${flag}: expected ${expected}, got ${show(value)}`,
   DuplicateFlag: (flag: string) => `${flag}: given more than once`,
   FlagTakesNoValue: (flag: string, value: string) => `${flag}: takes no value (got ${show(value)})`,
   UnexpectedArgument: (argument: string, command: string) =>
     `unexpected argument ${show(argument)}: ${command} takes only flags (see uniqueness-lab ${command} --help)`,
-  ConflictingFlags: (flag: string, other: string, why: string) => `${flag}: cannot be combined with ${other} (${why})`,
+  ConflictingFlags: (flag: string, other: string, why: string) =>
+    `${flag}: cannot be combined with ${other} (${why})`,
   MissingArgument: (argument: string, usage: string) => `missing ${argument} (usage: ${usage})`,
 } as const;
 
@@ -134,7 +136,10 @@ function decimal(min: number, max: number, unit: string): ValueKind<number> {
 
 function choice<T extends string>(options: readonly T[]): ValueKind<T> {
   return {
-    expected: options.length === 2 ? `"${options[0]}" or "${options[1]}"` : `one of ${options.map((o) => `"${o}"`).join(', ')}`,
+    expected:
+      options.length === 2
+        ? `"${options[0]}" or "${options[1]}"`
+        : `one of ${options.map((o) => `"${o}"`).join(', ')}`,
     meta: options.join('|'),
     parse: (s) => ((options as readonly string[]).includes(s) ? (s as T) : undefined),
   };
@@ -165,7 +170,8 @@ const libraries: ValueKind<'guest' | LibraryId[]> = {
     const items = s.split(',');
     const bad = items.find((x) => !(LIBRARY_IDS as readonly string[]).includes(x));
     if (bad === '') return `empty item in ${show(s)} (expected library ids separated by commas)`;
-    if (bad !== undefined) return `unknown library ${show(bad)} (libraries: ${LIBRARY_IDS.join(', ')}; or "guest", "all")`;
+    if (bad !== undefined)
+      return `unknown library ${show(bad)} (libraries: ${LIBRARY_IDS.join(', ')}; or "guest", "all")`;
     const twice = items.find((x, i) => items.indexOf(x) !== i) as string;
     return `library ${show(twice)} given twice`;
   },
@@ -191,15 +197,26 @@ export function settingKind(s: SettingSpec): ValueKind<unknown> {
   }
 }
 
-/** A setting's default as the help prints it. */
-export function settingDefault(s: SettingSpec): string {
-  const fixed = s.type === 'bool' ? (s.default ? 'on' : 'off') : String(s.default);
-  return s.fromGuest ? `the guest's (${fixed} for default)` : fixed;
+/** A setting's value as the help prints it. */
+function helpValue(s: SettingSpec, v: unknown): string {
+  return s.type === 'bool' ? (v ? 'on' : 'off') : Array.isArray(v) ? v.join(',') : String(v);
+}
+
+/**
+ * A setting's default as the help prints it. `guest`: the default guest's settings, for the
+ * settings a guest gives (else the table's default stands in for them).
+ */
+export function settingDefault(s: SettingSpec, guest?: Partial<LabSettings>): string {
+  const fixed = helpValue(s, s.default);
+  if (!s.fromGuest) return fixed;
+  const given = guest?.[s.key];
+  return `the guest's (${given === undefined ? fixed : helpValue(s, given)} for default)`;
 }
 
 /** A setting's limit as the help prints it (null: no numeric limit). */
 export function settingLimit(s: SettingSpec): string | null {
-  if (s.type === 'whole' || s.type === 'number') return `${count(s.min)} to ${count(s.max)}${s.unit ? ` ${s.unit}` : ''}`;
+  if (s.type === 'whole' || s.type === 'number')
+    return `${count(s.min)} to ${count(s.max)}${s.unit ? ` ${s.unit}` : ''}`;
   return null;
 }
 
@@ -220,7 +237,7 @@ const RUN_ONLY_FLAGS: readonly FlagSpec<ParsedRun>[] = [
     flag: '--link',
     kind: text('an app permalink (URL or its #s= state)', 'URL'),
     set: (r, v) => (r.link = v as string),
-    help: "run exactly what an app permalink holds (its settings and every action) and report its last draw: the same outputs the app shows",
+    help: 'run exactly what an app permalink holds (its settings and every action) and report its last draw: the same outputs the app shows',
     default: 'none',
   },
   {
@@ -254,7 +271,7 @@ const RUN_ONLY_FLAGS: readonly FlagSpec<ParsedRun>[] = [
     flag: '--from-snapshot',
     kind: text('a snapshot file path', 'FILE'),
     set: (r, v) => (r.fromSnapshot = v as string),
-    help: "restore the clones from a snapshot file instead of booting; the restore and draw settings still apply, --guest only says where the secret values come from",
+    help: 'restore the clones from a snapshot file instead of booting; the restore and draw settings still apply, --guest only says where the secret values come from',
     default: 'boot the guest',
   },
   {
@@ -267,18 +284,17 @@ const RUN_ONLY_FLAGS: readonly FlagSpec<ParsedRun>[] = [
 
 /** Every flag of `run`: the settings (from SETTINGS), then the run-only flags. */
 export const RUN_FLAGS: readonly FlagSpec<ParsedRun>[] = [
-  ...SETTINGS.map(
-    (s): FlagSpec<ParsedRun> => ({
-      flag: s.flag,
-      kind: settingKind(s),
-      set: (r, v) => {
-        if (s.key === 'guest' && typeof v === 'string' && (v.endsWith('.json') || v.includes('/'))) r.guestFile = v;
-        else (r.patch as Record<string, unknown>)[s.key] = v;
-      },
-      help: s.help,
-      default: settingDefault(s),
-    }),
-  ),
+  ...SETTINGS.map((s): FlagSpec<ParsedRun> => ({
+    flag: s.flag,
+    kind: settingKind(s),
+    set: (r, v) => {
+      if (s.key === 'guest' && typeof v === 'string' && (v.endsWith('.json') || v.includes('/')))
+        r.guestFile = v;
+      else (r.patch as Record<string, unknown>)[s.key] = v;
+    },
+    help: s.help,
+    default: settingDefault(s),
+  })),
   ...RUN_ONLY_FLAGS,
 ];
 
@@ -304,7 +320,12 @@ const SCAN_FLAGS: readonly FlagSpec<ParsedScan>[] = [
 ];
 
 const GUESTS_FLAGS: readonly FlagSpec<ParsedGuests>[] = [
-  { flag: '--json', set: (s) => (s.json = true), help: 'print the guest list as one JSON array', default: 'off' },
+  {
+    flag: '--json',
+    set: (s) => (s.json = true),
+    help: 'print the guest list as one JSON array',
+    default: 'off',
+  },
 ];
 
 const HELP = new Set(['--help', '-h']);
@@ -320,7 +341,13 @@ function parseFlags<S>(
   const options = Object.fromEntries(
     table.map((f) => [f.flag.slice(2), { type: f.kind ? ('string' as const) : ('boolean' as const) }]),
   );
-  const { tokens } = tokenise({ args: [...argv], options, strict: false, tokens: true, allowPositionals: true });
+  const { tokens } = tokenise({
+    args: [...argv],
+    options,
+    strict: false,
+    tokens: true,
+    allowPositionals: true,
+  });
   const seen = new Set<string>();
   for (const t of tokens) {
     if (t.kind === 'option-terminator' || t.kind === 'positional') {
@@ -329,12 +356,17 @@ function parseFlags<S>(
         positionals.push(arg);
         continue;
       }
-      return err({ kind: 'UnexpectedArgument', argument: arg, message: CLI_MESSAGES.UnexpectedArgument(arg, command) });
+      return err({
+        kind: 'UnexpectedArgument',
+        argument: arg,
+        message: CLI_MESSAGES.UnexpectedArgument(arg, command),
+      });
     }
     const flag = t.rawName;
     const spec = table.find((f) => f.flag === flag);
     if (!spec) return err({ kind: 'UnknownFlag', flag, message: CLI_MESSAGES.UnknownFlag(flag, command) });
-    if (seen.has(flag)) return err({ kind: 'DuplicateFlag', flag, message: CLI_MESSAGES.DuplicateFlag(flag) });
+    if (seen.has(flag))
+      return err({ kind: 'DuplicateFlag', flag, message: CLI_MESSAGES.DuplicateFlag(flag) });
     seen.add(flag);
     if (!spec.kind) {
       if (t.value !== undefined)
@@ -344,7 +376,11 @@ function parseFlags<S>(
     }
     const value = t.value;
     if (value === undefined || (!t.inlineValue && value.startsWith('--')))
-      return err({ kind: 'MissingValue', flag, message: CLI_MESSAGES.MissingValue(flag, spec.kind.expected) });
+      return err({
+        kind: 'MissingValue',
+        flag,
+        message: CLI_MESSAGES.MissingValue(flag, spec.kind.expected),
+      });
     const parsed = spec.kind.parse(value);
     if (parsed === undefined) {
       const message = spec.kind.explain
@@ -374,7 +410,12 @@ export function defaultRun(): ParsedRun {
 }
 
 function conflict(flag: string, other: string, why: string): { ok: false; error: CliError } {
-  return err({ kind: 'ConflictingFlags', flag, with: other, message: CLI_MESSAGES.ConflictingFlags(flag, other, why) });
+  return err({
+    kind: 'ConflictingFlags',
+    flag,
+    with: other,
+    message: CLI_MESSAGES.ConflictingFlags(flag, other, why),
+  });
 }
 
 /** Parses the arguments after `run`. */
@@ -387,15 +428,26 @@ export function parseRunArgs(argv: readonly string[]): Result<ParsedRun, CliErro
   const settingFlags = SETTINGS.map((s) => s.flag).filter((f) => seen.has(f));
   for (const whole of ['--link', '--settings'] as const) {
     if (!seen.has(whole)) continue;
-    const clash = [...settingFlags, '--from-snapshot', '--link', '--settings'].find((f) => f !== whole && seen.has(f));
+    const clash = [...settingFlags, '--from-snapshot', '--link', '--settings'].find(
+      (f) => f !== whole && seen.has(f),
+    );
     if (clash) return conflict(clash, whole, `${whole} fixes every setting and action`);
   }
   if (seen.has('--from-snapshot')) {
     const clash = BOOT_FLAGS.find((f) => seen.has(f));
-    if (clash) return conflict(clash, '--from-snapshot', 'the snapshot file fixes the guest, its kernel and its snapshot');
+    if (clash)
+      return conflict(
+        clash,
+        '--from-snapshot',
+        'the snapshot file fixes the guest, its kernel and its snapshot',
+      );
   }
   if (seen.has('--force') && !seen.has('--export-snapshot'))
-    return conflict('--force', 'a run without --export-snapshot', 'it only lets --export-snapshot replace a file');
+    return conflict(
+      '--force',
+      'a run without --export-snapshot',
+      'it only lets --export-snapshot replace a file',
+    );
   return ok(run);
 }
 
@@ -479,15 +531,18 @@ function helpLines(rows: [string, string][]): string[] {
 }
 
 function flagRows<S>(table: readonly FlagSpec<S>[]): [string, string][] {
-  return table.map((f) => [f.kind ? `${f.flag} ${f.kind.meta}` : f.flag, `${f.help} (default: ${f.default})`]);
+  return table.map((f) => [
+    f.kind ? `${f.flag} ${f.kind.meta}` : f.flag,
+    `${f.help} (default: ${f.default})`,
+  ]);
 }
 
 /** The help row of a setting: its flag, help, default and limit. */
-function settingRow(s: SettingSpec): [string, string] {
+function settingRow(s: SettingSpec, guest?: Partial<LabSettings>): [string, string] {
   const limit = settingLimit(s);
   return [
     `${s.flag} ${settingKind(s).meta}`,
-    `${s.label}: ${s.help} (default: ${settingDefault(s)}${limit ? `; limit: ${limit}` : ''})`,
+    `${s.label}: ${s.help} (default: ${settingDefault(s, guest)}${limit ? `; limit: ${limit}` : ''})`,
   ];
 }
 
@@ -511,16 +566,19 @@ export function topHelp(): string {
   ].join('\n');
 }
 
-/** `uniqueness-lab run --help`: every setting (the app's, with its default and limit), then the run's flags. */
-export function runHelp(): string {
+/**
+ * `uniqueness-lab run --help`: every setting (the app's, with its default and limit), then the
+ * run's flags. `guest`: the default guest's settings, so the defaults a guest gives are its own.
+ */
+export function runHelp(guest?: Partial<LabSettings>): string {
   return [
     'usage: uniqueness-lab run [flags]',
     '',
     'Boots the guest, takes a snapshot, restores clones from it, lets every process draw after',
     'restore, and reports per library how many outputs collide across clones and what each call costs.',
     '',
-    'settings (the same as the app\'s controls, with the same defaults and limits):',
-    ...helpLines(SETTINGS.map(settingRow)),
+    "settings (the same as the app's controls, with the same defaults and limits):",
+    ...helpLines(SETTINGS.map((x) => settingRow(x, guest))),
     '',
     'run flags:',
     ...helpLines([...flagRows(RUN_ONLY_FLAGS), ['-h, --help', 'show this help']]),
@@ -574,4 +632,3 @@ export function guestsHelp(): string {
     '',
   ].join('\n');
 }
-

@@ -44,7 +44,17 @@ function libraryTable(report: RunReport): string {
     thousands(lib.aborts),
   ]);
   return table(
-    ['library', 'consumer', 'verdict', 'duplicates', 'colliding pairs', 'first unique draw', 'ns/call', 'reseeds', 'aborts'],
+    [
+      'library',
+      'consumer',
+      'verdict',
+      'duplicates',
+      'colliding pairs',
+      'first unique draw',
+      'ns/call',
+      'reseeds',
+      'aborts',
+    ],
     rows,
     ['left', 'left', 'left', 'right', 'right', 'right', 'right', 'right', 'right'],
   );

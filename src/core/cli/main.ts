@@ -24,7 +24,7 @@ import { checkActions, type Action } from '../session/actions';
 import { buildReport, writeReportJson } from '../session/report';
 import { catalogOf, replay, Session, standardRun, type SessionHistory } from '../session/session';
 import { checkSettings } from '../settings/schema';
-import { resolveSettings } from '../settings/settings';
+import { resolveSettings, type LabSettings } from '../settings/settings';
 import {
   decodeSnapshotFile,
   encodeSnapshotFile,
@@ -34,7 +34,16 @@ import {
   type SecretScan,
 } from '../snapfile';
 import { err, ok, PAGE_SIZE, type Result } from '../types';
-import { guestsHelp, parseArgs, runHelp, scanHelp, topHelp, type ParsedGuests, type ParsedRun, type ParsedScan } from './args';
+import {
+  guestsHelp,
+  parseArgs,
+  runHelp,
+  scanHelp,
+  topHelp,
+  type ParsedGuests,
+  type ParsedRun,
+  type ParsedScan,
+} from './args';
 import { formatGuests, formatReport, table } from './format';
 import { realCommand } from './real';
 
@@ -111,7 +120,7 @@ async function writeSparse(path: string, memory: Uint8Array, presentPages: reado
       if (first < 0 || end > pages || !Number.isInteger(first))
         throw new Error(`snapshot image lists page ${first} outside the guest's ${pages} pages`);
       const bytes = memory.subarray(first * PAGE_SIZE, end * PAGE_SIZE);
-      for (let done = 0; done < bytes.length; ) {
+      for (let done = 0; done < bytes.length;) {
         const { bytesWritten } = await file.write(bytes, done, bytes.length - done, first * PAGE_SIZE + done);
         done += bytesWritten;
       }
@@ -177,7 +186,9 @@ async function readSnapshotFile(
     const size = (await stat(path)).size;
     // the size limit guards the read itself: nothing is allocated for a file that cannot be valid
     if (size > SNAPSHOT_FILE_LIMITS.maxFileBytes)
-      return err(`${flag}${path}: a snapshot file is at most ${SNAPSHOT_FILE_LIMITS.maxFileBytes} bytes; this one has ${size}`);
+      return err(
+        `${flag}${path}: a snapshot file is at most ${SNAPSHOT_FILE_LIMITS.maxFileBytes} bytes; this one has ${size}`,
+      );
     bytes = await readFile(path);
   } catch (e) {
     return err(`${flag}cannot read ${path}: ${reason(e)}`);
@@ -195,16 +206,23 @@ async function readHistory(path: string): Promise<Result<SessionHistory, string>
   try {
     const size = (await stat(path)).size;
     if (size > MAX_SETTINGS_FILE)
-      return err(`--settings: ${path} has ${size} bytes; an export with settings is at most ${MAX_SETTINGS_FILE}`);
+      return err(
+        `--settings: ${path} has ${size} bytes; an export with settings is at most ${MAX_SETTINGS_FILE}`,
+      );
     text = await readFile(path, 'utf8');
   } catch (e) {
     return err(`--settings: cannot read ${path}: ${reason(e)}`);
   }
   const json = parseJson(text, { maxBytes: MAX_SETTINGS_FILE, maxDepth: 64 });
-  if (!json.ok) return err(`--settings: ${path}: ${json.error.field ? `${json.error.field}: ` : ''}${json.error.problem}`);
+  if (!json.ok)
+    return err(
+      `--settings: ${path}: ${json.error.field ? `${json.error.field}: ` : ''}${json.error.problem}`,
+    );
   const o = json.value as Record<string, unknown> | null;
   if (o === null || typeof o !== 'object' || Array.isArray(o) || !Object.hasOwn(o, 'settings'))
-    return err(`--settings: ${path}: holds no "settings" object (export a run from the app, or use run --json)`);
+    return err(
+      `--settings: ${path}: holds no "settings" object (export a run from the app, or use run --json)`,
+    );
   const settings = checkSettings(o.settings);
   if (!settings.ok) return err(`--settings: ${path}: ${settings.error.field}: ${settings.error.problem}`);
   let actions: Action[] = standardRun(settings.value);
@@ -217,7 +235,9 @@ async function readHistory(path: string): Promise<Result<SessionHistory, string>
 }
 
 /** The guests a run may use: the shipped ones, plus a manifest file or a snapshot file's guest. */
-async function catalogFor(extra: GuestManifest | null): Promise<Result<ReturnType<typeof catalogOf>, string>> {
+async function catalogFor(
+  extra: GuestManifest | null,
+): Promise<Result<ReturnType<typeof catalogOf>, string>> {
   const shipped = await shippedGuestsNode();
   if (!shipped.ok) return err(shipped.error.message);
   const list = shipped.value.filter((g) => g.name !== extra?.name);
@@ -259,7 +279,8 @@ async function runSession(args: ParsedRun, lab: Lab): Promise<Result<Session, st
   if (args.fromSnapshot !== null) {
     const read = await readSnapshotFile(args.fromSnapshot, '--from-snapshot: ');
     if (!read.ok) return read;
-    const named = args.guestFile ?? (args.patch.guest && args.patch.guest !== 'default' ? args.patch.guest : null);
+    const named =
+      args.guestFile ?? (args.patch.guest && args.patch.guest !== 'default' ? args.patch.guest : null);
     const secrets = await loadGuestNode(named ?? read.value.decoded.meta.guest);
     if (!secrets.ok && named !== null) return err(secrets.error.message);
     const guest = fileGuest(read.value.decoded, secrets.ok ? secrets.value.secrets : []);
@@ -285,7 +306,9 @@ async function runSession(args: ParsedRun, lab: Lab): Promise<Result<Session, st
   const guest = catalog.value.get(name);
   if (!guest) {
     const known = catalog.value.names().join(', ');
-    return err(`--guest: no shipped guest named "${name}" (shipped guests: ${known}); a manifest file needs a path (./my-guest.json)`);
+    return err(
+      `--guest: no shipped guest named "${name}" (shipped guests: ${known}); a manifest file needs a path (./my-guest.json)`,
+    );
   }
   const settings = resolveSettings(guest, { ...args.patch, guest: name });
   const opened = Session.open(lab, catalog.value, settings);
@@ -294,9 +317,15 @@ async function runSession(args: ParsedRun, lab: Lab): Promise<Result<Session, st
   return r.ok ? ok(opened.value) : err(r.error.message);
 }
 
+/** The default guest's settings, for the defaults the help prints (the table's if it cannot be read). */
+async function defaultGuestSettings(): Promise<LabSettings | undefined> {
+  const g = await loadGuestNode('default');
+  return g.ok ? resolveSettings(g.value) : undefined;
+}
+
 async function run(args: ParsedRun, io: CliIo): Promise<number> {
   if (args.help) {
-    io.out(runHelp());
+    io.out(runHelp(await defaultGuestSettings()));
     return 0;
   }
   const lab = new Lab(await loadCoreNode('release'));
@@ -328,7 +357,11 @@ async function run(args: ParsedRun, io: CliIo): Promise<number> {
     const vmstate = lab.vmstate(latest);
     if (!image.ok || !vmstate.ok) return fail(io, '--export: the snapshot is gone');
     const info = lab.engine.snapshotInfo(latest)!;
-    const written = await writeSnapshotFiles(args.exportDir, { ...image.value, vmstate: vmstate.value }, info.type);
+    const written = await writeSnapshotFiles(
+      args.exportDir,
+      { ...image.value, vmstate: vmstate.value },
+      info.type,
+    );
     if (!written.ok) return fail(io, written.error.message);
   }
   if (args.json) {
@@ -368,7 +401,11 @@ function formatScan(path: string, decoded: DecodedSnapshot, found: readonly Secr
     s.hits.length === 0
       ? '-'
       : s.hits
-          .map((h) => (h.page === null ? `${h.offset}` : `${h.offset} (layer ${h.layer}, page ${h.page} +${h.pageOffset})`))
+          .map((h) =>
+            h.page === null
+              ? `${h.offset}`
+              : `${h.offset} (layer ${h.layer}, page ${h.page} +${h.pageOffset})`,
+          )
           .join(', ') + (s.occurrences > s.hits.length ? ` +${s.occurrences - s.hits.length} more` : ''),
   ]);
   return `${head}\n\n${table(['secret', 'wipeonsuspend', 'in file', 'file offsets'], rows)}\n`;
@@ -423,11 +460,15 @@ export async function main(argv: string[], io: CliIo = processIo): Promise<numbe
       case 'guests':
         return await guests(cmd.guests, io);
       case 'real':
-        return await realCommand(cmd.argv, { stdout: { write: (t: string) => io.out(t) }, stderr: { write: (t: string) => io.err(t) } });
+        return await realCommand(cmd.argv, {
+          stdout: { write: (t: string) => io.out(t) },
+          stderr: { write: (t: string) => io.err(t) },
+        });
     }
   } catch (e) {
-    io.err(`uniqueness-lab: internal error (a bug): ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
+    io.err(
+      `uniqueness-lab: internal error (a bug): ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`,
+    );
     return 1;
   }
 }
-

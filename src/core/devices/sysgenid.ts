@@ -108,7 +108,8 @@ export class SysGenIdDevice {
 
   /** Places the driver in two guest pages (the boot code's job) and zeroes them. */
   setup(mmapPage: PageNo, driverPage: PageNo): Result<void, SysGenIdError> {
-    for (const p of [mmapPage, driverPage]) if (!isU32(p)) return err(engineError(ERROR_CODE.AddressOutOfRange, p * 4096));
+    for (const p of [mmapPage, driverPage])
+      if (!isU32(p)) return err(engineError(ERROR_CODE.AddressOutOfRange, p * 4096));
     const r = this.core.sysgenidSetup(this.vm, mmapPage, driverPage);
     return r < 0 ? this.fail('setup', r, {}) : ok(undefined);
   }

@@ -20,13 +20,26 @@ import { memoryMap, type MemoryMapView } from '../lab/inspect';
 import type { DeviceView, DrawResult, GuestManifest, SecretSpec, TimelineEvent } from '../lab/types';
 import type { CoreExports } from '../load/instantiate';
 import { computeMatrix, type Matrix, type MatrixOptions } from '../matrix/matrix';
-import { checkExpectations, runScenarioStep, runScenarioTo, stepWantsSecrets, type ExpectCheck } from '../scenario/run';
+import {
+  checkExpectations,
+  runScenarioStep,
+  runScenarioTo,
+  stepWantsSecrets,
+  type ExpectCheck,
+} from '../scenario/run';
 import type { Scenario } from '../scenario/types';
 import type { LabSettings, SettingsPatch } from '../settings/settings';
 import { decodeSnapshotFile, encodeSnapshotFileContent, scanSecrets, snapshotFileContent } from '../snapfile';
 import { pageNo, snapshotId, vmId, type Result } from '../types';
 import type { Action } from '../session/actions';
-import { catalogOf, fileId, Session, type GuestCatalog, type Lineage, type SessionError } from '../session/session';
+import {
+  catalogOf,
+  fileId,
+  Session,
+  type GuestCatalog,
+  type Lineage,
+  type SessionError,
+} from '../session/session';
 
 /** Clones restored per core call in a batched restore: small enough for progress, big enough to be cheap. */
 export const RESTORE_BATCH = 16;
@@ -145,7 +158,9 @@ export interface SecretScanView {
   unknown: string[];
 }
 
-function hostError(e: SessionError | LabError | { kind: string; message: string; field?: string }): HostError {
+function hostError(
+  e: SessionError | LabError | { kind: string; message: string; field?: string },
+): HostError {
   const cause = 'cause' in e ? (e.cause as { field?: string } | null) : null;
   const field = (e as { field?: string }).field ?? cause?.field;
   return field ? { kind: e.kind, message: e.message, field } : { kind: e.kind, message: e.message };
@@ -210,11 +225,19 @@ export class SessionHost {
     const drawing = this.session.drawingVms().map(Number);
     const original = this.session.lineage.original;
     let vm = want.vm != null && alive.has(want.vm) ? want.vm : null;
-    vm ??= drawing.find((v) => v !== original) ?? (original !== null && alive.has(original) ? original : null) ?? (vms[0]?.id as number | undefined) ?? null;
-    let compare = want.compare != null && alive.has(want.compare) && want.compare !== vm ? want.compare : null;
-    if (compare === null && want.compare === undefined) compare = drawing.find((v) => v !== vm && v !== original) ?? null;
+    vm ??=
+      drawing.find((v) => v !== original) ??
+      (original !== null && alive.has(original) ? original : null) ??
+      (vms[0]?.id as number | undefined) ??
+      null;
+    let compare =
+      want.compare != null && alive.has(want.compare) && want.compare !== vm ? want.compare : null;
+    if (compare === null && want.compare === undefined)
+      compare = drawing.find((v) => v !== vm && v !== original) ?? null;
     const snapshot =
-      want.snapshot != null && snaps.includes(want.snapshot) ? want.snapshot : (snaps[snaps.length - 1] ?? null);
+      want.snapshot != null && snaps.includes(want.snapshot)
+        ? want.snapshot
+        : (snaps[snaps.length - 1] ?? null);
     return { vm, compare, snapshot };
   }
 
@@ -223,7 +246,8 @@ export class SessionHost {
     const selection = this.reconcile(want);
     const { vm, compare } = selection;
     const e = this.lab.engine;
-    const map = (a: number | null, b: number | null) => (a === null ? null : memoryMap(e, vmId(a), b === null ? null : vmId(b)));
+    const map = (a: number | null, b: number | null) =>
+      a === null ? null : memoryMap(e, vmId(a), b === null ? null : vmId(b));
     const devices: DeviceView[] = [];
     for (const v of this.lab.vms().slice(0, DEVICE_ROWS)) {
       const d = this.lab.devices(v.id);
@@ -246,7 +270,12 @@ export class SessionHost {
     return out;
   }
 
-  private answer<T>(want: Partial<Selection>, error: HostError | null, extra: T, forceDraw = false): HostAnswer<T> {
+  private answer<T>(
+    want: Partial<Selection>,
+    error: HostError | null,
+    extra: T,
+    forceDraw = false,
+  ): HostAnswer<T> {
     return { bundle: this.bundle(want, forceDraw), error, extra };
   }
 
@@ -256,13 +285,19 @@ export class SessionHost {
    * Applies actions with the app's settings: a 'set' for what differs first. `fresh`: a new
    * session on a reset lab (Boot and Reset start one), so its link holds only what follows.
    */
-  act(req: { settings: LabSettings | SettingsPatch; actions: Action[]; fresh?: boolean; sel?: Partial<Selection> }): HostAnswer {
+  act(req: {
+    settings: LabSettings | SettingsPatch;
+    actions: Action[];
+    fresh?: boolean;
+    sel?: Partial<Selection>;
+  }): HostAnswer {
     let sel = req.sel ?? {};
     if (req.fresh) {
       const opened = Session.open(this.lab, this.catalog, req.settings);
       if (!opened.ok) return this.answer(sel, hostError(opened.error), {});
       this.session = opened.value;
-      for (const [id, f] of this.files) if (this.session.addFile(f.bytes, f.name) !== id) throw new Error('file id drift');
+      for (const [id, f] of this.files)
+        if (this.session.addFile(f.bytes, f.name) !== id) throw new Error('file id drift');
       this.scenario = null;
       sel = {};
     }
@@ -270,7 +305,8 @@ export class SessionHost {
     for (const [i, a] of req.actions.entries()) {
       const r = i === 0 ? this.session.applyWith(whole, a) : this.session.apply(a);
       if (!r.ok) return this.answer(sel, hostError(r.error), {});
-      if (r.value.snapshot !== undefined && (a.a === 'snapshot' || a.a === 'load')) sel = { ...sel, snapshot: r.value.snapshot };
+      if (r.value.snapshot !== undefined && (a.a === 'snapshot' || a.a === 'load'))
+        sel = { ...sel, snapshot: r.value.snapshot };
       if (a.a === 'boot') sel = { vm: r.value.vms[0] ?? null };
       if (a.a === 'restore') sel = { ...sel, vm: r.value.vms[0] ?? null, compare: r.value.vms[1] ?? null };
     }
@@ -293,7 +329,11 @@ export class SessionHost {
     if (!set.ok) return this.answer(sel, hostError(set.error), extra);
     const snap = req.snap ?? s.latestSnapshot();
     if (snap === undefined)
-      return this.answer(sel, { kind: 'NoSnapshot', message: 'restore: no snapshot to restore from: take one first' }, extra);
+      return this.answer(
+        sel,
+        { kind: 'NoSnapshot', message: 'restore: no snapshot to restore from: take one first' },
+        extra,
+      );
     // fail before the first batch if the whole fleet cannot fit: no batch is made and undone
     const fits = this.lab.restoreFits(snapshotId(snap), req.n, { lazy: s.settings.lazy });
     if (!fits.ok) return this.answer(sel, hostError(fits.error), extra);
@@ -316,7 +356,16 @@ export class SessionHost {
       extra.made.push(...r.value.vms);
       ctx.progress(extra.made.length, req.n);
     }
-    return this.answer({ ...sel, vm: extra.made[0] ?? sel.vm ?? null, compare: extra.made[1] ?? sel.compare ?? null, snapshot: snap }, null, extra);
+    return this.answer(
+      {
+        ...sel,
+        vm: extra.made[0] ?? sel.vm ?? null,
+        compare: extra.made[1] ?? sel.compare ?? null,
+        snapshot: snap,
+      },
+      null,
+      extra,
+    );
   }
 
   /**
@@ -355,7 +404,10 @@ export class SessionHost {
       const r = s.apply(actions[i]!);
       if (!r.ok)
         return giveUp(
-          { kind: 'ReplayFailed', message: `action ${i + 1} of ${actions.length} could not be replayed: ${r.error.message}` },
+          {
+            kind: 'ReplayFailed',
+            message: `action ${i + 1} of ${actions.length} could not be replayed: ${r.error.message}`,
+          },
           false,
         );
       ctx.progress(i + 1, actions.length);
@@ -367,14 +419,26 @@ export class SessionHost {
       const secrets = stepWantsSecrets(st) ? s.secrets() : null;
       const found = secrets && secrets.ok ? secrets.value : null;
       const checks = checkExpectations(st.expect ?? [], { draw: s.lastDraw, secrets: found, sysgenid: null });
-      step = { step: at.step, rebuilt: true, checks, ok: checks.every((c) => c.ok), secrets: found ? found.map((x) => ({ name: x.name, inSnapshot: x.inSnapshot, occurrences: x.occurrences })) : null };
+      step = {
+        step: at.step,
+        rebuilt: true,
+        checks,
+        ok: checks.every((c) => c.ok),
+        secrets: found
+          ? found.map((x) => ({ name: x.name, inSnapshot: x.inSnapshot, occurrences: x.occurrences }))
+          : null,
+      };
       this.scenario = { id: at.scenario.id, step: at.step, session: s, mark: s.log.length };
     }
     return this.answer(req.sel ?? {}, null, { cancelled: false, step }, true);
   }
 
   /** Shows a scenario step: runs it where the previous step left the lab, else rebuilds from step 1. */
-  scenarioStep(req: { scenario: Scenario; step: number; mode: 'next' | 'to' }): HostAnswer<StepOutcomeView | null> {
+  scenarioStep(req: {
+    scenario: Scenario;
+    step: number;
+    mode: 'next' | 'to';
+  }): HostAnswer<StepOutcomeView | null> {
     const sc = req.scenario;
     const m = this.scenario;
     const inPlace =
@@ -390,7 +454,11 @@ export class SessionHost {
       const r = runScenarioStep(this.session, sc.steps[req.step]!);
       if (!r.ok) {
         this.scenario = null;
-        return this.answer({}, hostError({ ...r.error, message: `step ${req.step + 1}: ${r.error.message}` }), null);
+        return this.answer(
+          {},
+          hostError({ ...r.error, message: `step ${req.step + 1}: ${r.error.message}` }),
+          null,
+        );
       }
       outcome = r.value;
     } else {
@@ -410,7 +478,12 @@ export class SessionHost {
       rebuilt: !inPlace,
       checks: outcome.checks,
       ok: outcome.ok,
-      secrets: outcome.secrets?.map((x) => ({ name: x.name, inSnapshot: x.inSnapshot, occurrences: x.occurrences })) ?? null,
+      secrets:
+        outcome.secrets?.map((x) => ({
+          name: x.name,
+          inSnapshot: x.inSnapshot,
+          occurrences: x.occurrences,
+        })) ?? null,
     });
   }
 
@@ -494,7 +567,11 @@ export class SessionHost {
     if (!decoded.ok) return { ok: false, error: hostError(decoded.error) };
     const reports = this.lab.secrets(snapshotId(snap));
     if (!reports.ok) return { ok: false, error: hostError(reports.error) };
-    const specs: SecretSpec[] = reports.value.map((r) => ({ name: r.name, hex: r.hex, wipeOnSuspend: r.wipeOnSuspend }));
+    const specs: SecretSpec[] = reports.value.map((r) => ({
+      name: r.name,
+      hex: r.hex,
+      wipeOnSuspend: r.wipeOnSuspend,
+    }));
     const { meta, layers } = decoded.value;
     const searched = new Set(specs.map((s) => s.name));
     return {
@@ -522,16 +599,25 @@ export class SessionHost {
     args: { guest: string } & Omit<MatrixOptions, 'onProgress' | 'yieldNow' | 'cancelled'>,
     ctx: ChunkContext,
   ): Promise<{ ok: true; value: Matrix } | { ok: false; error: HostError }> {
-    if (!this.loadMatrixCore) return { ok: false, error: { kind: 'Unavailable', message: 'this lab has no second core for the matrix' } };
+    if (!this.loadMatrixCore)
+      return {
+        ok: false,
+        error: { kind: 'Unavailable', message: 'this lab has no second core for the matrix' },
+      };
     const core = await (this.matrixCore ??= this.loadMatrixCore());
     ctx.progress(0, 1);
     const { guest, ...opts } = args;
-    const m = await computeMatrix(this.catalog, guest, {
-      ...opts,
-      onProgress: (done, total) => ctx.progress(done, total),
-      yieldNow: () => ctx.yieldNow(),
-      cancelled: () => ctx.cancelled(),
-    }, core);
+    const m = await computeMatrix(
+      this.catalog,
+      guest,
+      {
+        ...opts,
+        onProgress: (done, total) => ctx.progress(done, total),
+        yieldNow: () => ctx.yieldNow(),
+        cancelled: () => ctx.cancelled(),
+      },
+      core,
+    );
     return m.ok ? m : { ok: false, error: hostError(m.error) };
   }
 

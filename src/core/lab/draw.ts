@@ -73,7 +73,12 @@ export function drawVms(
   }));
   const field = (f: 'calls' | 'ns' | 'reseeds' | 'aborts') =>
     vms.map((vm) => procs.map((_, i) => g.processField(vm, i, f)));
-  const before = { calls: field('calls'), ns: field('ns'), reseeds: field('reseeds'), aborts: field('aborts') };
+  const before = {
+    calls: field('calls'),
+    ns: field('ns'),
+    reseeds: field('reseeds'),
+    aborts: field('aborts'),
+  };
   for (let v = 0; v < clones; v++) {
     const r = g.drawVm(vms[v]!, draws, intervalNs, targets, v);
     if (!r.ok) {
@@ -81,7 +86,12 @@ export function drawVms(
       return r;
     }
   }
-  const after = { calls: field('calls'), ns: field('ns'), reseeds: field('reseeds'), aborts: field('aborts') };
+  const after = {
+    calls: field('calls'),
+    ns: field('ns'),
+    reseeds: field('reseeds'),
+    aborts: field('aborts'),
+  };
   const sum = (k: keyof typeof before, i: number) =>
     vms.reduce((s, _, v) => s + after[k][v]![i]! - before[k][v]![i]!, 0);
   const libraries: LibraryDraw[] = [];
@@ -110,7 +120,14 @@ export function drawVms(
 
 type Collided = Pick<
   LibraryDraw,
-  'bytes' | 'groups' | 'groupCount' | 'pairs' | 'duplicates' | 'collidingPairs' | 'firstUniqueDraw' | 'verdict'
+  | 'bytes'
+  | 'groups'
+  | 'groupCount'
+  | 'pairs'
+  | 'duplicates'
+  | 'collidingPairs'
+  | 'firstUniqueDraw'
+  | 'verdict'
 >;
 
 /** Collision detection over one library's vector; its outputs and marks copied out once. */

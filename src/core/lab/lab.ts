@@ -10,9 +10,18 @@ import { engineError, ERROR_CODE } from '../errors';
 import type { CoreExports } from '../load/instantiate';
 import { toHex } from '../crypto/uuid';
 import * as L from '../wasm/layout';
-import { err, guestAddr, ok, PAGE_SIZE, type PageNo, type Result, type SnapshotId, type VmId } from '../types';
+import {
+  err,
+  guestAddr,
+  ok,
+  PAGE_SIZE,
+  type PageNo,
+  type Result,
+  type SnapshotId,
+  type VmId,
+} from '../types';
 import type { BootOptions, LabError, RestoreOptions, SnapshotSummary, VmSummary } from './api';
-import { bootGuest, secretBytes, type VmMeta } from './boot';
+import { bootGuest, type VmMeta } from './boot';
 import { drawVms } from './draw';
 import { deviceView, memoryMap, peek, type MemoryMapView } from './inspect';
 import { searchImage } from './secrets';
@@ -128,7 +137,13 @@ export class Lab {
     const r = this.engine.restore(snap, count, { lazy: opts.lazy ?? false });
     if (!r.ok) return r;
     for (const vm of r.value)
-      this.meta.set(vm, { ...source, processes: [...source.processes], origin: 'clone', touched: 0, timeline: [] });
+      this.meta.set(vm, {
+        ...source,
+        processes: [...source.processes],
+        origin: 'clone',
+        touched: 0,
+        timeline: [],
+      });
     const after = this.afterRestore(r.value, opts, false);
     if (!after.ok) {
       for (const vm of r.value) {
@@ -161,7 +176,11 @@ export class Lab {
   }
 
   /** Every process of every VM draws `draws` outputs; collisions computed across the VMs. */
-  draw(vms: readonly VmId[], draws: number, opts: { intervalUs?: number } = {}): Result<DrawResult, LabError> {
+  draw(
+    vms: readonly VmId[],
+    draws: number,
+    opts: { intervalUs?: number } = {},
+  ): Result<DrawResult, LabError> {
     if (vms.length === 0) return this.invalid('vms', 'no VM to draw from');
     if (!Number.isInteger(draws) || draws < 1 || draws > 100000)
       return this.invalid('draws', `expected a whole number from 1 to 100000, got ${draws}`);
@@ -179,7 +198,10 @@ export class Lab {
         m.processes.length !== first.processes.length ||
         m.processes.some((p, i) => p.library !== first.processes[i]!.library)
       )
-        return this.invalid('vms', `VM ${vm} runs other processes than VM ${vms[0]}: draw from one lineage at a time`);
+        return this.invalid(
+          'vms',
+          `VM ${vm} runs other processes than VM ${vms[0]}: draw from one lineage at a time`,
+        );
     }
     const r = drawVms(this.engine, vms, first.processes, draws, intervalUs * 1000);
     this.drain();
@@ -381,7 +403,11 @@ export class Lab {
       seed: this.seed,
       snapshot: info,
       processes: m?.processes ?? [],
-      secrets: (m?.secretPages ?? []).map((s) => ({ name: s.name, page: s.page, wipeOnSuspend: s.wipeOnSuspend })),
+      secrets: (m?.secretPages ?? []).map((s) => ({
+        name: s.name,
+        page: s.page,
+        wipeOnSuspend: s.wipeOnSuspend,
+      })),
       heap: m ? { firstPage: m.heapPage, pages: m.heapPages } : null,
     });
   }
@@ -390,4 +416,3 @@ export class Lab {
     return this.engine.stats();
   }
 }
-

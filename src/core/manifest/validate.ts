@@ -25,6 +25,7 @@ import {
 import { err, ok, pagesForMiB, type Result } from '../types';
 import { join, object, present, quoted, Reject, shown, type Json, type JsonObject } from '../json/check';
 import { parseJson } from '../check/json';
+import { CPUS, KERNEL_GENERATIONS, settingSpec } from '../settings/settings';
 
 /** A rejected manifest or guest index. `field` is a path such as `secrets[1].hex`; '' means the whole file. */
 export interface ManifestError {
@@ -135,15 +136,21 @@ function unique(seen: Map<string, number>, value: string, index: number, field: 
   seen.set(value, index);
 }
 
-const KERNEL_KEYS = [
+export const KERNEL_KEYS = [
   'version',
+  'generation',
+  'cpu',
   'vmgenid',
+  'vmgenidUevent',
   'sysgenid',
   'wipeOnSuspend',
   'vdsoGetrandom',
   'jitterEntropy',
   'agentReseed',
   'agentDelayUs',
+  'vmclock',
+  'uptimeS',
+  'clockSync',
 ] as const satisfies readonly (keyof KernelFeatures)[];
 
 function kernel(v: Json, path: string): KernelFeatures {
@@ -167,7 +174,7 @@ function kernel(v: Json, path: string): KernelFeatures {
       `must be a number of microseconds from 0 to ${MANIFEST_LIMITS.agentDelayUsMax} (got ${shown(delay)})`,
     );
   }
-  return {
+  const out: KernelFeatures = {
     version,
     vmgenid,
     sysgenid,
@@ -177,6 +184,23 @@ function kernel(v: Json, path: string): KernelFeatures {
     agentReseed,
     agentDelayUs: delay,
   };
+  // the world's axes (optional: a manifest without them gets the settings table's defaults)
+  if (Object.hasOwn(o, 'generation')) out.generation = oneOf(o, 'generation', path, KERNEL_GENERATIONS);
+  if (Object.hasOwn(o, 'cpu')) out.cpu = oneOf(o, 'cpu', path, CPUS);
+  if (Object.hasOwn(o, 'vmgenidUevent')) out.vmgenidUevent = boolean(o, 'vmgenidUevent', path);
+  if (Object.hasOwn(o, 'vmclock')) out.vmclock = boolean(o, 'vmclock', path);
+  if (Object.hasOwn(o, 'clockSync')) out.clockSync = boolean(o, 'clockSync', path);
+  if (Object.hasOwn(o, 'uptimeS')) {
+    const u = o.uptimeS;
+    const { min, max } = settingSpec('uptimeS') as { min: number; max: number };
+    if (typeof u !== 'number' || !Number.isFinite(u) || u < min || u > max)
+      throw new Reject(
+        join(path, 'uptimeS'),
+        `must be a number of seconds from ${min} to ${max} (got ${shown(u)})`,
+      );
+    out.uptimeS = u;
+  }
+  return out;
 }
 
 function process_(v: Json, path: string): ProcessSpec {

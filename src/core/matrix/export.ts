@@ -28,7 +28,6 @@ export const CSV_COLUMNS = [
   'aborts',
 ] as const;
 
-
 /** The matrix as CSV text, one line per cell, rows in library order then column order. */
 export function matrixToCsv(m: Matrix): string {
   const secretNames = m.columns[0]?.secrets.map((s) => s.name) ?? [];

@@ -23,6 +23,7 @@ import { analyseDraw, describePattern, verdictOf } from '../lab/verdict';
 import type { CoreExports } from '../load/instantiate';
 import { LAB_STATE_VERSION, type LabState } from '../permalink/types';
 import { Session, standardRun, type GuestCatalog } from '../session/session';
+import { checkSettings } from '../settings/schema';
 import { resolveSettings, type LabSettings, type SettingsPatch } from '../settings/settings';
 import type { Verdict } from '../settings/words';
 import { err, ok, type Result } from '../types';
@@ -191,7 +192,8 @@ export interface Matrix {
   cells: MatrixCell[][];
 }
 
-export type MatrixError = LabError | { kind: 'Cancelled'; message: string } | { kind: 'ActionFailed'; message: string };
+export type MatrixError =
+  LabError | { kind: 'Cancelled'; message: string } | { kind: 'ActionFailed'; message: string };
 
 function invalid(field: string, message: string): { ok: false; error: LabError } {
   return err({ kind: 'InvalidValue', field, message: `${field}: ${message}` });
@@ -202,7 +204,10 @@ function columnSpec(id: MatrixColumnId): ColumnSpec | undefined {
 }
 
 type Knobs = Required<
-  Pick<MatrixOptions, 'clones' | 'draws' | 'seed' | 'delayUs' | 'drawIntervalUs' | 'agentDelayUs' | 'memoryMiB' | 'consumer'>
+  Pick<
+    MatrixOptions,
+    'clones' | 'draws' | 'seed' | 'delayUs' | 'drawIntervalUs' | 'agentDelayUs' | 'memoryMiB' | 'consumer'
+  >
 >;
 
 /** The whole settings of a column's run. */
@@ -248,7 +253,10 @@ export async function computeMatrix(
   for (const id of ids) {
     const spec = columnSpec(id);
     if (!spec)
-      return invalid('columns', `unknown column "${id}" (known: ${MATRIX_COLUMNS.map((c) => c.id).join(', ')})`);
+      return invalid(
+        'columns',
+        `unknown column "${id}" (known: ${MATRIX_COLUMNS.map((c) => c.id).join(', ')})`,
+      );
     if (specs.includes(spec)) return invalid('columns', `column "${id}" is listed twice`);
     specs.push(spec);
   }
@@ -269,6 +277,9 @@ export async function computeMatrix(
   for (const [i, spec] of specs.entries()) {
     if (opts.cancelled?.()) return err({ kind: 'Cancelled', message: 'the matrix was cancelled' });
     const settings = columnSettings(guest, spec, knobs);
+    const checked = checkSettings(settings, '');
+    if (!checked.ok)
+      return invalid(checked.error.field, `${checked.error.problem.replace(/^must be/, 'expected')}`);
     const opened = Session.open(lab, catalog, settings);
     if (!opened.ok) return err(opened.error);
     const session = opened.value;
@@ -280,7 +291,11 @@ export async function computeMatrix(
     const draw = session.lastDraw!;
     const found = session.secrets();
     if (found && !found.ok) return err(found.error);
-    const secrets = (found?.value ?? []).map((s) => ({ name: s.name, wipeOnSuspend: s.wipeOnSuspend, inSnapshot: s.inSnapshot }));
+    const secrets = (found?.value ?? []).map((s) => ({
+      name: s.name,
+      wipeOnSuspend: s.wipeOnSuspend,
+      inSnapshot: s.inSnapshot,
+    }));
     const snap = lab.engine.snapshotInfo(session.latestSnapshot()!)!;
     columns.push({
       id: spec.id,
@@ -334,13 +349,23 @@ export async function computeMatrix(
 }
 
 /** A cell address: row and column as indices, or as a library id and a column id. */
-function locate(m: Matrix, row: number | LibraryId, col: number | MatrixColumnId): Result<{ r: number; c: number }, LabError> {
+function locate(
+  m: Matrix,
+  row: number | LibraryId,
+  col: number | MatrixColumnId,
+): Result<{ r: number; c: number }, LabError> {
   const r = typeof row === 'number' ? row : m.rows.indexOf(row);
   const c = typeof col === 'number' ? col : m.columns.findIndex((x) => x.id === col);
   if (!Number.isInteger(r) || r < 0 || r >= m.rows.length)
-    return invalid('row', `expected a library of the matrix or an index from 0 to ${m.rows.length - 1}, got ${row}`);
+    return invalid(
+      'row',
+      `expected a library of the matrix or an index from 0 to ${m.rows.length - 1}, got ${row}`,
+    );
   if (!Number.isInteger(c) || c < 0 || c >= m.columns.length)
-    return invalid('col', `expected a column of the matrix or an index from 0 to ${m.columns.length - 1}, got ${col}`);
+    return invalid(
+      'col',
+      `expected a column of the matrix or an index from 0 to ${m.columns.length - 1}, got ${col}`,
+    );
   return ok({ r, c });
 }
 
@@ -348,7 +373,11 @@ function locate(m: Matrix, row: number | LibraryId, col: number | MatrixColumnId
  * A cell as a lab state: the column's settings and its standard run (every library, so the
  * replay reproduces the cell's numbers byte for byte); the lab shows the row's library.
  */
-export function cellLabState(m: Matrix, row: number | LibraryId, col: number | MatrixColumnId): Result<LabState, LabError> {
+export function cellLabState(
+  m: Matrix,
+  row: number | LibraryId,
+  col: number | MatrixColumnId,
+): Result<LabState, LabError> {
   const at = locate(m, row, col);
   if (!at.ok) return at;
   const settings = m.columns[at.value.c]!.settings;

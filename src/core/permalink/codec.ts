@@ -139,7 +139,11 @@ export function checkLabState(json: unknown): Result<LabState, PermalinkError> {
     });
   const r = check(stateSchema, json);
   if (!r.ok)
-    return err({ kind: 'InvalidField', field: r.error.field, message: `the link's ${r.error.field}: ${r.error.problem}` });
+    return err({
+      kind: 'InvalidField',
+      field: r.error.field,
+      message: `the link's ${r.error.field}: ${r.error.problem}`,
+    });
   return ok(r.value as LabState);
 }
 

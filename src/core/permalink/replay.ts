@@ -8,7 +8,11 @@ import { err, ok, type Result } from '../types';
 import { LAB_STATE_VERSION, type LabState, type PermalinkError } from './types';
 
 /** Rebuilds the lab from a decoded state (the lab is reset first). */
-export function openLabState(lab: Lab, catalog: GuestCatalog, state: LabState): Result<Session, PermalinkError> {
+export function openLabState(
+  lab: Lab,
+  catalog: GuestCatalog,
+  state: LabState,
+): Result<Session, PermalinkError> {
   const r = replay(lab, catalog, { settings: state.settings, actions: state.actions });
   if (!r.ok)
     return err({

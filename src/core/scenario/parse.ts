@@ -14,7 +14,13 @@ import { actionSchema, ACTION_LIMITS, ACTION_NAMES, type Action } from '../sessi
 import { NAME_PATTERN, settingsPatchSchema } from '../settings/schema';
 import { VERDICTS } from '../settings/words';
 import { err, ok, type Result } from '../types';
-import { HIGHLIGHTS, WAIT_OUTCOMES, type Scenario, type ScenarioError, type ScenarioIndexEntry } from './types';
+import {
+  HIGHLIGHTS,
+  WAIT_OUTCOMES,
+  type Scenario,
+  type ScenarioError,
+  type ScenarioIndexEntry,
+} from './types';
 
 /** The limits of scenario files (the JSON files under public/guest/scenarios/). */
 export const SCENARIO_LIMITS = {
@@ -58,9 +64,15 @@ const scenarioId = text(SCENARIO_LIMITS.idMaxLength).regex(SCENARIO_ID_PATTERN, 
 });
 
 /** An action, or (in scenario files) a bare action name. */
-const stepAction = z.union([z.enum(ACTION_NAMES.filter((a) => a !== 'set') as [string, ...string[]]), actionSchema], {
-  error: `must be an action name (${quoted(ACTION_NAMES.filter((a) => a !== 'set'))}) or an object { "a": NAME, ... }`,
-});
+const stepAction = z.union(
+  [
+    z
+      .enum(ACTION_NAMES, { error: `must be one of ${quoted(ACTION_NAMES)}` })
+      .refine((n) => n !== 'set', { error: '"set" needs its settings: write { "a": "set", "s": { ... } }' }),
+    actionSchema,
+  ],
+  { error: `must be an action name or an object { "a": NAME, ... }` },
+);
 
 const sourceUrl = z.url({ protocol: /^https$/, error: 'must be an https URL to the upstream source' });
 
@@ -78,30 +90,51 @@ const expectSchema = z
       .optional(),
     nsPerCall: z
       .strictObject({
-        min: z.number({ error: 'must be a number of ns >= 0' }).min(0, { error: 'must be a number of ns >= 0' }).optional(),
-        max: z.number({ error: 'must be a number of ns >= 0' }).min(0, { error: 'must be a number of ns >= 0' }).optional(),
+        min: z
+          .number({ error: 'must be a number of ns >= 0' })
+          .min(0, { error: 'must be a number of ns >= 0' })
+          .optional(),
+        max: z
+          .number({ error: 'must be a number of ns >= 0' })
+          .min(0, { error: 'must be a number of ns >= 0' })
+          .optional(),
       })
-      .refine((n) => n.min !== undefined || n.max !== undefined, { error: 'must give "min", "max" or both' })
-      .refine((n) => n.min === undefined || n.max === undefined || n.min <= n.max, { error: 'min must not exceed max' })
+      .superRefine((n, ctx) => {
+        if (n.min === undefined && n.max === undefined)
+          ctx.addIssue({ code: 'custom', message: 'must give "min", "max" or both' });
+        else if (n.min !== undefined && n.max !== undefined && n.min > n.max)
+          ctx.addIssue({ code: 'custom', message: `min (${n.min}) must not exceed max (${n.max})` });
+      })
       .optional(),
     waitWatchers: z.enum(WAIT_OUTCOMES, { error: `must be one of ${quoted(WAIT_OUTCOMES)}` }).optional(),
     source: sourceUrl.optional(),
   })
-  .refine((o) => Object.keys(o).some((k) => !['library', 'process', 'source'].includes(k)), {
-    error: 'must claim something: duplicates, verdict, secretInSnapshot, nsPerCall or waitWatchers',
+  .superRefine((o, ctx) => {
+    if (!Object.keys(o).some((k) => !['library', 'process', 'source'].includes(k)))
+      ctx.addIssue({
+        code: 'custom',
+        message: 'must claim something: duplicates, verdict, secretInSnapshot, nsPerCall or waitWatchers',
+      });
   });
 
 const stepSchema = z.strictObject({
   title: text(SCENARIO_LIMITS.titleMaxLength),
-  narration: text(SCENARIO_LIMITS.narrationMaxLength)
-    .refine((t) => /[.!?…]["')\]]?$/.test(t.trim()), { error: 'must end a sentence (with ".", "!", "?" or "…")' })
-    .refine((t) => countSentences(t) <= SCENARIO_LIMITS.narrationMaxSentences, {
-      error: `must be 1 to ${SCENARIO_LIMITS.narrationMaxSentences} sentences, short enough to say aloud`,
-    }),
+  narration: text(SCENARIO_LIMITS.narrationMaxLength).superRefine((t, ctx) => {
+    const n = countSentences(t);
+    if (!/[.!?…]["')\]]?$/.test(t.trim()))
+      ctx.addIssue({ code: 'custom', message: 'must end a sentence (with ".", "!", "?" or "…")' });
+    else if (n > SCENARIO_LIMITS.narrationMaxSentences)
+      ctx.addIssue({
+        code: 'custom',
+        message: `must be 1 to ${SCENARIO_LIMITS.narrationMaxSentences} sentences, short enough to say aloud (got ${n})`,
+      });
+  }),
   state: settingsPatchSchema.optional(),
   actions: z
     .array(stepAction)
-    .max(SCENARIO_LIMITS.maxActionsPerStep, { error: `must hold at most ${SCENARIO_LIMITS.maxActionsPerStep} actions` })
+    .max(SCENARIO_LIMITS.maxActionsPerStep, {
+      error: `must hold at most ${SCENARIO_LIMITS.maxActionsPerStep} actions`,
+    })
     .optional(),
   highlight: z.enum(HIGHLIGHTS, { error: `must be one of ${quoted(HIGHLIGHTS)}` }).optional(),
   expect: z
@@ -110,7 +143,9 @@ const stepSchema = z.strictObject({
       z
         .array(expectSchema)
         .min(1, { error: 'must hold at least 1 claim' })
-        .max(SCENARIO_LIMITS.maxExpectsPerStep, { error: `must hold at most ${SCENARIO_LIMITS.maxExpectsPerStep} claims` }),
+        .max(SCENARIO_LIMITS.maxExpectsPerStep, {
+          error: `must hold at most ${SCENARIO_LIMITS.maxExpectsPerStep} claims`,
+        }),
     ])
     .optional(),
 });
@@ -120,7 +155,10 @@ const scenarioSchema = z.strictObject({
   id: scenarioId,
   title: text(SCENARIO_LIMITS.titleMaxLength),
   description: text(SCENARIO_LIMITS.descriptionMaxLength),
-  guest: z.string().max(64).regex(NAME_PATTERN, { error: 'must be the name of a shipped guest, such as "default"' }),
+  guest: z
+    .string()
+    .max(64)
+    .regex(NAME_PATTERN, { error: 'must be the name of a shipped guest, such as "default"' }),
   steps: z
     .array(stepSchema)
     .min(1, { error: 'must hold at least 1 step' })
@@ -136,9 +174,13 @@ function normalise(raw: z.infer<typeof scenarioSchema>): Scenario {
     steps: raw.steps.map((st) => {
       const out: Scenario['steps'][number] = { title: st.title, narration: st.narration };
       if (st.state) out.state = st.state;
-      if (st.actions) out.actions = st.actions.map((a) => (typeof a === 'string' ? ({ a } as Action) : (a as Action)));
+      if (st.actions)
+        out.actions = st.actions.map((a) => (typeof a === 'string' ? ({ a } as Action) : (a as Action)));
       if (st.highlight) out.highlight = st.highlight;
-      if (st.expect) out.expect = (Array.isArray(st.expect) ? st.expect : [st.expect]) as Scenario['steps'][number]['expect'];
+      if (st.expect)
+        out.expect = (
+          Array.isArray(st.expect) ? st.expect : [st.expect]
+        ) as Scenario['steps'][number]['expect'];
       return out;
     }),
   };
@@ -156,7 +198,10 @@ export function parseScenario(json: unknown, file: string): Result<Scenario, Sce
 
 /** Parses and checks a scenario's JSON text. */
 export function parseScenarioText(textIn: string, file: string): Result<Scenario, ScenarioError> {
-  const json = inFile(parseJson(textIn, { maxBytes: SCENARIO_LIMITS.textMaxBytes, maxDepth: SCENARIO_LIMITS.maxDepth }), file);
+  const json = inFile(
+    parseJson(textIn, { maxBytes: SCENARIO_LIMITS.textMaxBytes, maxDepth: SCENARIO_LIMITS.maxDepth }),
+    file,
+  );
   return json.ok ? parseScenario(json.value, file) : json;
 }
 
@@ -179,17 +224,29 @@ export function parseScenarioIndex(json: unknown, file: string): Result<Scenario
   const ids = new Map<string, number>();
   for (const [i, e] of r.value.entries()) {
     if (e.file !== `${e.id}.json`)
-      return err(scenarioError(file, `[${i}].file`, `must be "${e.id}.json", the id's file (got ${JSON.stringify(e.file)})`));
+      return err(
+        scenarioError(
+          file,
+          `[${i}].file`,
+          `must be "${e.id}.json", the id's file (got ${JSON.stringify(e.file)})`,
+        ),
+      );
     const first = ids.get(e.id);
-    if (first !== undefined) return err(scenarioError(file, `[${i}].id`, `"${e.id}" is already used by entry [${first}]`));
+    if (first !== undefined)
+      return err(scenarioError(file, `[${i}].id`, `"${e.id}" is already used by entry [${first}]`));
     ids.set(e.id, i);
   }
   return r;
 }
 
 /** Parses and checks the scenario index's JSON text. */
-export function parseScenarioIndexText(textIn: string, file: string): Result<ScenarioIndexEntry[], ScenarioError> {
-  const json = inFile(parseJson(textIn, { maxBytes: SCENARIO_LIMITS.textMaxBytes, maxDepth: SCENARIO_LIMITS.maxDepth }), file);
+export function parseScenarioIndexText(
+  textIn: string,
+  file: string,
+): Result<ScenarioIndexEntry[], ScenarioError> {
+  const json = inFile(
+    parseJson(textIn, { maxBytes: SCENARIO_LIMITS.textMaxBytes, maxDepth: SCENARIO_LIMITS.maxDepth }),
+    file,
+  );
   return json.ok ? parseScenarioIndex(json.value, file) : json;
 }
-

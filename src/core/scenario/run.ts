@@ -8,7 +8,13 @@
 
 import type { Lab } from '../lab/lab';
 import type { DrawResult, LibraryDraw, SecretReport } from '../lab/types';
-import { Session, type ActionOutcome, type GuestCatalog, type SessionError, type SysGenIdOutcome } from '../session/session';
+import {
+  Session,
+  type ActionOutcome,
+  type GuestCatalog,
+  type SessionError,
+  type SysGenIdOutcome,
+} from '../session/session';
 import { nsText, VERDICT_WORDS } from '../settings/words';
 import { err, ok, type Result } from '../types';
 import type { Expect, Scenario, Step } from './types';
@@ -48,7 +54,11 @@ export function checkExpectations(
     const push = (c: Omit<ExpectCheck, 'source'>) => checks.push(e.source ? { ...c, source: e.source } : c);
     const libs = ctx.draw?.libraries ?? [];
     const lib: LibraryDraw | undefined =
-      e.process !== undefined ? libs[e.process] : e.library ? libs.find((l) => l.library === e.library) : libs[0];
+      e.process !== undefined
+        ? libs[e.process]
+        : e.library
+          ? libs.find((l) => l.library === e.library)
+          : libs[0];
     const libName = e.library ?? lib?.library ?? 'the first library';
     const name = e.process !== undefined ? `${libName} (process ${e.process})` : libName;
     if (e.process !== undefined && lib && e.library && lib.library !== e.library) {
@@ -73,7 +83,10 @@ export function checkExpectations(
       });
     if (e.nsPerCall !== undefined) {
       const { min, max } = e.nsPerCall;
-      const bounds = [min !== undefined ? `>= ${nsText(min)} ns` : '', max !== undefined ? `<= ${nsText(max)} ns` : '']
+      const bounds = [
+        min !== undefined ? `>= ${nsText(min)} ns` : '',
+        max !== undefined ? `<= ${nsText(max)} ns` : '',
+      ]
         .filter(Boolean)
         .join(' and ');
       drawClaim(`${name}: ns per call ${bounds}`, (l) => [
@@ -98,7 +111,12 @@ export function checkExpectations(
       const claim = `WAIT_WATCHERS returns ${e.waitWatchers}`;
       const results = ctx.sysgenid?.map((x) => x.result).filter((x) => x !== undefined) ?? [];
       if (results.length === 0) push({ claim, ok: false, got: 'no WAIT_WATCHERS in this step' });
-      else push({ claim, ok: results.every((r) => r === e.waitWatchers), got: [...new Set(results)].join(', ') });
+      else
+        push({
+          claim,
+          ok: results.every((r) => r === e.waitWatchers),
+          got: [...new Set(results)].join(', '),
+        });
     }
   }
   return checks;

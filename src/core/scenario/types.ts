@@ -10,7 +10,15 @@ import type { Verdict } from '../settings/words';
 export type { Action, ActionName } from '../session/actions';
 export { ACTION_NAMES, ACTION_LIMITS } from '../session/actions';
 
-export const HIGHLIGHTS = ['outputs', 'memory', 'devices', 'timeline', 'matrix', 'secrets', 'lineage'] as const;
+export const HIGHLIGHTS = [
+  'outputs',
+  'memory',
+  'devices',
+  'timeline',
+  'matrix',
+  'secrets',
+  'lineage',
+] as const;
 export type Highlight = (typeof HIGHLIGHTS)[number];
 
 /** Outcomes of WAIT_WATCHERS a step may expect. */

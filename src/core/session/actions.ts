@@ -124,6 +124,10 @@ export function actionListSchema(max = MAX_LOG_ACTIONS) {
 }
 
 /** Checks an action list (a link's, a saved session's). */
-export function checkActions(v: unknown, prefix = 'actions', max = MAX_LOG_ACTIONS): Result<Action[], CheckError> {
+export function checkActions(
+  v: unknown,
+  prefix = 'actions',
+  max = MAX_LOG_ACTIONS,
+): Result<Action[], CheckError> {
   return check(actionListSchema(max), v, prefix);
 }

@@ -78,7 +78,12 @@ export function buildReport(session: Session): { report: RunReport; draw: DrawRe
     settings: structuredClone(session.initial),
     actions: structuredClone([...session.log]),
     snapshot: info
-      ? { type: info.type, pages: info.pages, wipedPages: info.wipedPages, bytes: info.presentPages * PAGE_SIZE }
+      ? {
+          type: info.type,
+          pages: info.pages,
+          wipedPages: info.wipedPages,
+          bytes: info.presentPages * PAGE_SIZE,
+        }
       : null,
     secrets: secrets && secrets.ok ? secrets.value : [],
     libraries: draw.libraries.map(librarySummary),
@@ -120,3 +125,8 @@ export function reportJson(report: RunReport, draw: DrawResult): unknown {
   writeReportJson(report, draw, (c) => (text += c));
   return JSON.parse(text) as unknown;
 }
+
+/** The report as JSON text holds it: each library with its outputs, rows[clone][draw]. */
+export type RunReportJson = Omit<RunReport, 'libraries'> & {
+  libraries: (LibrarySummary & { outputs: string[][] })[];
+};

@@ -21,7 +21,14 @@ import { Lab } from '../lab/lab';
 import type { LabError } from '../lab/api';
 import type { DrawResult, GuestManifest, SecretReport } from '../lab/types';
 import { type SysGenIdError, sysgenidFd } from '../devices/sysgenid';
-import { applyPatch, processesOf, resolveSettings, settingsDiff, type LabSettings, type SettingsPatch } from '../settings/settings';
+import {
+  applyPatch,
+  processesOf,
+  resolveSettings,
+  settingsDiff,
+  type LabSettings,
+  type SettingsPatch,
+} from '../settings/settings';
 import { decodeSnapshotFile, loadSnapshot, type SnapFileError } from '../snapfile';
 import { err, ok, snapshotId, vmId, type Result, type SnapshotId, type VmId } from '../types';
 import { crc64 } from '../snapfile/crc64';
@@ -106,7 +113,13 @@ export interface SessionError {
 export const DEFAULT_WAIT_MS = 100;
 
 function fail(action: ActionName, message: string, cause: SessionError['cause'] = null) {
-  return err<SessionError>({ kind: 'ActionFailed', action, index: null, message: `${action}: ${message}`, cause });
+  return err<SessionError>({
+    kind: 'ActionFailed',
+    action,
+    index: null,
+    message: `${action}: ${message}`,
+    cause,
+  });
 }
 
 function fromLab<T>(action: ActionName, r: Result<T, LabError>): Result<T, SessionError> {
@@ -145,7 +158,11 @@ export class Session {
    * A new session on a reset lab. `initial` is whole settings, or a patch resolved against the
    * guest it names (default: the catalog's "default").
    */
-  static open(lab: Lab, catalog: GuestCatalog, initial: LabSettings | SettingsPatch = {}): Result<Session, SessionError> {
+  static open(
+    lab: Lab,
+    catalog: GuestCatalog,
+    initial: LabSettings | SettingsPatch = {},
+  ): Result<Session, SessionError> {
     const name = initial.guest ?? 'default';
     const guest = catalog.get(name);
     if (!guest) return fail('set', unknownGuest(name, catalog));
@@ -204,7 +221,12 @@ export class Session {
 
   /** The VM a bare 'touch' writes: the running original, else the first drawing VM. */
   touchTarget(): VmId | undefined {
-    const running = new Set(this.lab.vms().filter((v) => v.state === 'running').map((v) => v.id as number));
+    const running = new Set(
+      this.lab
+        .vms()
+        .filter((v) => v.state === 'running')
+        .map((v) => v.id as number),
+    );
     const o = this.lineageNow.original;
     return o !== null && running.has(o) ? vmId(o) : this.drawingVms()[0];
   }
@@ -235,7 +257,12 @@ export class Session {
     const out: ActionOutcome[] = [];
     for (const [index, a] of actions.entries()) {
       const r = this.apply(a);
-      if (!r.ok) return err({ ...r.error, index, message: `action ${index + 1} of ${actions.length}, ${r.error.message}` });
+      if (!r.ok)
+        return err({
+          ...r.error,
+          index,
+          message: `action ${index + 1} of ${actions.length}, ${r.error.message}`,
+        });
       out.push(r.value);
     }
     return ok(out);
@@ -293,7 +320,8 @@ export class Session {
         l.snapshots.push(snap.value);
         l.snapshotWatchers[snap.value] = [...(l.watchers[vm] ?? [])];
         if (vm === l.original) l.resumed = false;
-        const logged: Action = vm === l.original && action.vm === undefined ? { a: 'snapshot', t } : { a: 'snapshot', vm, t };
+        const logged: Action =
+          vm === l.original && action.vm === undefined ? { a: 'snapshot', t } : { a: 'snapshot', vm, t };
         return ok({ action: logged, vms: [vm], snapshot: snap.value });
       }
       case 'restore': {
@@ -319,7 +347,11 @@ export class Session {
       }
       case 'draw': {
         const vms = this.drawingVms();
-        if (vms.length === 0) return fail('draw', 'no running VM to draw from: boot and snapshot, then restore clones (or resume the original)');
+        if (vms.length === 0)
+          return fail(
+            'draw',
+            'no running VM to draw from: boot and snapshot, then restore clones (or resume the original)',
+          );
         const n = action.n ?? s.draws;
         const d = this.lab.draw(vms, n, { intervalUs: s.drawIntervalUs });
         if (!d.ok) return fromLab('draw', d);
@@ -328,11 +360,15 @@ export class Session {
       }
       case 'touch': {
         const vm = action.vm !== undefined ? vmId(action.vm) : this.touchTarget();
-        if (vm === undefined) return fail('touch', 'no running VM to write to: boot, resume or restore first');
+        if (vm === undefined)
+          return fail('touch', 'no running VM to write to: boot, resume or restore first');
         const n = action.n ?? s.touchPages;
         const r = this.lab.touchPages(vm, n);
         if (!r.ok) return fromLab('touch', r);
-        return ok({ action: action.vm === undefined ? { a: 'touch', n } : { a: 'touch', vm: action.vm, n }, vms: [vm] });
+        return ok({
+          action: action.vm === undefined ? { a: 'touch', n } : { a: 'touch', vm: action.vm, n },
+          vms: [vm],
+        });
       }
       case 'idle': {
         const vms = this.drawingVms();
@@ -344,7 +380,11 @@ export class Session {
         return ok({ action, vms: vms.map(Number) });
       }
       case 'fork': {
-        const vms = this.drawingVms().length ? this.drawingVms() : l.original !== null ? [vmId(l.original)] : [];
+        const vms = this.drawingVms().length
+          ? this.drawingVms()
+          : l.original !== null
+            ? [vmId(l.original)]
+            : [];
         if (vms.length === 0) return fail('fork', 'no running VM to fork in: boot first');
         const p = action.p ?? 0;
         for (const vm of vms) {
@@ -373,7 +413,8 @@ export class Session {
       }
       case 'load': {
         const f = this.files.get(action.file);
-        if (!f) return fail('load', `the snapshot file ${action.file} was not given to this lab: open it first`);
+        if (!f)
+          return fail('load', `the snapshot file ${action.file} was not given to this lab: open it first`);
         const decoded = decodeSnapshotFile(f.bytes);
         if (!decoded.ok) return fail('load', `${f.name}: ${decoded.error.message}`, decoded.error);
         const shipped = this.catalog.get(decoded.value.meta.guest);
@@ -391,10 +432,16 @@ export class Session {
   }
 
   /** SysGenId actions on every drawing VM; the per-VM facts afterwards. */
-  private sysgenid(action: Extract<Action, { a: `sysgenid-${string}` }>): Result<ActionOutcome, SessionError> {
+  private sysgenid(
+    action: Extract<Action, { a: `sysgenid-${string}` }>,
+  ): Result<ActionOutcome, SessionError> {
     const name = action.a;
     const l = this.lineageNow;
-    const targets = this.drawingVms().length ? this.drawingVms() : l.original !== null ? [vmId(l.original)] : [];
+    const targets = this.drawingVms().length
+      ? this.drawingVms()
+      : l.original !== null
+        ? [vmId(l.original)]
+        : [];
     if (targets.length === 0) return fail(name, 'no running VM: boot (and restore clones) first');
     const devs = targets.map((vm) => this.lab.engine.sysgenid(vm));
     for (const d of devs) {
@@ -403,7 +450,12 @@ export class Session {
     }
     const facts = (dev: (typeof devs)[number]): SysGenIdOutcome => {
       const n = (r: Result<number, SysGenIdError>) => (r.ok ? r.value : 0);
-      return { vm: dev.vm, counter: n(dev.counter()), watchers: n(dev.watchers()), outdated: n(dev.outdated()) };
+      return {
+        vm: dev.vm,
+        counter: n(dev.counter()),
+        watchers: n(dev.watchers()),
+        outdated: n(dev.outdated()),
+      };
     };
     const out: SysGenIdOutcome[] = [];
     for (const dev of devs) {
@@ -420,7 +472,8 @@ export class Session {
           const v = dev.read(sysgenidFd(fd));
           if (!v.ok) {
             // already acknowledged: a blocking read would sleep, a non-blocking one says EAGAIN
-            if (v.error.kind === 'Blocked' || (v.error.kind === 'Errno' && v.error.errno === 'EAGAIN')) continue;
+            if (v.error.kind === 'Blocked' || (v.error.kind === 'Errno' && v.error.errno === 'EAGAIN'))
+              continue;
             return fail(name, v.error.message, v.error);
           }
           const w = dev.write(sysgenidFd(fd), v.value);
@@ -439,9 +492,13 @@ export class Session {
           if (!t.ok) return fail(name, t.error.message, t.error);
           out.push(facts(dev));
         } else {
-          const w = dev.waitWatchers(sysgenidFd(fd), action.a === 'sysgenid-wait' ? (action.ms ?? DEFAULT_WAIT_MS) : 0);
+          const w = dev.waitWatchers(
+            sysgenidFd(fd),
+            action.a === 'sysgenid-wait' ? (action.ms ?? DEFAULT_WAIT_MS) : 0,
+          );
           if (w.ok) out.push({ ...facts(dev), result: 'ok' });
-          else if (w.error.kind === 'Blocked') out.push({ ...facts(dev), result: 'Blocked', message: w.error.message });
+          else if (w.error.kind === 'Blocked')
+            out.push({ ...facts(dev), result: 'Blocked', message: w.error.message });
           else if (w.error.kind === 'Errno' && (w.error.errno === 'ETIMEDOUT' || w.error.errno === 'EINTR'))
             out.push({ ...facts(dev), result: w.error.errno, message: w.error.message });
           else return fail(name, w.error.message, w.error);
@@ -512,7 +569,8 @@ export function replay(
 /** The actions of a standard run (the CLI's `run`): boot, snapshot (a diff on a full), restore, draw. */
 export function standardRun(settings: LabSettings): Action[] {
   const actions: Action[] = [{ a: 'boot' }, { a: 'snapshot', t: 'full' }];
-  if (settings.snapshot === 'diff') actions.push({ a: 'resume' }, { a: 'touch' }, { a: 'snapshot', t: 'diff' });
+  if (settings.snapshot === 'diff')
+    actions.push({ a: 'resume' }, { a: 'touch' }, { a: 'snapshot', t: 'diff' });
   actions.push({ a: 'restore' }, { a: 'draw' });
   return actions;
 }

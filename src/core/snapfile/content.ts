@@ -22,7 +22,7 @@ export function snapshotFileContent(lab: Lab, snap: SnapshotId): Result<Snapshot
       message: `snapshot: the lab no longer knows the guest of snapshot ${snap} (VM ${info.sourceVm} is gone)`,
     });
   const layers: SnapshotFileContent['layers'] = [];
-  for (let s: SnapshotId | null = snap; s !== null; ) {
+  for (let s: SnapshotId | null = snap; s !== null;) {
     const layer = engine.snapshotLayer(s);
     if (!layer.ok) return layer;
     const si: SnapshotInfo = engine.snapshotInfo(s)!;
@@ -30,7 +30,10 @@ export function snapshotFileContent(lab: Lab, snap: SnapshotId): Result<Snapshot
     s = si.parent;
   }
   const top = layers[layers.length - 1]!;
-  const kernelPages = new DataView(top.vmstate.buffer, top.vmstate.byteOffset).getUint32(L.VS_KERNEL_PAGES, true);
+  const kernelPages = new DataView(top.vmstate.buffer, top.vmstate.byteOffset).getUint32(
+    L.VS_KERNEL_PAGES,
+    true,
+  );
   return ok({
     meta: {
       guest: m.guest.name,

@@ -49,9 +49,23 @@ import { err, ok, PAGE_SIZE, type Result } from '../types';
 import { Crc64 } from './crc64';
 import { snapFileError, type SnapFileError } from './errors';
 import { checkLayerVmstate } from './vmstate';
-import type { DecodedLayer, DecodedSnapshot, FileLayerMeta, SecretPlacement, SnapshotFileContent, SnapshotFileMeta } from './types';
+import type {
+  DecodedLayer,
+  DecodedSnapshot,
+  FileLayerMeta,
+  SecretPlacement,
+  SnapshotFileContent,
+  SnapshotFileMeta,
+} from './types';
 
-export type { DecodedLayer, DecodedSnapshot, FileLayerMeta, SecretPlacement, SnapshotFileContent, SnapshotFileMeta } from './types';
+export type {
+  DecodedLayer,
+  DecodedSnapshot,
+  FileLayerMeta,
+  SecretPlacement,
+  SnapshotFileContent,
+  SnapshotFileMeta,
+} from './types';
 
 export const MAGIC = Uint8Array.from([0x89, 0x55, 0x4c, 0x53, 0x4e, 0x50, 0x0d, 0x0a]);
 export const FORMAT_VERSION = 1;

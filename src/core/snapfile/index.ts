@@ -10,7 +10,7 @@ import type { SnapFileError } from './errors';
 import { decodeSnapshotFileBytes, encodeSnapshotFileContent, type DecodedSnapshot } from './format';
 
 export { snapshotFileContent } from './content';
-export { loadSnapshot } from './load';
+export { loadSnapshot, loadSnapshotFile } from './load';
 
 export { crc64, Crc64 } from './crc64';
 export { snapFileError, type SnapFileError, type SnapFileErrorKind } from './errors';

@@ -10,6 +10,7 @@ import type { GuestManifest, SecretSpec } from '../lab/types';
 import * as L from '../wasm/layout';
 import { err, ok, type Result, type SnapshotId } from '../types';
 import { snapFileError, type SnapFileError } from './errors';
+import { decodeSnapshotFileBytes } from './format';
 import type { DecodedSnapshot } from './types';
 
 /**
@@ -73,4 +74,14 @@ export function loadSnapshot(
   // every layer of the chain describes the same guest
   for (const id of ids.value) lab.setSnapshotMeta(id, vmMeta);
   return ok(ids.value[ids.value.length - 1]!);
+}
+
+/** Checks a snapshot file's bytes and loads it (see loadSnapshot). */
+export function loadSnapshotFile(
+  lab: Lab,
+  bytes: Uint8Array,
+  opts: { seed?: number; secrets?: readonly SecretSpec[] } = {},
+): Result<SnapshotId, LabError | SnapFileError> {
+  const decoded = decodeSnapshotFileBytes(bytes);
+  return decoded.ok ? loadSnapshot(lab, decoded.value, opts) : decoded;
 }

@@ -67,4 +67,3 @@ export interface SnapshotFileContent {
   meta: Omit<SnapshotFileMeta, 'format' | 'layers'>;
   layers: (LayerPages & { wipedPages: number })[];
 }
-

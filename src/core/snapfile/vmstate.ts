@@ -40,7 +40,14 @@ const KDATA_POOL = L.K_POOL;
 const MAX_PROCS = L.MAX_PROCS;
 /** Every kernel feature bit the core knows (assembly/vmm/vmstate.ts FEAT_*). */
 const FEATURE_BITS =
-  L.FEAT_WIPEONSUSPEND | L.FEAT_VMGENID | L.FEAT_SYSGENID_VMGENID | L.FEAT_SYSGENID_OVERSEER | L.FEAT_VDSO | L.FEAT_JITTER | L.FEAT_AGENT | L.FEAT_RDRAND_EXITS;
+  L.FEAT_WIPEONSUSPEND |
+  L.FEAT_VMGENID |
+  L.FEAT_SYSGENID_VMGENID |
+  L.FEAT_SYSGENID_OVERSEER |
+  L.FEAT_VDSO |
+  L.FEAT_JITTER |
+  L.FEAT_AGENT |
+  L.FEAT_RDRAND_EXITS;
 /** Bytes of a process table entry (assembly/kernel/process.ts). */
 const ENTRY = 64;
 
