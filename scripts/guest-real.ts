@@ -17,8 +17,8 @@
 
 import { execFileSync, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { constants, existsSync } from 'node:fs';
+import { access, mkdir, mkdtemp, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -54,8 +54,8 @@ const has = (cmd: string) =>
   spawnSync('sh', ['-c', `command -v ${cmd}`], { stdio: ['ignore', 'ignore', 'ignore'] }).status === 0;
 const run = (cmd: string, args: string[], cwd?: string): string =>
   execFileSync(cmd, args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: 64 << 20 });
-const tryRun = (cmd: string, args: string[]) =>
-  spawnSync(cmd, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+const tryRun = (cmd: string, args: string[], cwd?: string) =>
+  spawnSync(cmd, args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
 const isRoot = () => typeof process.getuid === 'function' && process.getuid() === 0;
 
 /** Whether `dir` already holds a complete, matching asset set (the idempotent fast path). */
@@ -187,12 +187,31 @@ async function main(): Promise<void> {
   }
 
   preflight();
+  try {
+    await mkdir(join(out, 'licences'), { recursive: true });
+    await access(out, constants.W_OK);
+  } catch (e) {
+    fail([`cannot write the assets to ${out}: ${(e as Error).message}`]);
+  }
   const kernel = kernelPackage();
   const tmp = await mkdtemp(join(tmpdir(), 'guest-real-'));
   try {
     say(`downloading ${kernel}:i386, busybox-static:i386 and seabios with apt-get download`);
     const sandbox = isRoot() ? ['-o', 'APT::Sandbox::User=root'] : [];
-    run('apt-get', [...sandbox, 'download', '-qq', `${kernel}:i386`, 'busybox-static:i386', 'seabios'], tmp);
+    const download = () =>
+      tryRun(
+        'apt-get',
+        [...sandbox, 'download', '-qq', `${kernel}:i386`, 'busybox-static:i386', 'seabios'],
+        tmp,
+      );
+    let got = download();
+    if (got.status !== 0 && !updated) {
+      // stale package lists name versions the mirror no longer has: refresh once and retry
+      say('apt-get download failed; updating the package lists and retrying');
+      aptUpdate();
+      got = download();
+    }
+    if (got.status !== 0) fail(['apt-get download failed:', ...got.stderr.trim().split('\n')]);
     const debs = (await readdir(tmp)).filter((f) => f.endsWith('.deb'));
     const find = (prefix: string) => {
       const f = debs.find((d) => d.startsWith(prefix));
@@ -249,7 +268,7 @@ async function main(): Promise<void> {
         name: ASSET_FILES[role],
         bytes: b.length,
         sha256: sha256(b),
-        ...(role === 'state' ? { rawBytes: stateRaw.length } : {}),
+        ...(role === 'state' ? { rawBytes: stateRaw.length, rawSha256: sha256(stateRaw) } : {}),
       };
     }
     const licences: string[] = [];

@@ -4,8 +4,11 @@
 // Invariants:
 // - Every file is checked against the manifest (size and sha256) before it is used: a damaged or
 //   stale download is an AssetsInvalid error naming the file, never an emulator crash.
-// - The state is stored gzip-compressed; it is decompressed with DecompressionStream, which Node
-//   20 and browsers both have, so both load it the same way. (v86 reads zstd states itself, but
+// - The state is stored gzip-compressed under a name without ".gz" (servers such as Apache or
+//   vite preview would send a .gz file with Content-Encoding: gzip and the browser would unpack it
+//   on the way); it is decompressed with DecompressionStream, which Node 20 and browsers both have,
+//   so both load it the same way. A state that arrives unpacked anyway is checked against its raw
+//   size and sha256. (v86 reads zstd states itself, but
 //   Node 20 cannot write zstd without an extra tool.)
 
 import { err, ok, type Result } from '../types';
@@ -15,6 +18,8 @@ import {
   MANIFEST_FILE,
   parseManifest,
   RESTORE_ROLES,
+  sha256Hex,
+  type AssetFile,
   type AssetRole,
   type RealManifest,
 } from './manifest';
@@ -104,30 +109,50 @@ export async function loadRealAssets(
       );
     }
     if (!bytes) return err(realError('AssetsMissing', { where: source.where, file: entry.name }));
-    const checked = await checkAssetFile(entry, bytes);
-    if (!checked.ok) return checked;
-    got[role] = bytes;
+    if (role === 'state') {
+      const state = await unpackState(entry, bytes);
+      if (!state.ok) return state;
+      got.state = state.value;
+    } else {
+      const checked = await checkAssetFile(entry, bytes);
+      if (!checked.ok) return checked;
+      got[role] = bytes;
+    }
     before += entry.bytes;
     opts.onProgress?.(before, total, entry.name);
   }
-  let state: Uint8Array;
-  try {
-    state = await gunzip(got.state!);
-  } catch (e) {
-    return err(
-      realError('AssetsInvalid', {
-        file: manifest.files.state.name,
-        reason: `gunzip failed: ${(e as Error).message}`,
-      }),
-    );
+  return ok({
+    manifest,
+    bios: toBuffer(got.bios!),
+    vgaBios: toBuffer(got.vgaBios!),
+    state: toBuffer(got.state!),
+  });
+}
+
+const isGzip = (b: Uint8Array) => b.length > 2 && b[0] === 0x1f && b[1] === 0x8b;
+
+/**
+ * The raw state from the stored bytes: checked as stored, then gunzipped and checked as raw. A
+ * server that decoded the gzip on the way (Content-Encoding) hands over the raw bytes: those
+ * are checked against the raw size and sha256 instead.
+ */
+async function unpackState(entry: AssetFile, bytes: Uint8Array): Promise<Result<Uint8Array, RealError>> {
+  const bad = (reason: string) => err(realError('AssetsInvalid', { file: entry.name, reason }));
+  let raw = bytes;
+  if (isGzip(bytes)) {
+    const stored = await checkAssetFile(entry, bytes);
+    if (!stored.ok) return stored;
+    try {
+      raw = await gunzip(bytes);
+    } catch (e) {
+      return bad(`gunzip failed: ${(e as Error).message}`);
+    }
   }
-  const raw = manifest.files.state.rawBytes;
-  if (raw !== undefined && state.length !== raw)
-    return err(
-      realError('AssetsInvalid', {
-        file: manifest.files.state.name,
-        reason: `${state.length} bytes decompressed, the manifest says ${raw}`,
-      }),
-    );
-  return ok({ manifest, bios: toBuffer(got.bios!), vgaBios: toBuffer(got.vgaBios!), state: toBuffer(state) });
+  if (entry.rawBytes !== undefined && raw.length !== entry.rawBytes)
+    return bad(`${raw.length} bytes of state, the manifest says ${entry.rawBytes}`);
+  if (entry.rawSha256 !== undefined && (await sha256Hex(raw)) !== entry.rawSha256)
+    return bad('the state does not match its sha256 in the manifest');
+  if (!isGzip(bytes) && entry.rawSha256 === undefined)
+    return bad('not gzip, and the manifest has no raw sha256');
+  return ok(raw);
 }

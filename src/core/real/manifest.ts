@@ -22,7 +22,8 @@ export const ASSET_FILES = {
   vgaBios: 'vgabios-stdvga.bin',
   bzimage: 'vmlinuz',
   initrd: 'initramfs.cpio.gz',
-  state: 'state.bin.gz',
+  /** gzip inside; no .gz in the name (see assets.ts) */
+  state: 'state.v86-gzip',
 } as const;
 export type AssetRole = keyof typeof ASSET_FILES;
 
@@ -33,8 +34,9 @@ export interface AssetFile {
   name: string;
   bytes: number;
   sha256: string;
-  /** For compressed files: the size once decompressed. */
+  /** For compressed files: the size and sha256 once decompressed. */
   rawBytes?: number;
+  rawSha256?: string;
 }
 
 export interface DebianPackage {

@@ -17,7 +17,10 @@ import { realError, type RealError } from './errors';
 import { GUEST_MEMORY_BYTES, wasmFn, type EmulatorFactory, type V86Like } from './emulator';
 import { RESEED_HELPER_PATH } from './initramfs';
 import type { RealAssets } from './assets';
+import { parseReading, READ_COMMAND, type CloneReading } from './reading';
 import { frameCommand, SerialLog, type Reply } from './serial';
+
+export { distinctCount, parseReading, READ_COMMAND, type CloneReading } from './reading';
 
 /** Time limits (ms). Generous: a 2-core machine running 8 clones and a test suite is slow. */
 export const REAL_TIMEOUTS = {
@@ -29,43 +32,6 @@ export const REAL_TIMEOUTS = {
 export interface RealEnv {
   createEmulator: EmulatorFactory;
   wasm: WebAssembly.Module;
-}
-
-/** What one clone saw in one read. */
-export interface CloneReading {
-  clone: number;
-  /** 16 bytes of /dev/urandom, lowercase hex. */
-  urandom: string;
-  /** The busybox shell's $RANDOM (a userspace LCG seeded before the snapshot). */
-  shellRandom: number;
-  /** /proc/sys/kernel/random/boot_id (created before the snapshot). */
-  bootId: string;
-  /** /proc/uptime's first field: the guest's uptime in seconds. */
-  uptimeS: number;
-}
-
-/** The shell line of a read; its four output lines are parsed by parseReading. */
-export const READ_COMMAND =
-  'head -c 16 /dev/urandom | od -An -tx1 | tr -d " \\n"; echo; echo $RANDOM; ' +
-  'cat /proc/sys/kernel/random/boot_id; cut -d" " -f1 /proc/uptime';
-
-/** Parses a read's reply, or null when it is not four well-formed lines. */
-export function parseReading(clone: number, output: string): CloneReading | null {
-  const lines = output
-    .split('\n')
-    .map((l) => l.trim())
-    .filter((l) => l !== '');
-  if (lines.length !== 4) return null;
-  const [urandom, shellRandom, bootId, uptime] = lines as [string, string, string, string];
-  if (!/^[0-9a-f]{32}$/.test(urandom) || !/^\d+$/.test(shellRandom) || !/^\d+(\.\d+)?$/.test(uptime))
-    return null;
-  if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/.test(bootId)) return null;
-  return { clone, urandom, shellRandom: Number(shellRandom), bootId, uptimeS: Number(uptime) };
-}
-
-/** Number of distinct values (the figure the app shows as real-distinct-count). */
-export function distinctCount(values: readonly string[]): number {
-  return new Set(values).size;
 }
 
 /** Hex of `bytes` bytes of host entropy (crypto.getRandomValues). */
