@@ -13,6 +13,7 @@ import { TimelinePanel } from './panels/TimelinePanel';
 import { LinkAlert } from './panels/LinkAlert';
 import { MatrixView } from './panels/MatrixView';
 import { ScenarioBar } from './panels/ScenarioBar';
+import { RealKernelPanel } from './real/RealKernelPanel';
 import { useLab } from './store/context';
 import { highlightOf } from './store/presentSlice';
 import type { LabState } from './store/types';
@@ -36,6 +37,7 @@ export function App() {
           <LineagePanel />
           <MemoryPanel />
           <OutputsPanel />
+          <RealKernelPanel />
         </div>
         <div className="column right">
           <DevicesPanel />
