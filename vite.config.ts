@@ -2,6 +2,9 @@ import { defineConfig } from 'vite';
 import react from '@vitejs/plugin-react';
 
 export default defineConfig({
+  // Relative asset URLs: the built app works from any path (a sub-path, an iframe), and fetches its
+  // guest files beside the page (src/ui/lib/scenarios.ts guestFolder).
+  base: './',
   plugins: [react()],
   server: { host: '127.0.0.1' },
   worker: { format: 'es' },

@@ -1,14 +1,28 @@
-// Pure helpers of the app: map geometry and cursor keys, the lineage tree, duplicate marks,
-// palette contrast, number formats.
+// Pure helpers of the app: map geometry and cursor keys, the lineage tree, palette contrast,
+// number formats, permalinks of a history, and the export files of a draw.
 
 import { describe, expect, it } from 'vitest';
 import type { SnapshotSummary, VmSummary } from '../src/core/lab/api';
-import { duplicateMarks } from '../src/ui/lib/duplicates';
 import { formatBytes, formatNs } from '../src/ui/lib/format';
 import { buildLineage, layoutLineage, VISIBLE_CLONES, type LineageNode } from '../src/ui/lib/lineage';
 import { cellOf, gridSize, mapGeometry, moveCursor, pageAt, usedExtent } from '../src/ui/lib/mapGeometry';
 import { contrast, GROUP_COLOURS, groupStyle, inkOn, MARK_STYLE, PAGE_STYLE } from '../src/ui/lib/palette';
-import { MARK_KINDS, PAGE_CLASSES } from '../src/ui/worker/protocol';
+import { MARK_KINDS, PAGE_CLASSES } from '../src/core/lab/inspect';
+import { LIBRARY_IDS, type DrawResult } from '../src/core/lab/types';
+import { csvLine } from '../src/core/export/csv';
+import { parseManifestText } from '../src/core/manifest/validate';
+import type { Action } from '../src/core/session/actions';
+import { resolveSettings } from '../src/core/settings/settings';
+import {
+  METRIC_CSV_HEADER,
+  metricsCsv,
+  OUTPUT_CSV_HEADER,
+  outputsCsv,
+  outputsJson,
+} from '../src/ui/lib/exportViews';
+import { hashOf, linkState, readHash } from '../src/ui/lib/permalink';
+import { libraryChoice } from '../src/ui/panels/SettingControl';
+import { readGuest } from './ui-setup';
 
 const vm = (
   id: number,
@@ -112,31 +126,6 @@ describe('lineage', () => {
   });
 });
 
-describe('duplicate marks', () => {
-  it('renumbers the core group heads densely in first-seen order', () => {
-    const m = duplicateMarks(
-      [
-        [-1, 1, 2],
-        [7, 1, 2],
-        [7, -1, 2],
-      ],
-      [
-        [0, 2, 1],
-        [2, 0, 2],
-        [1, 2, 0],
-      ],
-    );
-    expect(Array.from(m.groups)).toEqual([-1, 0, 1, 2, 0, 1, 2, -1, 1]);
-    expect(m.groupCount).toBe(3);
-    expect(m.marked).toBe(7);
-    expect(Array.from(m.pairs)).toEqual([0, 2, 1, 2, 0, 2, 1, 2, 0]);
-  });
-
-  it('has no pair matrix above the core limit', () => {
-    expect(duplicateMarks([[-1], [-1]], null).pairs).toHaveLength(0);
-  });
-});
-
 describe('palette', () => {
   it('group ink reads on every group colour (WCAG AA for large bold text and better)', () => {
     for (const c of GROUP_COLOURS) expect(contrast(c, inkOn(c))).toBeGreaterThanOrEqual(4.5);
@@ -163,5 +152,114 @@ describe('formats', () => {
     expect(formatNs(2_500_000)).toBe('2.5 ms');
     expect(formatBytes(33075)).toBe('32.3 KiB');
     expect(formatBytes(23.9 * 2 ** 20)).toBe('23.9 MiB');
+  });
+});
+
+describe('permalinks and exports of a history', () => {
+  const settings = async () => {
+    const m = parseManifestText(await readGuest('default.json'), 'default.json');
+    if (!m.ok) throw new Error(m.error.message);
+    return resolveSettings(m.value, { seed: 7 });
+  };
+  const actions: Action[] = [
+    { a: 'boot' },
+    { a: 'snapshot', t: 'full' },
+    { a: 'restore', n: 2 },
+    { a: 'draw', n: 2 },
+  ];
+  /** Two clones x two draws of 4-byte outputs: clone 0 and 1 share their first value. */
+  const draw: DrawResult = {
+    vms: [1, 2],
+    draws: 2,
+    libraries: [
+      {
+        library: 'naive',
+        consumer: 'nonce',
+        width: 4,
+        clones: 2,
+        draws: 2,
+        bytes: new Uint8Array([1, 2, 3, 4, 9, 9, 9, 9, 1, 2, 3, 4, 8, 8, 8, 8]),
+        groups: new Int32Array([0, -1, 0, -1]),
+        groupCount: 1,
+        pairs: new Uint32Array([0, 1, 1, 0]),
+        duplicates: 2,
+        collidingPairs: 1,
+        firstUniqueDraw: 2,
+        verdict: 'dup-until',
+        nsPerCall: 11.5,
+        aborts: 0,
+        reseeds: 0,
+      },
+    ],
+  };
+
+  it('a link holds the starting settings and the log whole, and decodes back to them', async () => {
+    const s = await settings();
+    const state = linkState(s, actions, { id: 'the-problem', step: 2 });
+    expect(state).toEqual({ v: 2, settings: s, actions, scenario: { id: 'the-problem', step: 2 } });
+    const hash = await hashOf(state);
+    if (!hash.ok) throw new Error(hash.error.message);
+    expect(hash.value).toMatch(/^#s=[A-Za-z0-9_-]+$/);
+    const back = await readHash(hash.value);
+    expect(back).toEqual({ ok: true, value: state });
+    expect(await readHash('#other')).toBeNull();
+  });
+
+  it('the JSON export is the CLI report: every setting, the actions, per library the verdict, counts and outputs', async () => {
+    const s = await settings();
+    const json = JSON.parse(JSON.stringify(outputsJson(draw, { settings: s, actions }))) as Record<
+      string,
+      unknown
+    >;
+    expect(json).toMatchObject({
+      seed: 7,
+      clones: 2,
+      draws: 2,
+      guest: 'default',
+      settings: s,
+      actions,
+      duplicates: 2,
+    });
+    expect(json.libraries).toEqual([
+      {
+        library: 'naive',
+        consumer: 'nonce',
+        verdict: 'dup-until',
+        duplicates: 2,
+        collidingPairs: 1,
+        firstUniqueDraw: 2,
+        nsPerCall: 11.5,
+        reseeds: 0,
+        aborts: 0,
+        outputs: [
+          ['01020304', '09090909'],
+          ['01020304', '08080808'],
+        ],
+      },
+    ]);
+  });
+
+  it('the CSV exports open with the history, then one line per output or per library', async () => {
+    const s = await settings();
+    const out = outputsCsv(draw, { settings: s, actions }).split('\r\n');
+    expect(out[0]).toBe(csvLine(['settings', JSON.stringify(s)]).trimEnd());
+    expect(out[1]).toBe(csvLine(['actions', JSON.stringify(actions)]).trimEnd());
+    expect(out.slice(2)).toEqual([
+      OUTPUT_CSV_HEADER.join(','),
+      'naive,nonce,1,1,01020304,true,1',
+      'naive,nonce,1,2,09090909,false,',
+      'naive,nonce,2,1,01020304,true,1',
+      'naive,nonce,2,2,08080808,false,',
+      '',
+    ]);
+    const met = metricsCsv(draw, { settings: s, actions }).split('\r\n');
+    expect(met.slice(2)).toEqual([METRIC_CSV_HEADER.join(','), 'naive,nonce,dup-until,2,1,2,11.5,0,0', '']);
+  });
+
+  it('the Library select reads a library list as guest, all, one id, or a list of its own', () => {
+    expect(libraryChoice('guest')).toBe('guest');
+    expect(libraryChoice([...LIBRARY_IDS])).toBe('all');
+    expect(libraryChoice(['vdso'])).toBe('vdso');
+    expect(libraryChoice(['vdso', 'naive'])).toBe('list:vdso,naive');
   });
 });

@@ -1,17 +1,19 @@
 // The pure parts of the app's persistence (src/ui/persist): storage errors a person can act on,
-// the room check against the browser's estimate, and every saved record checked when read back.
-// IndexedDB itself is exercised in the browser (e2e/persist.spec.ts).
+// the room check against the browser's estimate, and every saved record checked when read back
+// by the core's own schemas. IndexedDB itself is exercised in the browser (e2e/persist.spec.ts).
 
 import { describe, expect, it } from 'vitest';
+import { parseManifestText } from '../src/core/manifest/validate';
+import { resolveSettings, type LabSettings } from '../src/core/settings/settings';
+import { sessionSize } from '../src/ui/persist/labStorage';
 import {
   readFileMeta,
+  readSessionFile,
   readSessionRecord,
   SESSION_FORMAT,
-  settingsPatch,
   snapshotFileName,
   type SessionRecord,
 } from '../src/ui/persist/records';
-import { sessionSize } from '../src/ui/persist/labStorage';
 import {
   checkRoom,
   formatBytes,
@@ -19,41 +21,30 @@ import {
   ROOM_MARGIN_BYTES,
   storageError,
 } from '../src/ui/persist/storageErrors';
+import { sessionRecord } from '../src/ui/store/filesSlice';
+import { journey, newStore, readGuest } from './ui-setup';
 
-function session(over: Partial<SessionRecord> = {}): SessionRecord {
+async function defaults(): Promise<LabSettings> {
+  const m = parseManifestText(await readGuest('default.json'), 'default.json');
+  if (!m.ok) throw new Error(m.error.message);
+  return resolveSettings(m.value);
+}
+
+async function session(over: Partial<SessionRecord> = {}): Promise<SessionRecord> {
+  const settings = await defaults();
   return {
     format: SESSION_FORMAT,
     savedAt: 1_700_000_000_000,
-    settings: {
-      guestFile: 'default.json',
-      kernel: {
-        vmgenid: true,
-        sysgenid: false,
-        wipeOnSuspend: false,
-        vdsoGetrandom: true,
-        jitterEntropy: false,
-        agentReseed: false,
-      },
-      library: 'guest',
-      processLibraries: ['naive', 'openssl-pid', 'getrandom'],
-      consumer: 'guest',
-      clones: 4,
-      draws: 16,
-      notifyDelayUs: 50,
-      snapshotType: 'full',
-      seed: 1234,
-      memoryMiB: 128,
-      touchCount: 64,
-      lazy: false,
+    settings,
+    actions: [{ a: 'boot' }, { a: 'snapshot', t: 'full' }, { a: 'load', file: '0123456789abcdef-64' }],
+    files: [{ id: '0123456789abcdef-64', name: 'x.ulsnap' }],
+    view: {
+      controls: { ...settings, seed: 99 },
+      selection: { vm: 1, compare: 2, snapshot: 0 },
+      outputsLibrary: 0,
+      mapRange: 'used',
+      origins: { '1': 'x.ulsnap' },
     },
-    bootedWith: '["default.json"]',
-    selection: { bootVm: 0, selectedVm: 1, compareVm: 2, selectedSnapshot: 0, outputsLibrary: 0 },
-    steps: [
-      { op: 'boot', args: { guest: { name: 'default' }, opts: { seed: 1234 } }, ids: { vm: 0, snapshot: 0 } },
-      { op: 'snapshot', args: { vm: 0, type: 'full' }, ids: { vm: 1, snapshot: 0 } },
-      { op: 'loadSnapshotFile', args: { bytes: new Uint8Array(64), fileName: 'x.ulsnap' }, ids: null },
-    ],
-    origins: { '1': 'x.ulsnap' },
     summary: { guest: 'default', vms: 5, snapshots: 2 },
     ...over,
   };
@@ -107,52 +98,65 @@ describe('saved records', () => {
     expect(snapshotFileName(3)).toBe('uniqueness-lab-snap-3.ulsnap');
   });
 
-  it('reads back a session as it was written, file bytes included', () => {
-    const rec = structuredClone(session());
+  it('reads back a session as it was written: the history whole, the files by content id, the view', async () => {
+    const rec = structuredClone(await session());
     const r = readSessionRecord(rec);
-    expect(r.ok).toBe(true);
-    if (!r.ok) return;
-    expect(r.value.steps).toHaveLength(3);
-    expect((r.value.steps[2]!.args as { bytes: Uint8Array }).bytes).toBeInstanceOf(Uint8Array);
-    expect(r.value.steps[1]!.ids).toEqual({ vm: 1, snapshot: 0 });
-    expect(r.value.steps[2]!.ids).toBeNull();
+    expect(r).toEqual({ ok: true, value: rec });
+  });
+
+  it("the store's record is the session's own history and the view", async () => {
+    const store = await newStore();
+    await journey(store, 2, 3);
+    store.getState().setSetting('seed', 42);
+    const s = store.getState();
+    const rec = sessionRecord(s, 5)!;
+    expect(rec.settings).toEqual(s.session!.initial);
+    expect(rec.actions).toEqual(s.session!.log);
+    expect(rec.view.controls!.seed).toBe(42);
+    expect(rec.view.selection).toEqual(s.selection);
+    expect(rec.summary).toEqual({ guest: 'default', vms: 3, snapshots: 1 });
+    expect(readSessionRecord(structuredClone(rec))).toEqual({ ok: true, value: rec });
   });
 
   it.each([
-    ['a newer format', { format: 'uniqueness-lab/session@9' }, /format is "uniqueness-lab\/session@9"/],
-    ['steps that are not a list', { steps: {} }, /steps is not a list/],
-    ['a step without arguments', { steps: [{ op: 'boot' }] }, /steps\[0\] is not a command/],
     [
-      'bad id counters',
-      { steps: [{ op: 'boot', args: {}, ids: { vm: -1, snapshot: 0 } }] },
-      /steps\[0\]\.ids/,
+      'an older format',
+      { format: 'uniqueness-lab/session@1' },
+      /format: must be "uniqueness-lab\/session@2"/,
     ],
-    ['a selection that is not ids', { selection: { bootVm: 'x' } }, /selection/],
-    ['file names that are not text', { origins: { 1: 5 } }, /origins/],
-  ])('refuses a stored session with %s, naming the field', (_, over, message) => {
-    const r = readSessionRecord({ ...session(), ...over });
+    ['an action the lab does not know', { actions: [{ a: 'fly' }] }, /actions\[0\]/],
+    ['a clone count beyond the limit', { actions: [{ a: 'restore', n: 10001 }] }, /actions\[0\]\.n/],
+    ['settings beyond a limit', { settings: { clones: 0 } }, /settings/],
+    ['a file id that is not one', { files: [{ id: 'x', name: 'a' }] }, /files\[0\]\.id/],
+    ['a selection that is not ids', { view: { selection: { vm: 'x' } } }, /view/],
+  ])('refuses a stored session with %s, naming the field', async (_, over, message) => {
+    const base = await session();
+    const bad =
+      'settings' in over
+        ? { ...base, settings: { ...base.settings, ...(over.settings as object) } }
+        : 'view' in over
+          ? { ...base, view: { ...base.view, ...(over.view as object) } }
+          : { ...base, ...over };
+    const r = readSessionRecord(bad);
     expect(r.ok).toBe(false);
     if (!r.ok) expect(r.error).toMatch(message);
   });
 
-  it('keeps only the saved settings that are still valid here', () => {
-    const saved = {
-      ...session().settings,
-      guestFile: 'gone.json',
-      library: 'no-such-library',
-      clones: 1e9,
-      seed: 42,
-      kernel: { vmgenid: 'yes' },
-    };
-    const patch = settingsPatch(saved, ['default.json']);
-    expect(patch).not.toHaveProperty('guestFile');
-    expect(patch).not.toHaveProperty('library');
-    expect(patch).not.toHaveProperty('clones');
-    expect(patch).not.toHaveProperty('kernel');
-    expect(patch.seed).toBe(42);
-    expect(patch.draws).toBe(16);
-    expect(settingsPatch(session().settings, ['default.json'])).toEqual(session().settings);
-    expect(settingsPatch('nonsense', [])).toEqual({});
+  it('drops saved controls that are no longer valid, keeping the history', async () => {
+    const base = await session();
+    const r = readSessionRecord({ ...base, view: { ...base.view, controls: { clones: 1e9 } } });
+    expect(r.ok).toBe(true);
+    if (r.ok) {
+      expect(r.value.view.controls).toBeNull();
+      expect(r.value.actions).toEqual(base.actions);
+    }
+  });
+
+  it('reads stored session files and skips what is not one', () => {
+    const bytes = new Uint8Array([1, 2, 3]);
+    expect(readSessionFile({ name: 'a.ulsnap', bytes })).toEqual({ name: 'a.ulsnap', bytes });
+    expect(readSessionFile({ name: 'a.ulsnap', bytes: [1, 2] })).toBeNull();
+    expect(readSessionFile(null)).toBeNull();
   });
 
   it('skips saved file entries that are not file metadata', () => {
@@ -170,8 +174,11 @@ describe('saved records', () => {
     expect(readFileMeta({ ...good, id: 'x' })).toBeNull();
   });
 
-  it('counts the file bytes a session holds in its size', () => {
-    expect(sessionSize(session())).toBeGreaterThan(64);
-    expect(sessionSize(session())).toBeLessThan(64 + 2000);
+  it("counts the session files' bytes in its size", async () => {
+    const rec = await session();
+    const small = sessionSize(rec);
+    expect(sessionSize(rec, [{ name: 'x.ulsnap', bytes: new Uint8Array(5000) }])).toBeGreaterThanOrEqual(
+      small + 5000,
+    );
   });
 });

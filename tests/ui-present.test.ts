@@ -1,60 +1,49 @@
 // The store's "compare and present" slice against the real lab over an in-process transport:
-// scenario steps sync the controls, a matrix cell opens in the lab on its library, an empty lab's
-// link holds its settings, and a cancelled draw after a step rebuilds the step's lab.
+// scenario steps set the controls to the step, a matrix cell opens in the lab on its library,
+// links are made from the session's history and open in a fresh worker with the same outputs,
+// a refused or cancelled link leaves an alert and an empty lab, and a cancelled draw after a step
+// rebuilds the step's lab.
 
-import { readFile } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
-import { Lab } from '../src/core/lab/lab';
-import { loadCoreNode } from '../src/core/load/node';
+import { outputText } from '../src/core/lab/draw';
+import type { DrawResult } from '../src/core/lab/types';
 import { decodeLabState } from '../src/core/permalink';
 import { loadScenarioList } from '../src/ui/lib/scenarios';
-import { createLabStore, type LabStore } from '../src/ui/store/store';
-import { LabClient } from '../src/ui/worker/client';
-import { loadGuests } from '../src/ui/worker/guests';
-import { LabHost } from '../src/ui/worker/host';
-import { inProcessTransport } from '../src/ui/worker/serve';
+import { journey, newStore as baseStore, readGuest } from './ui-setup';
 
-const guestDir = new URL('../public/guest/', import.meta.url);
-const readGuest = (file: string) => readFile(new URL(file, guestDir), 'utf8');
-
-async function newStore(): Promise<LabStore> {
-  const client = new LabClient(
-    inProcessTransport(async () => {
-      const lab = await Lab.create(await loadCoreNode());
-      return new LabHost(
-        lab,
-        lab.engine,
-        () => loadGuests(readGuest),
-        () => loadCoreNode(),
-      );
-    }),
-  );
-  const store = createLabStore(client);
-  await store.getState().init();
+async function newStore() {
+  const store = await baseStore();
   store.getState().setScenarios(await loadScenarioList(readGuest), null);
   return store;
 }
 
-describe('compare and present in the store', () => {
-  it('scenario steps sync the controls to the step and check its claims', async () => {
+const texts = (d: DrawResult) =>
+  d.libraries.map((l) =>
+    Array.from({ length: l.clones }, (_, c) =>
+      Array.from({ length: l.draws }, (_, k) => outputText(l, c, k)),
+    ),
+  );
+
+describe('guided scenarios in the store', () => {
+  it('scenario steps set the controls to the step and check its claims', async () => {
     const store = await newStore();
     const s = () => store.getState();
     await s().startScenario('wipeonsuspend-alone');
     expect(s().active!.step).toBe(0);
     expect(s().active!.result!.ok).toBe(true);
-    expect(s().guestFile).toBe('wipeonsuspend-rfc.json');
-    expect(s().kernel.vmgenid).toBe(false);
-    expect(s().lastDraw!.duplicates).toBeGreaterThan(0);
-    expect(s().vms.map((v) => v.id)).toContain(s().selectedVm);
+    expect(s().draft!.guest).toBe('wipeonsuspend-rfc');
+    expect(s().draft!.vmgenid).toBe(false);
+    expect(s().lastDraw!.libraries.some((l) => l.duplicates > 0)).toBe(true);
+    expect(s().vms.map((v) => v.id)).toContain(s().selection.vm);
     await s().nextStep();
+    expect(s().active!.rebuilt).toBe(false);
     await s().nextStep();
     expect(s().active!.step).toBe(2);
-    expect(s().kernel.vmgenid).toBe(true);
-    expect(s().notifyDelayUs).toBe(0);
+    expect(s().draft!.vmgenid).toBe(true);
+    expect(s().draft!.notifyDelayUs).toBe(0);
     const wos = s().lastDraw!.libraries.find((l) => l.library === 'wipeonsuspend')!;
     expect(wos.duplicates).toBe(0);
-    expect(s().bootedWith).not.toBeNull();
-    // no warning that the controls differ from the booted lab
+    // the controls are the settings in effect: nothing waits for a Boot
     expect(s().notice).toBeNull();
     await s().prevStep();
     expect(s().active!.step).toBe(1);
@@ -63,39 +52,16 @@ describe('compare and present in the store', () => {
     expect(s().active).toBeNull();
   });
 
-  it('a matrix cell opens in the lab on its library', async () => {
+  it('a draw with the buttons between steps: the next step rebuilds the scenario', async () => {
     const store = await newStore();
     const s = () => store.getState();
-    s().setSetting('memoryMiB', 16);
-    await s().runMatrix();
-    const m = s().matrix!;
-    expect(m.memoryMiB).toBe(16);
-    const row = m.rows.indexOf('vdso');
-    await s().openMatrixCell(row, 1);
-    expect(s().view).toBe('lab');
-    expect(s().library).toBe('all');
-    expect(s().kernel.vmgenid).toBe(true);
-    expect(s().outputsLibrary).toBe(row);
-    const d = s().lastDraw!;
-    expect(d.libraries[row]!.library).toBe('vdso');
-    expect(d.libraries[row]!.duplicates).toBe(m.cells[row]![1]!.duplicates);
-    expect(d.libraries.map((l) => l.duplicates)).toEqual(m.cells.map((r) => r[1]!.duplicates));
-  });
-
-  it("an empty lab's link holds its settings; a booted one its actions", async () => {
-    const store = await newStore();
-    const s = () => store.getState();
-    s().setSetting('seed', 77);
-    s().setKernel('vmgenid', true);
-    const empty = await decodeLabState((await s().currentHash()).slice(3));
-    if (!empty.ok) throw new Error(empty.error.message);
-    expect(empty.value.actions).toEqual([]);
-    expect(empty.value.settings).toMatchObject({ seed: 77, vmgenid: true, clones: 4 });
-    await s().boot();
-    const booted = await decodeLabState((await s().currentHash()).slice(3));
-    if (!booted.ok) throw new Error(booted.error.message);
-    expect(booted.value.actions).toEqual([{ a: 'boot' }]);
-    expect(booted.value.settings).toMatchObject({ seed: 77, vmgenid: true });
+    await s().startScenario('wipeonsuspend-alone');
+    await s().nextStep();
+    await s().draw();
+    await s().nextStep();
+    expect(s().active!.step).toBe(2);
+    expect(s().active!.rebuilt).toBe(true);
+    expect(s().active!.result!.ok).toBe(true);
   });
 
   it('a cancelled draw after a scenario step rebuilds the lab of that step', async () => {
@@ -110,6 +76,104 @@ describe('compare and present in the store', () => {
     await pending;
     expect(s().notice?.text).toMatch(/rebuilt from its seed/);
     expect(s().vms).toEqual(vms);
-    expect(s().lastDraw!.libraries.map((l) => l.outputs)).toEqual(before.libraries.map((l) => l.outputs));
+    expect(texts(s().lastDraw!)).toEqual(texts(before));
+    expect(s().active!.step).toBe(3);
+  });
+});
+
+describe('the matrix in the store', () => {
+  it('a matrix cell opens in the lab on its library, with the counts the matrix showed', async () => {
+    const store = await newStore();
+    const s = () => store.getState();
+    s().setSetting('memoryMiB', 16);
+    await s().runMatrix();
+    const m = s().matrix!;
+    expect(m.memoryMiB).toBe(16);
+    const row = m.rows.indexOf('vdso');
+    await s().openMatrixCell(row, 1);
+    expect(s().view).toBe('lab');
+    expect(s().draft!.libraries).toEqual(m.rows);
+    expect(s().draft!.vmgenid).toBe(true);
+    expect(s().outputsLibrary).toBe(row);
+    const d = s().lastDraw!;
+    expect(d.libraries[row]!.library).toBe('vdso');
+    expect(d.libraries.map((l) => l.duplicates)).toEqual(m.cells.map((r) => r[1]!.duplicates));
+    expect(d.libraries.map((l) => l.verdict)).toEqual(m.cells.map((r) => r[1]!.verdict));
+  });
+});
+
+describe('links', () => {
+  it("an empty lab's link holds the controls; a booted one the session's history", async () => {
+    const store = await newStore();
+    const s = () => store.getState();
+    s().setSetting('seed', 77);
+    s().setSetting('vmgenid', true);
+    const empty = await decodeLabState((await s().currentHash()).slice(3));
+    if (!empty.ok) throw new Error(empty.error.message);
+    expect(empty.value.actions).toEqual([]);
+    expect(empty.value.settings).toEqual(s().draft);
+    await s().boot();
+    const booted = await decodeLabState((await s().currentHash()).slice(3));
+    if (!booted.ok) throw new Error(booted.error.message);
+    expect(booted.value).toEqual({ v: 2, settings: s().session!.initial, actions: [{ a: 'boot' }] });
+    expect(booted.value.settings).toMatchObject({ seed: 77, vmgenid: true });
+  });
+
+  it('a link opens in a fresh worker with the same fleet, outputs and controls', async () => {
+    const a = await newStore();
+    a.getState().setSetting('seed', 4242);
+    const before = await journey(a, 5, 7);
+    await a.getState().destroy(before.selection.vm!); // every action is in the history, a destroy too
+    const hash = await a.getState().currentHash();
+
+    const b = await newStore();
+    await b.getState().openHash(hash);
+    const s = b.getState();
+    expect(s.linkAlert).toBeNull();
+    expect(s.session!.log).toEqual(a.getState().session!.log);
+    expect(s.vms).toEqual(a.getState().vms);
+    expect(s.devices).toEqual(a.getState().devices);
+    expect(texts(s.lastDraw!)).toEqual(texts(before.lastDraw!));
+    expect(s.draft).toEqual(a.getState().session!.settings);
+  });
+
+  it('a step of a scenario has a link that reopens it, claims checked again', async () => {
+    const a = await newStore();
+    await a.getState().startScenario('wipeonsuspend-alone');
+    await a.getState().gotoStep(2);
+    const shown = a.getState().active!.result!.checks;
+    const hash = await a.getState().currentHash();
+    const state = await decodeLabState(hash.slice(3));
+    expect(state.ok && state.value.scenario).toEqual({ id: 'wipeonsuspend-alone', step: 2 });
+
+    const b = await newStore();
+    await b.getState().openHash(hash);
+    expect(b.getState().active!.step).toBe(2);
+    expect(b.getState().active!.result!.checks).toEqual(shown);
+  });
+
+  it('a link whose replay fails says why in an alert and leaves an empty lab of its settings', async () => {
+    const a = await newStore();
+    await a.getState().boot();
+    const good = await decodeLabState((await a.getState().currentHash()).slice(3));
+    if (!good.ok) throw new Error(good.error.message);
+    const { hashOf, linkState } = await import('../src/ui/lib/permalink');
+    const bad = await hashOf(linkState(good.value.settings, [{ a: 'boot' }, { a: 'destroy', vm: 9 }]));
+    if (!bad.ok) throw new Error(bad.error.message);
+    const b = await newStore();
+    await b.getState().openHash(bad.value);
+    const s = b.getState();
+    expect(s.linkAlert).toMatch(
+      /^This link could not be opened: action 2 of 2 could not be replayed: destroy: .*The default lab is open instead\.$/,
+    );
+    expect(s.vms).toEqual([]);
+    expect(s.session!.log).toEqual([]);
+  });
+
+  it('a damaged link is refused by the decoder, with its own words', async () => {
+    const b = await newStore();
+    await b.getState().openHash('#s=AAAA!AAA');
+    expect(b.getState().linkAlert).toMatch(/which base64url does not use/);
+    expect(b.getState().vms).toEqual([]);
   });
 });

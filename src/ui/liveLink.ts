@@ -3,7 +3,7 @@
 // address reopens the same view. At startup a hash is opened before anything else runs, and a
 // link pasted into the tab later (only the hash changes, so no reload) is opened the same way.
 
-import type { LabStore } from '../store/store';
+import type { LabStore } from './store/store';
 
 /** Runs the startup link after `init`, then keeps the hash and the lab in step; returns the undo. */
 export function startLinks(store: LabStore, init: Promise<void>): () => void {
@@ -25,15 +25,16 @@ function followLab(store: LabStore): () => void {
   let seq = 0;
   const update = async () => {
     const mine = ++seq;
-    const hash = await store.getState().currentHash();
+    // an empty lab leaves the address bare (Copy link still gives its settings)
+    const empty = (store.getState().session?.log.length ?? 0) === 0;
+    const hash = empty ? '' : await store.getState().currentHash();
     if (mine !== seq || store.getState().busy) return;
     const bare = window.location.pathname + window.location.search;
     if (hash !== window.location.hash) history.replaceState(null, '', hash || bare);
   };
   return store.subscribe((s, prev) => {
     if (!s.ready || s.busy) return;
-    const changed =
-      prev.busy !== null || s.vms !== prev.vms || s.lastDraw !== prev.lastDraw || s.active !== prev.active;
+    const changed = prev.busy !== null || s.session !== prev.session || s.active !== prev.active;
     if (!changed) return;
     if (timer) clearTimeout(timer);
     timer = setTimeout(() => void update(), 80);

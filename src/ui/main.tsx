@@ -1,19 +1,23 @@
-// Entry: starts the lab worker, builds the store around it, installs the read-only test API and
-// renders the app.
+// Entry: starts the lab worker (told where the guest files are: beside the page, wherever it is
+// served), builds the store around it, installs the read-only test API and renders the app.
 
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import { App } from './App';
+import { startLinks } from './liveLink';
+import { guestFolder } from './lib/scenarios';
 import { StoreProvider } from './store/context';
 import { createLabStore } from './store/store';
 import './styles.css';
 import './present.css';
-import { startLinks } from './lib/liveLink';
 import { installTestApi } from './testApi';
 import { LabClient, workerTransport } from './worker/client';
 
 const client = new LabClient(
-  workerTransport(() => new Worker(new URL('./worker/lab.worker.ts', import.meta.url), { type: 'module' })),
+  workerTransport(
+    () => new Worker(new URL('./worker/lab.worker.ts', import.meta.url), { type: 'module' }),
+    guestFolder(),
+  ),
 );
 const store = createLabStore(client);
 installTestApi(client, store);

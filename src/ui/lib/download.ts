@@ -1,12 +1,11 @@
-// Hands bytes to the browser as a download and reads a file the person chose, both without any
-// request beyond the page: a Blob behind a same-origin blob: URL, and File.arrayBuffer().
+// The app's one download helper, and the one file reader: a Blob behind a same-origin blob: URL
+// clicked as <a download>, and File.arrayBuffer(). No request leaves the page.
 
 /** How long a download's blob: URL lives (the browser has copied it long before). */
 const REVOKE_AFTER_MS = 60_000;
 
-/** Starts a download of `bytes` named `name` (an <a download> click on a blob: URL). */
-export function downloadBytes(bytes: Uint8Array, name: string, type = 'application/octet-stream'): void {
-  const blob = new Blob([bytes as Uint8Array<ArrayBuffer>], { type });
+/** Starts a download of `blob` named `name`. */
+export function download(name: string, blob: Blob): void {
   const url = URL.createObjectURL(blob);
   const a = document.createElement('a');
   a.href = url;
@@ -18,6 +17,13 @@ export function downloadBytes(bytes: Uint8Array, name: string, type = 'applicati
   a.remove();
   setTimeout(() => URL.revokeObjectURL(url), REVOKE_AFTER_MS);
 }
+
+export const svgBlob = (text: string) => new Blob([text], { type: 'image/svg+xml' });
+export const csvBlob = (text: string) => new Blob([text], { type: 'text/csv' });
+export const jsonBlob = (value: unknown) =>
+  new Blob([JSON.stringify(value, null, 2) + '\n'], { type: 'application/json' });
+export const bytesBlob = (bytes: Uint8Array) =>
+  new Blob([bytes as Uint8Array<ArrayBuffer>], { type: 'application/octet-stream' });
 
 /** The bytes of a file the person picked or dropped. */
 export async function readFileBytes(file: Blob): Promise<Uint8Array> {

@@ -1,6 +1,6 @@
-// Export: the views as files a person can put on a slide or into a spreadsheet. Everything is
-// made in the page (canvas pixels, serialised SVG, text) and handed over as a Blob download;
-// nothing goes to the network.
+// Export: the views as files a person can put on a slide or into a spreadsheet, and the last
+// draw as files the CLI can run again. Everything is made in the page (canvas pixels, serialised
+// SVG, text) and handed over as a Blob download (download.ts); nothing goes to the network.
 //
 // - Memory maps: the canvas as PNG (toBlob); as SVG, that PNG embedded as a data URI under a
 //   caption that says in words what the map shows.
@@ -8,31 +8,28 @@
 //   (theme variables, text colours), so the file looks the same outside the app; PNG by drawing
 //   that SVG onto a canvas at twice the size.
 // - Heat-map: built as SVG from the draw's pair counts (cividis, a number in every cell that fits).
-// - Outputs and metrics of the last draw: JSON (one object) and CSV (RFC 4180, CRLF).
+// - The last draw: JSON (the CLI's --json shape: every setting, the action log, per library the
+//   verdict, counts and outputs), so `uniqueness-lab run --settings FILE` runs it again; CSV of
+//   outputs and of metrics (RFC 4180 through the core's csvLine), each opened by two records
+//   `settings,<JSON>` and `actions,<JSON>` carrying the same history.
 
 import { interpolateCividis, scaleSequential } from 'd3';
-import type { DrawView, LibraryDrawView } from '../worker/protocol';
+import { outputText } from '../../core/lab/draw';
+import type { DrawResult, LibraryDraw } from '../../core/lab/types';
+import { csvLine } from '../../core/export/csv';
+import type { Action } from '../../core/session/actions';
+import { librarySummary } from '../../core/session/report';
+import type { LabSettings } from '../../core/settings/settings';
+import { count } from '../../core/settings/words';
+import { svgBlob } from './download';
 
-const SVG_NS = 'http://www.w3.org/2000/svg';
-
-/** Starts a download of `blob` named `name` (an object URL on a temporary link). */
-export function download(name: string, blob: Blob): void {
-  const url = URL.createObjectURL(blob);
-  const a = document.createElement('a');
-  a.href = url;
-  a.download = name;
-  a.rel = 'noopener';
-  a.style.display = 'none';
-  document.body.append(a);
-  a.click();
-  a.remove();
-  setTimeout(() => URL.revokeObjectURL(url), 30_000);
+/** The history an export carries: the session's starting settings and its action log. */
+export interface ExportHistory {
+  settings: LabSettings;
+  actions: readonly Action[];
 }
 
-export const svgBlob = (text: string) => new Blob([text], { type: 'image/svg+xml' });
-export const csvBlob = (text: string) => new Blob([text], { type: 'text/csv' });
-export const jsonBlob = (value: unknown) =>
-  new Blob([JSON.stringify(value, null, 2) + '\n'], { type: 'application/json' });
+const SVG_NS = 'http://www.w3.org/2000/svg';
 
 /** A canvas as PNG bytes. */
 export function canvasPng(canvas: HTMLCanvasElement): Promise<Blob> {
@@ -173,16 +170,16 @@ export async function svgToPng(text: string, scale = 2): Promise<Blob> {
 }
 
 /** The VM x VM heat-map of one library as SVG: shared values per pair, a number in each cell. */
-export function heatmapSvg(lib: LibraryDrawView, vms: number[], caption: string): string {
+export function heatmapSvg(lib: LibraryDraw, vms: number[], caption: string): string {
   const { bg, fg, muted } = themeColours();
   const n = vms.length;
-  const draws = lib.outputs[0]?.length ?? 0;
+  const draws = lib.draws;
   const has = lib.pairs.length === n * n && n > 1;
   const cell = Math.max(6, Math.min(40, Math.floor(480 / Math.max(1, n))));
   const left = 70;
   const top = 64;
   const side = has ? cell * n : 0;
-  const sub = `${lib.library}: ${lib.collidingPairs} of ${(n * (n - 1)) / 2} VM pairs share values; cell = values two VMs share (of ${draws})`;
+  const sub = `${lib.library}: ${count(lib.collidingPairs)} of ${count((n * (n - 1)) / 2)} VM pairs share values; cell = values two VMs share (of ${count(draws)})`;
   // about 8.6 px per character of the 14 px caption, 7.2 of the 12 px line
   const width = Math.max(left + side + 20, 24 + caption.length * 8.6, 24 + sub.length * 7.2);
   const height = top + side + 50;
@@ -223,17 +220,11 @@ export function heatmapSvg(lib: LibraryDrawView, vms: number[], caption: string)
   return out.join('\n');
 }
 
-function csvField(v: string | number | boolean): string {
-  const s = String(v);
-  return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
-}
-const csv = (rows: (string | number | boolean)[][]) =>
-  rows.map((r) => r.map(csvField).join(',')).join('\r\n') + '\r\n';
-
 export const OUTPUT_CSV_HEADER = ['library', 'consumer', 'vm', 'draw', 'value', 'duplicate', 'group'];
 export const METRIC_CSV_HEADER = [
   'library',
   'consumer',
+  'verdict',
   'duplicates',
   'collidingPairs',
   'firstUniqueDraw',
@@ -242,54 +233,77 @@ export const METRIC_CSV_HEADER = [
   'aborts',
 ];
 
+/** The two records that open every CSV export: the history, as JSON in one field each. */
+function historyLines(h: ExportHistory): string {
+  return csvLine(['settings', JSON.stringify(h.settings)]) + csvLine(['actions', JSON.stringify(h.actions)]);
+}
+
 /** One line per output: library, consumer, vm, draw (1-based), value, duplicate, group (1-based or empty). */
-export function outputsCsv(d: DrawView): string {
-  const rows: (string | number | boolean)[][] = [OUTPUT_CSV_HEADER];
+export function outputsCsv(d: DrawResult, h: ExportHistory): string {
+  let out = historyLines(h) + csvLine(OUTPUT_CSV_HEADER);
   for (const l of d.libraries)
     d.vms.forEach((vm, c) => {
-      for (let k = 0; k < d.draws; k++) {
-        const g = l.groups[c * d.draws + k]!;
-        rows.push([l.library, l.consumer, vm, k + 1, l.outputs[c]?.[k] ?? '', g >= 0, g >= 0 ? g + 1 : '']);
+      for (let k = 0; k < l.draws; k++) {
+        const g = l.groups[c * l.draws + k]!;
+        out += csvLine([
+          l.library,
+          l.consumer,
+          vm,
+          k + 1,
+          outputText(l, c, k),
+          g >= 0,
+          g >= 0 ? g + 1 : null,
+        ]);
       }
     });
-  return csv(rows);
+  return out;
 }
 
-/** One line per library: the core's collision statistics and ns per call. */
-export function metricsCsv(d: DrawView): string {
-  return csv([
-    METRIC_CSV_HEADER,
-    ...d.libraries.map((l) => [
-      l.library,
-      l.consumer,
-      l.duplicates,
-      l.collidingPairs,
-      l.firstUniqueDraw,
-      l.nsPerCall,
-      l.reseeds,
-      l.aborts,
-    ]),
-  ]);
+/** One line per library: the verdict, the core's collision statistics and ns per call. */
+export function metricsCsv(d: DrawResult, h: ExportHistory): string {
+  return (
+    historyLines(h) +
+    csvLine(METRIC_CSV_HEADER) +
+    d.libraries
+      .map((l) =>
+        csvLine([
+          l.library,
+          l.consumer,
+          l.verdict,
+          l.duplicates,
+          l.collidingPairs,
+          l.firstUniqueDraw,
+          l.nsPerCall,
+          l.reseeds,
+          l.aborts,
+        ]),
+      )
+      .join('')
+  );
 }
 
-/** The last draw as one JSON object (the CLI's --json shape for its libraries). */
-export function outputsJson(d: DrawView, meta: { guest: string; seed: number }) {
+/** Every output of a library as text, rows[clone][draw] (made only for an export). */
+function outputRows(l: LibraryDraw): string[][] {
+  return Array.from({ length: l.clones }, (_, c) =>
+    Array.from({ length: l.draws }, (_, k) => outputText(l, c, k)),
+  );
+}
+
+/**
+ * The last draw as one JSON object in the CLI's --json shape: the history (whole settings and
+ * every action, so `uniqueness-lab run --settings FILE` runs it again), then per library the
+ * verdict, the core's counts and every output.
+ */
+export function outputsJson(d: DrawResult, h: ExportHistory) {
   return {
-    guest: meta.guest,
-    seed: meta.seed,
-    vms: d.vms,
+    seed: h.settings.seed,
+    clones: d.vms.length,
     draws: d.draws,
-    duplicates: d.duplicates,
-    libraries: d.libraries.map((l) => ({
-      library: l.library,
-      consumer: l.consumer,
-      outputs: l.outputs,
-      duplicates: l.duplicates,
-      collidingPairs: l.collidingPairs,
-      firstUniqueDraw: l.firstUniqueDraw,
-      nsPerCall: l.nsPerCall,
-      reseeds: l.reseeds,
-      aborts: l.aborts,
-    })),
+    guest: h.settings.guest,
+    settings: h.settings,
+    actions: h.actions,
+    vms: d.vms,
+    duplicates: d.libraries.reduce((n, l) => n + l.duplicates, 0),
+    libraries: d.libraries.map((l) => ({ ...librarySummary(l), outputs: outputRows(l) })),
   };
 }

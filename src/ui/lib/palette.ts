@@ -1,7 +1,7 @@
 // Colours and glyphs. The palette is Okabe-Ito (safe for the common colour-vision deficiencies);
 // colour is never the only signal: every class and duplicate group also has a glyph and a word.
 
-import type { MarkKind, PageClass } from '../worker/protocol';
+import type { MarkKind, PageClass } from '../../core/lab/inspect';
 
 export const OKABE_ITO = {
   black: '#000000',

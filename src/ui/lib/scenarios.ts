@@ -38,25 +38,33 @@ export async function loadScenarioList(read: ReadText): Promise<ScenarioEntry[]>
   );
 }
 
-/** Reads guest files from the app's own origin. */
-export function fetchText(base: string): ReadText {
+/** Reads files under a guest folder URL (the page's `guest/`, resolved against the page). */
+export function fetchText(folder: string): ReadText {
   return async (path) => {
-    const res = await fetch(new URL(`guest/${path}`, base));
+    const res = await fetch(new URL(path, folder));
     if (!res.ok) throw new Error(`HTTP ${res.status}`);
     return res.text();
   };
+}
+
+/** The guest folder of the page, wherever the app is served (a sub-path, an iframe). */
+export function guestFolder(): string {
+  return new URL('guest/', document.baseURI).href;
 }
 
 const loading = new WeakMap<object, Promise<void>>();
 
 /** Loads the scenario list into the store once (the bar and a startup link both need it). */
 export function ensureScenarios(store: {
-  getState(): { setScenarios(list: ScenarioEntry[], error: string | null): void };
+  getState(): {
+    scenarios: readonly ScenarioEntry[];
+    setScenarios(list: ScenarioEntry[], error: string | null): void;
+  };
 }): Promise<void> {
   let p = loading.get(store);
+  if (!p && store.getState().scenarios.length > 0) p = Promise.resolve();
   if (!p) {
-    const base = new URL(import.meta.env.BASE_URL, window.location.origin).href;
-    p = loadScenarioList(fetchText(base)).then(
+    p = loadScenarioList(fetchText(guestFolder())).then(
       (list) => {
         const bad = list.filter((x) => x.error);
         store.getState().setScenarios(list, bad.length ? bad.map((x) => x.error).join('; ') : null);

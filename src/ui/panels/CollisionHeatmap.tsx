@@ -4,18 +4,19 @@
 
 import { scaleSequential, interpolateCividis } from 'd3';
 import { useEffect, useRef, useState } from 'react';
-import type { LibraryDrawView } from '../worker/protocol';
+import type { LibraryDraw } from '../../core/lab/types';
+import { count, drawLabel } from '../../core/settings/words';
 
 const SIZE = 92;
 
-export function CollisionHeatmap({ lib, vms }: { lib: LibraryDrawView; vms: number[] }) {
+export function CollisionHeatmap({ lib, vms }: { lib: LibraryDraw; vms: number[] }) {
   const ref = useRef<HTMLCanvasElement>(null);
   const [hover, setHover] = useState<{ a: number; b: number; v: number } | null>(null);
   const n = vms.length;
   const has = lib.pairs.length === n * n && n > 1;
   const cell = has ? Math.max(2, Math.floor(SIZE / n)) : 0;
   const side = cell * n;
-  const draws = lib.outputs[0]?.length ?? 0;
+  const draws = lib.draws;
   const totalPairs = (n * (n - 1)) / 2;
 
   useEffect(() => {
@@ -59,7 +60,7 @@ export function CollisionHeatmap({ lib, vms }: { lib: LibraryDrawView; vms: numb
           <canvas
             ref={ref}
             role="img"
-            aria-label={`Heat-map: ${lib.collidingPairs} of ${totalPairs} VM pairs share values`}
+            aria-label={`Heat-map: ${count(lib.collidingPairs)} of ${count(totalPairs)} VM pairs share values`}
             style={{ width: `${side}px`, height: `${side}px` }}
             onPointerMove={(e) => {
               const r = e.currentTarget.getBoundingClientRect();
@@ -73,10 +74,9 @@ export function CollisionHeatmap({ lib, vms }: { lib: LibraryDrawView; vms: numb
           <p className="hint">{n < 2 ? 'needs two or more VMs' : 'too many VMs for a pair matrix'}</p>
         )}
         <p className="hint">
-          pairs sharing values: <strong>{lib.collidingPairs}</strong> of {totalPairs}
+          pairs sharing values: <strong>{count(lib.collidingPairs)}</strong> of {count(totalPairs)}
           <br />
-          first unique output:{' '}
-          <strong>{lib.firstUniqueDraw >= draws ? 'none' : `#${lib.firstUniqueDraw + 1}`}</strong>
+          first unique draw: <strong>{drawLabel(lib.firstUniqueDraw)}</strong>
           {hover && hover.a !== hover.b ? (
             <>
               <br />

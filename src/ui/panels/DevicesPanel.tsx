@@ -8,7 +8,7 @@ import { useRowWindow } from '../widgets/useRowWindow';
 import { useLab } from '../store/context';
 import { selectDevices } from '../store/selectors';
 import { formatNs } from '../lib/format';
-import { DEVICE_ROWS } from '../store/actions';
+import { DEVICE_ROWS } from '../../core/host/host';
 import { RowSpacer } from '../widgets/RowSpacer';
 
 export function DevicesPanel() {

@@ -1,21 +1,21 @@
 // The Export menu: the memory maps, the race-window timeline and the collision heat-map as PNG and
 // SVG, and the last draw's outputs and metrics as JSON and CSV. Files are made in the page
-// (lib/exportViews.ts) and downloaded with a name that says what and which seed.
+// (lib/exportViews.ts) and downloaded (lib/download.ts) with a name that says what and which seed.
+// The draw's files carry the session's whole history (settings and actions): the JSON runs again
+// with `uniqueness-lab run --settings FILE`.
 
 import { useRef, useState } from 'react';
+import { csvBlob, download, jsonBlob, svgBlob } from '../lib/download';
 import {
   canvasPng,
   canvasSvg,
-  csvBlob,
-  download,
   heatmapSvg,
-  jsonBlob,
   metricsCsv,
   outputsCsv,
   outputsJson,
   standaloneSvg,
-  svgBlob,
   svgToPng,
+  type ExportHistory,
 } from '../lib/exportViews';
 import { useLab, useLabStore } from '../store/context';
 import type { LabState } from '../store/types';
@@ -37,9 +37,12 @@ export function ExportMenu() {
 
   const s = () => store.getState();
   const tag = () => {
-    const st = s();
-    const g = st.guests.find((x) => x.file === st.guestFile)?.manifest?.name ?? 'lab';
-    return `${g}-seed${st.seed}`;
+    const v = s().session?.settings;
+    return v ? `${v.guest}-seed${v.seed}` : 'lab';
+  };
+  const history = (): ExportHistory => {
+    const v = s().session!;
+    return { settings: v.initial, actions: v.log };
   };
   const mapCanvas = (side: 'a' | 'b') =>
     document.querySelector<HTMLCanvasElement>(`canvas[data-side="${side}"]`);
@@ -105,21 +108,17 @@ export function ExportMenu() {
     {
       label: 'Outputs · JSON',
       enabled: d,
-      run: async () => {
-        const st = s();
-        const guest = st.guests.find((x) => x.file === st.guestFile)?.manifest?.name ?? '';
-        download(`outputs-${tag()}.json`, jsonBlob(outputsJson(st.lastDraw!, { guest, seed: st.seed })));
-      },
+      run: async () => download(`outputs-${tag()}.json`, jsonBlob(outputsJson(s().lastDraw!, history()))),
     },
     {
       label: 'Outputs · CSV',
       enabled: d,
-      run: async () => download(`outputs-${tag()}.csv`, csvBlob(outputsCsv(s().lastDraw!))),
+      run: async () => download(`outputs-${tag()}.csv`, csvBlob(outputsCsv(s().lastDraw!, history()))),
     },
     {
       label: 'Metrics · CSV',
       enabled: d,
-      run: async () => download(`metrics-${tag()}.csv`, csvBlob(metricsCsv(s().lastDraw!))),
+      run: async () => download(`metrics-${tag()}.csv`, csvBlob(metricsCsv(s().lastDraw!, history()))),
     },
   );
 

@@ -6,9 +6,10 @@
 
 import { useEffect } from 'react';
 import { useShallow } from 'zustand/react/shallow';
-import { matrixToCsv, matrixToSvg, VERDICT_GLYPHS } from '../../core/matrix/export';
+import { matrixToCsv, matrixToSvg } from '../../core/matrix/export';
 import type { MatrixCell } from '../../core/matrix/matrix';
-import { csvBlob, download, svgBlob } from '../lib/exportViews';
+import { count, drawLabel, nsText, VERDICT_WORDS, type Verdict } from '../../core/settings/words';
+import { csvBlob, download, svgBlob } from '../lib/download';
 import { useLab, useLabStore } from '../store/context';
 import { matrixArgs } from '../store/presentSlice';
 import type { LabState } from '../store/types';
@@ -23,25 +24,23 @@ const selectMatrix = (s: LabState) => ({
 });
 const selectArgsKey = (s: LabState) => JSON.stringify(matrixArgs(s));
 
-const VERDICT_CLASS: Record<MatrixCell['verdict'], string> = {
+const VERDICT_CLASS: Record<Verdict, string> = {
   dup: 'v-dup',
   unique: 'v-unique',
-  'dup until δ': 'v-until',
+  'dup-until': 'v-until',
+  predictable: 'v-predictable',
   mixed: 'v-mixed',
 };
 
-function ns(n: number): string {
-  return n >= 100 ? String(Math.round(n)) : String(Math.round(n * 10) / 10);
-}
-
-function firstUnique(cell: MatrixCell, draws: number): string {
-  if (cell.firstUniqueDraw >= draws) return 'never unique';
-  return `unique from draw ${cell.firstUniqueDraw + 1}`;
+function firstUnique(cell: MatrixCell): string {
+  return cell.firstUniqueDraw === null
+    ? 'never unique'
+    : `unique from draw ${drawLabel(cell.firstUniqueDraw)}`;
 }
 
 /** The same facts in a few characters, for the cell's face (the accessible name has the words). */
-function shortUnique(cell: MatrixCell, draws: number): string {
-  return cell.firstUniqueDraw >= draws ? 'uniq never' : `uniq #${cell.firstUniqueDraw + 1}`;
+function shortUnique(cell: MatrixCell): string {
+  return `uniq ${drawLabel(cell.firstUniqueDraw)}`;
 }
 
 /** How many of the guest's secrets reach the column's snapshot file, in words. */
@@ -152,18 +151,19 @@ export function MatrixView() {
                           className="m-button"
                           data-verdict={cell.verdict}
                           disabled={!!busy}
-                          aria-label={`${lib}, ${col.title}: ${cell.verdict}, ${cell.duplicates} duplicates, ${firstUnique(cell, m.draws)}, ${ns(cell.nsPerCall)} ns per call, ${inFile} of ${cell.secrets.length} secrets in the snapshot file. Open in the lab`}
+                          aria-label={`${lib}, ${col.title}: ${VERDICT_WORDS[cell.verdict].word}, ${count(cell.duplicates)} duplicates, ${firstUnique(cell)}, ${nsText(cell.nsPerCall)} ns per call, ${inFile} of ${cell.secrets.length} secrets in the snapshot file. Open in the lab`}
                           title={`${cell.pattern}${cell.reseeds ? ` · ${cell.reseeds} reseeds` : ''}${cell.aborts ? ` · ${cell.aborts} aborted calls` : ''}`}
                           onClick={() => void store.getState().openMatrixCell(r, c)}
                         >
                           <span className="m-verdict">
-                            <span aria-hidden="true">{VERDICT_GLYPHS[cell.verdict]}</span> {cell.verdict}
+                            <span aria-hidden="true">{VERDICT_WORDS[cell.verdict].glyph}</span>{' '}
+                            {VERDICT_WORDS[cell.verdict].word}
                           </span>
                           <span className="m-facts">
-                            dup <strong>{cell.duplicates}</strong> · {ns(cell.nsPerCall)} ns
+                            dup <strong>{count(cell.duplicates)}</strong> · {nsText(cell.nsPerCall)} ns
                           </span>
                           <span className="m-facts">
-                            {shortUnique(cell, m.draws)} ·{' '}
+                            {shortUnique(cell)} ·{' '}
                             {inFile === 0 ? '✓ 0 in file' : `⚠ ${inFile}/${cell.secrets.length}`}
                           </span>
                         </button>
@@ -192,9 +192,11 @@ export function MatrixView() {
             </tfoot>
           </table>
           <p className="hint">
-            ✓ unique: no value repeats across clones · ✗ dup: every clone emits the same values · ◐ dup until
-            δ: draws before the notification is handled collide · ? mixed · ⚠ k/n: secrets in the snapshot
-            file · the first three columns are DESIGN.md's truth table · press a cell to open it in the lab
+            {(Object.keys(VERDICT_WORDS) as Verdict[])
+              .map((v) => `${VERDICT_WORDS[v].glyph} ${VERDICT_WORDS[v].word}: ${VERDICT_WORDS[v].says}`)
+              .join(' · ')}{' '}
+            · ⚠ k/n: secrets in the snapshot file · the first three columns are DESIGN.md&apos;s truth table ·
+            press a cell to open it in the lab
           </p>
         </div>
       )}

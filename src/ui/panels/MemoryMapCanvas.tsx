@@ -21,7 +21,7 @@ import { recordPaint } from '../lib/paintLog';
 import type { ZoomLink } from '../lib/zoomLink';
 import { useLabStore } from '../store/context';
 import type { LabState } from '../store/types';
-import { PAGE_CLASSES, type MemoryMapView, type SpecialPage } from '../worker/protocol';
+import { PAGE_CLASSES, type MemoryMapView, type SpecialPage } from '../../core/lab/inspect';
 
 interface Props {
   side: 'a' | 'b';

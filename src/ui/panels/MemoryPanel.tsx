@@ -8,7 +8,7 @@ import { createZoomLink } from '../lib/zoomLink';
 import { useLab, useLabStore } from '../store/context';
 import { selectCompareVm, selectMapRange, selectSelectedVm, selectVms } from '../store/selectors';
 import type { LabState } from '../store/types';
-import { MARK_KINDS, PAGE_CLASSES, type MemoryMapView } from '../worker/protocol';
+import { MARK_KINDS, PAGE_CLASSES, type MemoryMapView } from '../../core/lab/inspect';
 import { MemoryMapCanvas } from './MemoryMapCanvas';
 import { PageDetails } from './PageDetails';
 

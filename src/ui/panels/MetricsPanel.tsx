@@ -1,20 +1,17 @@
-// Metrics: per library the core's collision statistics and virtual ns per call (a log-scale bar
-// in each row: d3 computes the scale, React draws the SVG; the cost model's source in a tooltip
-// and, for keyboard users, in the line under the table), then host memory and faults.
+// Metrics: per library the verdict (word, glyph and colour), the core's collision statistics and
+// virtual ns per call (a log-scale bar in each row: d3 computes the scale, React draws the SVG;
+// the cost model's source in a tooltip and, for keyboard users, in the line under the table),
+// then host memory and faults. Words and numbers are the core's (settings/words.ts).
 
 import { scaleLog } from 'd3';
 import { useState } from 'react';
+import { count as fmt, drawLabel, nsText, VERDICT_WORDS } from '../../core/settings/words';
 import { COST_SOURCES } from '../lib/costSources';
 import { formatBytes } from '../lib/format';
 import { useLab } from '../store/context';
 import { selectLastDraw, selectStats, selectVms } from '../store/selectors';
 
-const fmt = (n: number) => n.toLocaleString('en-US');
-const BAR_W = 48;
-
-function nsText(ns: number): string {
-  return ns < 100 ? ns.toFixed(1) : fmt(Math.round(ns));
-}
+const BAR_W = 36;
 
 export function MetricsPanel() {
   const draw = useLab(selectLastDraw);
@@ -38,13 +35,17 @@ export function MetricsPanel() {
             <thead>
               <tr>
                 <th scope="col">library</th>
+                <th scope="col" title="the verdict from the outputs themselves">
+                  verdict
+                </th>
                 <th scope="col" className="num" title="outputs whose value also occurs in another VM">
                   dups
                 </th>
-                <th scope="col" className="num" title="VM pairs sharing at least one value">
-                  pairs
-                </th>
-                <th scope="col" className="num" title="first output from which no VM collides">
+                <th
+                  scope="col"
+                  className="num"
+                  title="first draw from which no VM collides (1-based; never: even the last one does)"
+                >
                   1st uniq
                 </th>
                 <th scope="col" title="virtual ns per call from the cost model (log scale)">
@@ -57,20 +58,21 @@ export function MetricsPanel() {
                 <tr
                   key={`${l.library}-${i}`}
                   tabIndex={0}
-                  title={`${COST_SOURCES[l.library]}${l.reseeds ? ` · ${l.reseeds} reseeds` : ''}${l.aborts ? ` · ${l.aborts} aborted calls` : ''}`}
+                  title={`${fmt(l.collidingPairs)} VM pairs share values · ${COST_SOURCES[l.library]}${l.reseeds ? ` · ${fmt(l.reseeds)} reseeds` : ''}${l.aborts ? ` · ${fmt(l.aborts)} aborted calls` : ''}`}
                   onFocus={() => setFocus(i)}
                   onBlur={() => setFocus(null)}
                   onPointerEnter={() => setFocus(i)}
                   onPointerLeave={() => setFocus(null)}
                 >
                   <th scope="row">{l.library}</th>
+                  <td className={`verdict v-${l.verdict}`} title={VERDICT_WORDS[l.verdict].says}>
+                    <span aria-hidden="true">{VERDICT_WORDS[l.verdict].glyph}</span>{' '}
+                    {VERDICT_WORDS[l.verdict].word}
+                  </td>
                   <td className="num">
                     <strong>{fmt(l.duplicates)}</strong>
                   </td>
-                  <td className="num">{fmt(l.collidingPairs)}</td>
-                  <td className="num">
-                    {l.firstUniqueDraw >= draw!.draws ? 'none' : `#${l.firstUniqueDraw + 1}`}
-                  </td>
+                  <td className="num">{drawLabel(l.firstUniqueDraw)}</td>
                   <td className="bar-cell">
                     <svg width={BAR_W} height={14} aria-hidden="true">
                       <rect
@@ -92,7 +94,7 @@ export function MetricsPanel() {
         {libs.length > 0 && (
           <p className="hint" aria-live="polite">
             {focus !== null && libs[focus]
-              ? `${libs[focus].library}: ${COST_SOURCES[libs[focus].library]}${libs[focus].reseeds ? ` (${fmt(libs[focus].reseeds)} reseeds)` : ''}`
+              ? `${libs[focus].library}: ${fmt(libs[focus].collidingPairs)} VM pairs share values; ${COST_SOURCES[libs[focus].library]}${libs[focus].reseeds ? ` (${fmt(libs[focus].reseeds)} reseeds)` : ''}`
               : 'Hover or focus a row for the source of its cost.'}
           </p>
         )}

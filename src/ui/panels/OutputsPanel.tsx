@@ -1,18 +1,20 @@
-// Outputs of the last Draw: per library (tabs), per VM (rows) and draw (columns). A value that
+// Outputs of the last Draw: per library (tabs), per VM (rows) and draw (columns). Outputs arrive
+// as bytes; only the rows and columns on screen are turned into text (outputText). A value that
 // also occurs in another VM is marked three ways: its group's colour, its group's glyph, and the
-// word "duplicate" in its accessible name. The count is the core's (LibraryReport.duplicates).
+// word "duplicate" in its accessible name. Counts and the verdict are the core's.
 
 import { useMemo, useRef, useState } from 'react';
+import { outputText } from '../../core/lab/draw';
+import type { LibraryDraw } from '../../core/lab/types';
+import { count as fmt, drawLabel, VERDICT_WORDS, verdictPhrase } from '../../core/settings/words';
 import { useRowWindow } from '../widgets/useRowWindow';
 import { groupStyle } from '../lib/palette';
 import { useLab, useLabStore } from '../store/context';
 import { selectBusy, selectLastDraw, selectOutputsLibrary } from '../store/selectors';
-import type { LibraryDrawView } from '../worker/protocol';
 import { CollisionHeatmap } from './CollisionHeatmap';
 import { RowSpacer } from '../widgets/RowSpacer';
 
 const COLS = 32;
-const fmt = (n: number) => n.toLocaleString('en-US');
 
 function short(v: string): string {
   return v.replace(/-/g, '').slice(0, 8);
@@ -62,7 +64,7 @@ function others(list: number[], self: number): string {
   return o.length > 3 ? `${head.join(', ')} and ${o.length - 3} more VMs` : head.join(', ');
 }
 
-function OutputsTable({ lib, vms, draws }: { lib: LibraryDrawView; vms: number[]; draws: number }) {
+function OutputsTable({ lib, vms, draws }: { lib: LibraryDraw; vms: number[]; draws: number }) {
   const [col0, setCol0] = useState(0);
   const box = useRef<HTMLDivElement>(null);
   const { first, last, rowH } = useRowWindow(box, vms.length);
@@ -98,7 +100,7 @@ function OutputsTable({ lib, vms, draws }: { lib: LibraryDrawView; vms: number[]
               <th scope="col">VM</th>
               {cols.map((d) => (
                 <th key={d} scope="col" className="num">
-                  #{d + 1}
+                  {drawLabel(d + 1)}
                 </th>
               ))}
             </tr>
@@ -111,7 +113,7 @@ function OutputsTable({ lib, vms, draws }: { lib: LibraryDrawView; vms: number[]
                 <tr key={vm}>
                   <th scope="row">vm {vm}</th>
                   {cols.map((d) => {
-                    const v = lib.outputs[c]?.[d] ?? '';
+                    const v = outputText(lib, c, d);
                     const g = lib.groups[c * draws + d]!;
                     if (g < 0)
                       return (
@@ -156,6 +158,7 @@ export function OutputsPanel() {
   const libIndex = useLab(selectOutputsLibrary);
   const busy = useLab(selectBusy);
   const lib = draw?.libraries[libIndex] ?? draw?.libraries[0];
+  const total = draw ? draw.libraries.reduce((n, l) => n + l.duplicates, 0) : 0;
   return (
     <section className="panel outputs" aria-labelledby="outputs-h">
       <div className="panel-head">
@@ -163,7 +166,7 @@ export function OutputsPanel() {
           Outputs
           {draw ? (
             <span className="sub">
-              <span className="big-number">{draw.duplicates}</span> duplicates · {fmt(draw.vms.length)} VM
+              <span className="big-number">{fmt(total)}</span> duplicates · {fmt(draw.vms.length)} VM
               {draw.vms.length === 1 ? '' : 's'} × {fmt(draw.draws)}
             </span>
           ) : (
@@ -183,6 +186,9 @@ export function OutputsPanel() {
                 className="small"
                 onClick={() => store.getState().setOutputsLibrary(i)}
               >
+                <span aria-hidden="true" className={`verdict-glyph v-${l.verdict}`}>
+                  {VERDICT_WORDS[l.verdict].glyph}
+                </span>{' '}
                 {l.library} ({l.consumer}): {fmt(l.duplicates)} dup
               </button>
             ))}
@@ -191,6 +197,16 @@ export function OutputsPanel() {
       </div>
       {draw && lib ? (
         <div className="outputs-body" role="tabpanel" id="outputs-tabpanel">
+          <p className="verdict-line">
+            <span className={`verdict v-${lib.verdict}`}>
+              <span aria-hidden="true">{VERDICT_WORDS[lib.verdict].glyph}</span>{' '}
+              {verdictPhrase(lib.verdict, lib.firstUniqueDraw)}
+            </span>{' '}
+            <span className="hint">
+              {lib.library}: {VERDICT_WORDS[lib.verdict].says} · first unique draw{' '}
+              <strong>{drawLabel(lib.firstUniqueDraw)}</strong>
+            </span>
+          </p>
           <div className="outputs-table">
             <OutputsTable
               key={`${draw.vms.join()}-${libIndex}`}

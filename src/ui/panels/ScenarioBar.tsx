@@ -198,7 +198,7 @@ export function ScenarioBar() {
                       <span aria-hidden="true">{x.inSnapshot ? '⚠' : '✓'}</span>{' '}
                       <span className="mono">{x.name}</span>{' '}
                       {x.inSnapshot
-                        ? `is in the snapshot file (${x.offsets} place${x.offsets === 1 ? '' : 's'})`
+                        ? `is in the snapshot file (${x.occurrences} place${x.occurrences === 1 ? '' : 's'})`
                         : 'is not in the snapshot file'}
                     </li>
                   ))}

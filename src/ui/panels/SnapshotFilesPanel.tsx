@@ -12,12 +12,12 @@ import { formatBytes } from '../persist/storageErrors';
 import { useLab, useLabStore } from '../store/context';
 import { shownFileName } from '../store/filesSlice';
 import type { LabState } from '../store/types';
-import type { SecretScanView } from '../worker/filesProtocol';
+import type { SecretScanView } from '../worker/protocol';
 
 const selectBar = (s: LabState) => ({
   ready: s.ready,
   busy: s.busy !== null,
-  snap: s.selectedSnapshot,
+  snap: s.selection.snapshot,
   storageStatus: s.storageStatus,
   offer: s.sessionOffer,
   autosave: s.autosave,
@@ -29,7 +29,7 @@ const selectScan = (s: LabState) => s.secretScan;
 const selectScanError = (s: LabState) => s.secretScanError;
 const selectSavedFiles = (s: LabState) => s.savedFiles;
 const selectEstimate = (s: LabState) => s.storageEstimate;
-const selectSelectedSnapshot = (s: LabState) => s.selectedSnapshot;
+const selectSelectedSnapshot = (s: LabState) => s.selection.snapshot;
 const selectSnapshots = (s: LabState) => s.snapshots;
 
 /** True when a drag carries files (not text or a link). */
@@ -72,6 +72,8 @@ function autosaveText(a: LabState['autosave'], status: LabState['storageStatus']
       return 'Saving…';
     case 'failed':
       return 'Autosave failed';
+    case 'held':
+      return 'Autosave paused: the saved session is kept as it was';
     case 'saved':
       return a.at
         ? `Session autosaved ${formatSavedAt(a.at).split(', ')[1]} · ${a.steps} step${a.steps === 1 ? '' : 's'}`
@@ -96,7 +98,7 @@ export function SnapshotFilesBar() {
       {bar.offer && (
         <div className="files-offer" role="group" aria-label="Saved session">
           <span>
-            A session saved {formatSavedAt(bar.offer.savedAt)} can be rebuilt: guest {bar.offer.guest ?? '?'},{' '}
+            A session saved {formatSavedAt(bar.offer.savedAt)} can be rebuilt: guest {bar.offer.guest},{' '}
             {bar.offer.steps} step{bar.offer.steps === 1 ? '' : 's'}, {bar.offer.vms} VM
             {bar.offer.vms === 1 ? '' : 's'}, {bar.offer.snapshots} snap
             {bar.offer.snapshots === 1 ? '' : 's'}. It is not reopened automatically; booting or opening a
@@ -249,7 +251,7 @@ function ScanTable({ scan }: { scan: SecretScanView }) {
               <td>{s.wipeOnSuspend ? 'MADV_WIPEONSUSPEND' : 'none'}</td>
               <td className={s.inFile ? 'leak' : 'kept-out'}>
                 {s.inFile
-                  ? `● present ×${s.hitCount}`
+                  ? `● present ×${s.occurrences}`
                   : s.wipeOnSuspend && scan.kernelWipeOnSuspend
                     ? '✕ absent: wiped at suspend'
                     : '✕ absent'}
@@ -263,7 +265,7 @@ function ScanTable({ scan }: { scan: SecretScanView }) {
                           `${hex(h.offset)}${h.layer === null ? '' : `: layer ${h.layer}, page ${h.page} + ${h.pageOffset}`}`,
                       )
                       .join('; ') +
-                    (s.hitCount > s.hits.length ? `; … ${s.hitCount - s.hits.length} more` : '')}
+                    (s.occurrences > s.hits.length ? `; … ${s.occurrences - s.hits.length} more` : '')}
               </td>
             </tr>
           ))}

@@ -2,6 +2,7 @@
 // last notice. Errors are announced (role=alert); progress is polite (role=status).
 
 import { useLab, useLabStore } from '../store/context';
+import { count } from '../../core/settings/words';
 import { selectBusy, selectDrawing, selectLastDraw, selectNotice, selectReady } from '../store/selectors';
 
 export function StatusBar() {
@@ -20,9 +21,7 @@ export function StatusBar() {
           <>
             <span>
               {busy.label}
-              {busy.total > 0
-                ? `: ${busy.done.toLocaleString('en-US')} / ${busy.total.toLocaleString('en-US')}`
-                : '…'}
+              {busy.total > 0 ? `: ${count(busy.done)} / ${count(busy.total)}` : '…'}
               {busy.cancelRequested
                 ? busy.cancel === 'chunks'
                   ? ' (cancelling after this batch)'
@@ -72,10 +71,10 @@ export function StatusBar() {
         >
           duplicates{' '}
           <strong className="big-number" data-testid="duplicates-count">
-            {draw.duplicates}
+            {draw.libraries.reduce((n, l) => n + l.duplicates, 0)}
           </strong>{' '}
           <span className="sub">
-            of {(draw.vms.length * draw.draws * draw.libraries.length).toLocaleString('en-US')} outputs
+            of {count(draw.vms.length * draw.draws * draw.libraries.length)} outputs
           </span>
         </span>
       )}

@@ -8,6 +8,7 @@ import { formatNs } from '../lib/format';
 import { OKABE_ITO } from '../lib/palette';
 import { useLab } from '../store/context';
 import { selectLastDraw, selectTimeline, selectTimelineVm } from '../store/selectors';
+import { drawLabel } from '../../core/settings/words';
 
 const KERNEL_KINDS: TimelineKind[] = [
   'vmgenid-notify',
@@ -223,12 +224,11 @@ export function TimelinePanel() {
           </p>
           {draw && vm !== null && draw.vms.includes(vm) && (
             <p className="hint">
-              Last draw, first output from which no VM collides:{' '}
+              Last draw, first draw from which no VM collides:{' '}
               {draw.libraries.map((l, i) => (
                 <span key={`${l.library}-${i}`} className="special-item">
                   {i > 0 ? ' · ' : ''}
-                  {l.library}{' '}
-                  <strong>{l.firstUniqueDraw >= draw.draws ? 'none' : `#${l.firstUniqueDraw + 1}`}</strong>
+                  {l.library} <strong>{drawLabel(l.firstUniqueDraw)}</strong>
                 </span>
               ))}
             </p>

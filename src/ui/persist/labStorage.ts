@@ -1,11 +1,26 @@
-// The lab's storage in this browser: the saved session and saved snapshot files in IndexedDB
-// (layout in records.ts), over the helpers in idb.ts. Every method returns a Result whose error
-// is a StorageError with a message for the person; nothing here throws or fails silently.
+// The lab's storage in this browser: the saved session (with the snapshot files its history
+// needs) and kept snapshot files, in IndexedDB (layout in records.ts) through the `idb` package.
+// Every method returns a Result whose error is a StorageError with a message for the person;
+// nothing here throws or fails silently.
 //
-// Writes of known size check navigator.storage.estimate() first, so "too little room" is said
-// before the browser has to refuse; a refusal (QuotaExceededError) is reported all the same.
+// Invariants:
+// - IndexedDB commits a transaction as soon as no request of it is pending when control returns
+//   to the event loop. So everything a transaction writes is made BEFORE it opens, and inside it
+//   only IndexedDB requests are awaited (never a fetch, a timer or other work): a write is one
+//   transaction that either lands whole or not at all.
+// - A request that throws (put() throws QuotaExceededError synchronously in some browsers) or
+//   fails aborts its transaction, and the error reaches the caller.
+// - Writes of known size check navigator.storage.estimate() first, so "too little room" is said
+//   before the browser has to refuse; a refusal (QuotaExceededError) is reported all the same.
 
-import { deleteDatabase, openDatabase, requestResult, transact } from './idb';
+import {
+  deleteDB,
+  openDB,
+  type DBSchema,
+  type IDBPDatabase,
+  type IDBPTransaction,
+  type StoreNames,
+} from 'idb';
 import {
   DB_NAME,
   DB_VERSION,
@@ -13,9 +28,12 @@ import {
   STORE_FILES,
   STORE_FILE_DATA,
   STORE_SESSION,
+  STORE_SESSION_FILES,
   readFileMeta,
+  readSessionFile,
   readSessionRecord,
   type SavedFileMeta,
+  type SessionFile,
   type SessionRecord,
 } from './records';
 import {
@@ -31,30 +49,23 @@ export type StorageResult<T> = { ok: true; value: T } | { ok: false; error: Stor
 const ok = <T>(value: T): StorageResult<T> => ({ ok: true, value });
 const fail = <T>(error: StorageError): StorageResult<T> => ({ ok: false, error });
 
-/** Bytes a session record takes, roughly: the file bytes it holds plus its JSON. */
-export function sessionSize(rec: SessionRecord): number {
-  let bytes = 0;
-  const json = JSON.stringify(rec, (_, v: unknown) => {
-    if (v instanceof Uint8Array) {
-      bytes += v.length;
-      return null;
-    }
-    return v;
-  });
-  return bytes + json.length;
+interface LabDB extends DBSchema {
+  session: { key: string; value: unknown };
+  sessionFiles: { key: string; value: unknown };
+  files: { key: number; value: unknown };
+  fileData: { key: number; value: unknown };
 }
+type Store = StoreNames<LabDB>;
+type Tx<S extends Store[], M extends IDBTransactionMode> = IDBPTransaction<LabDB, S, M>;
 
-function upgrade(db: IDBDatabase, oldVersion: number): void {
-  if (oldVersion < 1) {
-    db.createObjectStore(STORE_SESSION);
-    db.createObjectStore(STORE_FILES, { keyPath: 'id', autoIncrement: true });
-    db.createObjectStore(STORE_FILE_DATA);
-  }
+/** Bytes a session record and its files take, roughly. */
+export function sessionSize(rec: SessionRecord, files: readonly SessionFile[] = []): number {
+  return JSON.stringify(rec).length + files.reduce((n, f) => n + f.bytes.length + f.name.length, 0);
 }
 
 /** The browser's storage for the lab; one per app. */
 export class LabStorage {
-  private db: Promise<IDBDatabase> | null = null;
+  private db: Promise<IDBPDatabase<LabDB>> | null = null;
 
   constructor(
     private readonly factory: IDBFactory | null = typeof indexedDB === 'undefined' ? null : indexedDB,
@@ -69,9 +80,26 @@ export class LabStorage {
     return this.factory !== null;
   }
 
-  private async open(what: string): Promise<StorageResult<IDBDatabase>> {
+  private async open(what: string): Promise<StorageResult<IDBPDatabase<LabDB>>> {
     if (!this.factory) return fail(unavailable(what));
-    this.db ??= openDatabase(this.factory, DB_NAME, DB_VERSION, upgrade);
+    this.db ??= openDB<LabDB>(DB_NAME, DB_VERSION, {
+      upgrade(db, oldVersion) {
+        if (oldVersion < 1) {
+          db.createObjectStore(STORE_FILES, { keyPath: 'id', autoIncrement: true });
+          db.createObjectStore(STORE_FILE_DATA);
+        }
+        // version 2: sessions hold the core's history; a version-1 session cannot be replayed
+        if (oldVersion < 2) {
+          if (db.objectStoreNames.contains(STORE_SESSION)) db.deleteObjectStore(STORE_SESSION);
+          db.createObjectStore(STORE_SESSION);
+          db.createObjectStore(STORE_SESSION_FILES);
+        }
+      },
+    }).then((db) => {
+      // another tab wants to upgrade or delete the database: let it
+      db.addEventListener('versionchange', () => db.close());
+      return db;
+    });
     try {
       return ok(await this.db);
     } catch (e) {
@@ -80,18 +108,35 @@ export class LabStorage {
     }
   }
 
-  /** Runs one transaction; the browser's errors become a StorageError about `what`. */
-  private async run<T>(
+  /**
+   * Runs `body` in one transaction and resolves once the transaction has committed. `body` may
+   * await only the transaction's own requests; anything it throws aborts the transaction.
+   */
+  private async run<T, S extends Store[], M extends IDBTransactionMode>(
     what: string,
-    stores: string[],
-    mode: IDBTransactionMode,
-    body: (tx: IDBTransaction) => Promise<T> | T,
+    stores: S,
+    mode: M,
+    body: (tx: Tx<S, M>) => Promise<T>,
   ): Promise<StorageResult<T>> {
     const db = await this.open(what);
     if (!db.ok) return db;
+    let tx: Tx<S, M>;
     try {
-      return ok(await transact(db.value, stores, mode, body));
+      tx = db.value.transaction(stores, mode);
     } catch (e) {
+      return fail(storageError(e, what));
+    }
+    try {
+      const value = await body(tx);
+      await tx.done;
+      return ok(value);
+    } catch (e) {
+      try {
+        tx.abort();
+      } catch {
+        // already finished or aborting
+      }
+      await tx.done.catch(() => undefined);
       return fail(storageError(e, what));
     }
   }
@@ -112,20 +157,44 @@ export class LabStorage {
     return problem ? fail(problem) : ok(undefined);
   }
 
-  /** Replaces the saved session. */
-  async saveSession(rec: SessionRecord): Promise<StorageResult<void>> {
+  /**
+   * Replaces the saved session: the record, the files it names that are not stored yet, and
+   * drops stored files it no longer names, in one transaction.
+   */
+  async saveSession(
+    rec: SessionRecord,
+    files: ReadonlyMap<string, SessionFile>,
+  ): Promise<StorageResult<void>> {
     const what = 'the lab session';
-    const room = await this.room(sessionSize(rec), what);
+    const wanted = rec.files.map((f) => f.id);
+    const missing = wanted.filter((id) => !files.has(id));
+    if (missing.length)
+      return fail({
+        kind: 'Failed',
+        what,
+        message: `Not saved: the bytes of snapshot file ${missing[0]} are not at hand.`,
+      });
+    const room = await this.room(
+      sessionSize(
+        rec,
+        wanted.map((id) => files.get(id)!),
+      ),
+      what,
+    );
     if (!room.ok) return room;
-    return this.run(what, [STORE_SESSION], 'readwrite', (tx) => {
-      tx.objectStore(STORE_SESSION).put(rec, SESSION_KEY);
+    return this.run(what, [STORE_SESSION, STORE_SESSION_FILES], 'readwrite', async (tx) => {
+      const store = tx.objectStore(STORE_SESSION_FILES);
+      const have = new Set(await store.getAllKeys());
+      for (const id of wanted) if (!have.has(id)) await store.put(files.get(id)!, id);
+      for (const id of have) if (!wanted.includes(id)) await store.delete(id);
+      await tx.objectStore(STORE_SESSION).put(rec, SESSION_KEY);
     });
   }
 
   /** The saved session (null if none); a record that fails its checks is an error, not null. */
   async loadSession(): Promise<StorageResult<SessionRecord | null>> {
     const r = await this.run('the saved session', [STORE_SESSION], 'readonly', (tx) =>
-      requestResult(tx.objectStore(STORE_SESSION).get(SESSION_KEY)),
+      tx.objectStore(STORE_SESSION).get(SESSION_KEY),
     );
     if (!r.ok) return r;
     if (r.value === undefined) return ok(null);
@@ -139,9 +208,37 @@ export class LabStorage {
         });
   }
 
+  /** Stored session files by content id (all of them, or an error naming the first missing one). */
+  async loadSessionFiles(
+    wanted: readonly { id: string; name: string }[],
+  ): Promise<StorageResult<Map<string, SessionFile>>> {
+    const what = 'the saved session\u2019s snapshot files';
+    const r = await this.run(what, [STORE_SESSION_FILES], 'readonly', async (tx) => {
+      const store = tx.objectStore(STORE_SESSION_FILES);
+      const out = new Map<string, SessionFile | null>();
+      for (const f of wanted) out.set(f.id, readSessionFile(await store.get(f.id)));
+      return out;
+    });
+    if (!r.ok) return r;
+    const files = new Map<string, SessionFile>();
+    for (const f of wanted) {
+      const got = r.value.get(f.id);
+      if (!got)
+        return fail({
+          kind: 'Failed',
+          what,
+          message: `The snapshot file ${f.name} is missing from this browser's storage.`,
+        });
+      files.set(f.id, got);
+    }
+    return ok(files);
+  }
+
+  /** Deletes the saved session and its files. */
   async deleteSession(): Promise<StorageResult<void>> {
-    return this.run('the saved session', [STORE_SESSION], 'readwrite', (tx) => {
-      tx.objectStore(STORE_SESSION).delete(SESSION_KEY);
+    return this.run('the saved session', [STORE_SESSION, STORE_SESSION_FILES], 'readwrite', async (tx) => {
+      await tx.objectStore(STORE_SESSION).delete(SESSION_KEY);
+      await tx.objectStore(STORE_SESSION_FILES).clear();
     });
   }
 
@@ -151,8 +248,8 @@ export class LabStorage {
     const room = await this.room(data.length, what);
     if (!room.ok) return room;
     return this.run(what, [STORE_FILES, STORE_FILE_DATA], 'readwrite', async (tx) => {
-      const id = (await requestResult(tx.objectStore(STORE_FILES).add(meta))) as number;
-      tx.objectStore(STORE_FILE_DATA).put(data, id);
+      const id = (await tx.objectStore(STORE_FILES).add(meta)) as number;
+      await tx.objectStore(STORE_FILE_DATA).put(data, id);
       return { ...meta, id };
     });
   }
@@ -160,17 +257,16 @@ export class LabStorage {
   /** Every saved file's metadata, oldest first (records that fail their checks are skipped). */
   async listFiles(): Promise<StorageResult<SavedFileMeta[]>> {
     const r = await this.run('the list of saved files', [STORE_FILES], 'readonly', (tx) =>
-      requestResult(tx.objectStore(STORE_FILES).getAll()),
+      tx.objectStore(STORE_FILES).getAll(),
     );
-    if (!r.ok) return r;
-    return ok(r.value.flatMap((v) => readFileMeta(v) ?? []));
+    return r.ok ? ok(r.value.flatMap((v) => readFileMeta(v) ?? [])) : r;
   }
 
   /** A saved file's bytes. */
   async readFile(id: number): Promise<StorageResult<Uint8Array>> {
     const what = `saved file ${id}`;
     const r = await this.run(what, [STORE_FILE_DATA], 'readonly', (tx) =>
-      requestResult(tx.objectStore(STORE_FILE_DATA).get(id)),
+      tx.objectStore(STORE_FILE_DATA).get(id),
     );
     if (!r.ok) return r;
     return r.value instanceof Uint8Array
@@ -183,9 +279,9 @@ export class LabStorage {
   }
 
   async deleteFile(id: number): Promise<StorageResult<void>> {
-    return this.run(`saved file ${id}`, [STORE_FILES, STORE_FILE_DATA], 'readwrite', (tx) => {
-      tx.objectStore(STORE_FILES).delete(id);
-      tx.objectStore(STORE_FILE_DATA).delete(id);
+    return this.run(`saved file ${id}`, [STORE_FILES, STORE_FILE_DATA], 'readwrite', async (tx) => {
+      await tx.objectStore(STORE_FILES).delete(id);
+      await tx.objectStore(STORE_FILE_DATA).delete(id);
     });
   }
 
@@ -197,7 +293,8 @@ export class LabStorage {
       const db = this.db;
       this.db = null;
       if (db) (await db.catch(() => null))?.close();
-      await deleteDatabase(this.factory, DB_NAME);
+      // other tabs close their connection on versionchange, so the delete is not held up
+      await deleteDB(DB_NAME);
       return ok(undefined);
     } catch (e) {
       return fail(storageError(e, what));

@@ -1,78 +1,76 @@
 // What the app keeps in IndexedDB, and the pure code around it: the database layout, the saved
-// session (settings, selection and the journal of commands that rebuilds the lab), saved
-// snapshot files, and the checks that run on everything read back (storage outlives app
-// versions and can be edited by hand, so a stored record is input like any file).
+// session (the session's history: its starting settings and action log, the snapshot files its
+// 'load' actions name, and how the lab was being looked at), saved snapshot files, and the checks
+// that run on everything read back (storage outlives app versions and can be edited by hand, so
+// a stored record is input like any file: the core's own schemas check it).
 //
-//   database "uniqueness-lab", version 1
-//   +-------------+----------------------+---------------------------------------------------+
-//   | store       | key                  | value                                             |
-//   +-------------+----------------------+---------------------------------------------------+
-//   | session     | "current"            | SessionRecord (the journal holds opened files'    |
-//   |             |                      | bytes inline, so a session rebuilds on its own)   |
-//   | files       | id (auto-increment)  | SavedFileMeta: name, guest, size, when            |
-//   | fileData    | id (same as files)   | Uint8Array: the snapshot file, magic to CRC-64    |
-//   +-------------+----------------------+---------------------------------------------------+
+//   database "uniqueness-lab", version 2
+//   +--------------+----------------------+--------------------------------------------------+
+//   | store        | key                  | value                                            |
+//   +--------------+----------------------+--------------------------------------------------+
+//   | session      | "current"            | SessionRecord: settings + actions (the history)  |
+//   | sessionFiles | content id (CRC-64)  | { name, bytes }: files the session's 'load's name|
+//   | files        | id (auto-increment)  | SavedFileMeta: name, guest, size, when           |
+//   | fileData     | id (same as files)   | Uint8Array: the snapshot file, magic to CRC-64   |
+//   +--------------+----------------------+--------------------------------------------------+
 //   Listing files reads only `files`; the bytes are read when a file is loaded.
+//
+// The record types are defined here from the core's types (never from the store), so the store
+// depends on persistence and not the other way round.
 
-import { CONSUMERS, LIBRARY_IDS, type Consumer, type LibraryId } from '../../core/lab/types';
-import type { IdCounters } from '../worker/filesProtocol';
-import type { KernelToggles, LabState, LibraryChoice, SettingsSlice } from '../store/types';
+import { check, z } from '../../core/check/check';
+import { actionListSchema, FILE_ID_PATTERN, type Action } from '../../core/session/actions';
+import { settingsSchema } from '../../core/settings/schema';
+import type { LabSettings } from '../../core/settings/settings';
 
 export const DB_NAME = 'uniqueness-lab';
-export const DB_VERSION = 1;
+export const DB_VERSION = 2;
 export const STORE_SESSION = 'session';
+export const STORE_SESSION_FILES = 'sessionFiles';
 export const STORE_FILES = 'files';
 export const STORE_FILE_DATA = 'fileData';
 export const SESSION_KEY = 'current';
-export const SESSION_FORMAT = 'uniqueness-lab/session@1';
+export const SESSION_FORMAT = 'uniqueness-lab/session@2';
 
-/** One successful command of the session, with the core's id counters before it ran. */
-export interface SavedStep {
-  op: string;
-  args: unknown;
-  ids: IdCounters | null;
-}
-
-/** The settings a session keeps (SettingsSlice without the guest list and the setters). */
-export type SavedSettings = Pick<
-  SettingsSlice,
-  | 'guestFile'
-  | 'kernel'
-  | 'library'
-  | 'processLibraries'
-  | 'consumer'
-  | 'clones'
-  | 'draws'
-  | 'notifyDelayUs'
-  | 'snapshotType'
-  | 'seed'
-  | 'memoryMiB'
-  | 'touchCount'
-  | 'lazy'
->;
-
-/** What was selected, so a rebuilt lab shows the same maps and clone source. */
+/** The selection of the maps and of the clone source. */
 export interface SavedSelection {
-  bootVm: number | null;
-  selectedVm: number | null;
-  compareVm: number | null;
-  selectedSnapshot: number | null;
-  outputsLibrary: number;
+  vm: number | null;
+  compare: number | null;
+  snapshot: number | null;
 }
 
-/** The saved session. */
+/** How the lab was being looked at: restored after the history is replayed. */
+export interface SavedView {
+  /** The controls as they were (they may differ from the settings in effect). */
+  controls: LabSettings | null;
+  selection: SavedSelection;
+  /** Library tab of the Outputs panel. */
+  outputsLibrary: number;
+  mapRange: 'used' | 'all';
+  /** Snapshot id -> the name of the file it was opened from. */
+  origins: Record<string, string>;
+}
+
+/** The saved session: the session's history, its files by content id, and the view. */
 export interface SessionRecord {
   format: typeof SESSION_FORMAT;
   /** ms since the epoch. */
   savedAt: number;
-  settings: SavedSettings;
-  bootedWith: string | null;
-  selection: SavedSelection;
-  steps: SavedStep[];
-  /** Snapshot id -> the name of the file it was opened from. */
-  origins: Record<string, string>;
+  /** The settings before the first action (the session's `initial`). */
+  settings: LabSettings;
+  /** The session's action log, oldest first. */
+  actions: Action[];
+  /** The snapshot files the log's 'load' actions name (bytes in STORE_SESSION_FILES). */
+  files: { id: string; name: string }[];
+  view: SavedView;
   /** For the offer: what the session holds, without replaying it. */
-  summary: { guest: string | null; vms: number; snapshots: number };
+  summary: { guest: string; vms: number; snapshots: number };
+}
+
+/** A snapshot file a saved session needs. */
+export interface SessionFile {
+  name: string;
+  bytes: Uint8Array;
 }
 
 /** A saved snapshot file, without its bytes. */
@@ -92,187 +90,72 @@ export function snapshotFileName(snap: number): string {
   return `uniqueness-lab-snap-${snap}.ulsnap`;
 }
 
-/** The session record of the app's state now. */
-export function sessionRecord(
-  s: LabState,
-  steps: readonly SavedStep[],
-  origins: Record<string, string>,
-  now: number,
-): SessionRecord {
-  return {
-    format: SESSION_FORMAT,
-    savedAt: now,
-    settings: {
-      guestFile: s.guestFile,
-      kernel: { ...s.kernel },
-      library: s.library,
-      processLibraries: [...s.processLibraries],
-      consumer: s.consumer,
-      clones: s.clones,
-      draws: s.draws,
-      notifyDelayUs: s.notifyDelayUs,
-      snapshotType: s.snapshotType,
-      seed: s.seed,
-      memoryMiB: s.memoryMiB,
-      touchCount: s.touchCount,
-      lazy: s.lazy,
-    },
-    bootedWith: s.bootedWith,
-    selection: {
-      bootVm: s.bootVm,
-      selectedVm: s.selectedVm,
-      compareVm: s.compareVm,
-      selectedSnapshot: s.selectedSnapshot,
-      outputsLibrary: s.outputsLibrary,
-    },
-    steps: steps.map((e) => ({ op: e.op, args: e.args, ids: e.ids ? { ...e.ids } : null })),
-    origins: { ...origins },
-    summary: {
-      guest: s.guests.find((g) => g.file === s.guestFile)?.manifest?.name ?? s.guestFile,
-      vms: s.vms.length,
-      snapshots: s.snapshots.length,
-    },
-  };
-}
-
 // --- Reading back. ---------------------------------------------------------------------------
 
-type Obj = Record<string, unknown>;
-const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
-const isWhole = (v: unknown, min = 0, max = Number.MAX_SAFE_INTEGER): v is number =>
-  typeof v === 'number' && Number.isInteger(v) && v >= min && v <= max;
-const idOrNull = (v: unknown): v is number | null => v === null || isWhole(v);
+const id = z.int().min(0).nullable();
+const recordSchema = z.object({
+  format: z.literal(SESSION_FORMAT, {
+    error: `must be "${SESSION_FORMAT}" (this session was saved by another version of the lab)`,
+  }),
+  savedAt: z.int().min(0),
+  settings: settingsSchema,
+  actions: actionListSchema(),
+  files: z.array(z.object({ id: z.string().regex(FILE_ID_PATTERN), name: z.string().max(4096) })).max(64),
+  view: z.object({
+    controls: z.unknown(),
+    selection: z.object({ vm: id, compare: id, snapshot: id }),
+    outputsLibrary: z.int().min(0),
+    mapRange: z.enum(['used', 'all']),
+    origins: z.record(z.string(), z.string()),
+  }),
+  summary: z.object({ guest: z.string(), vms: z.int().min(0), snapshots: z.int().min(0) }),
+});
 
-const KERNEL_KEYS: Array<keyof KernelToggles> = [
-  'vmgenid',
-  'sysgenid',
-  'wipeOnSuspend',
-  'vdsoGetrandom',
-  'jitterEntropy',
-  'agentReseed',
-];
-
-function readIds(v: unknown): IdCounters | null | undefined {
-  if (v === null || v === undefined) return null;
-  return isObj(v) && isWhole(v.vm) && isWhole(v.snapshot) ? { vm: v.vm, snapshot: v.snapshot } : undefined;
-}
-
-/** Checks a stored session; the record, or one message naming what is wrong with it. */
+/**
+ * Checks a stored session; the record, or one message naming what is wrong with it. Saved
+ * controls that no longer pass the settings schema are dropped (null), not an error: the history
+ * is what matters.
+ */
 export function readSessionRecord(
   v: unknown,
 ): { ok: true; value: SessionRecord } | { ok: false; error: string } {
-  const bad = (field: string, why: string) => ({
-    ok: false as const,
-    error: `saved session: ${field} ${why}`,
-  });
-  if (!isObj(v)) return bad('record', 'is not an object');
-  if (v.format !== SESSION_FORMAT)
-    return bad(
-      'format',
-      `is ${JSON.stringify(v.format)}, not "${SESSION_FORMAT}" (saved by another version of the lab)`,
-    );
-  if (!isWhole(v.savedAt)) return bad('savedAt', 'is not a time');
-  if (!isObj(v.settings)) return bad('settings', 'is not an object');
-  if (!(v.bootedWith === null || typeof v.bootedWith === 'string')) return bad('bootedWith', 'is not text');
-  const sel = v.selection;
-  if (
-    !isObj(sel) ||
-    !idOrNull(sel.bootVm) ||
-    !idOrNull(sel.selectedVm) ||
-    !idOrNull(sel.compareVm) ||
-    !idOrNull(sel.selectedSnapshot) ||
-    !isWhole(sel.outputsLibrary)
-  )
-    return bad('selection', 'is not a selection of VM and snapshot ids');
-  if (!Array.isArray(v.steps)) return bad('steps', 'is not a list');
-  const steps: SavedStep[] = [];
-  for (const [i, e] of v.steps.entries()) {
-    if (!isObj(e) || typeof e.op !== 'string' || !isObj(e.args))
-      return bad(`steps[${i}]`, 'is not a command with arguments');
-    const ids = readIds(e.ids);
-    if (ids === undefined) return bad(`steps[${i}].ids`, 'are not id counters');
-    steps.push({ op: e.op, args: e.args, ids });
-  }
-  if (!isObj(v.origins) || !Object.values(v.origins).every((n) => typeof n === 'string'))
-    return bad('origins', 'is not a map of file names');
-  const sum = v.summary;
-  if (
-    !isObj(sum) ||
-    !(sum.guest === null || typeof sum.guest === 'string') ||
-    !isWhole(sum.vms) ||
-    !isWhole(sum.snapshots)
-  )
-    return bad('summary', 'is not a summary');
+  const r = check(recordSchema, v, 'saved session');
+  if (!r.ok) return { ok: false, error: `${r.error.field}: ${r.error.problem}` };
+  const controls = check(settingsSchema, r.value.view.controls);
   return {
     ok: true,
     value: {
-      format: SESSION_FORMAT,
-      savedAt: v.savedAt,
-      settings: v.settings as SavedSettings,
-      bootedWith: v.bootedWith,
-      selection: {
-        bootVm: sel.bootVm,
-        selectedVm: sel.selectedVm,
-        compareVm: sel.compareVm,
-        selectedSnapshot: sel.selectedSnapshot,
-        outputsLibrary: sel.outputsLibrary,
-      },
-      steps,
-      origins: v.origins as Record<string, string>,
-      summary: { guest: sum.guest, vms: sum.vms, snapshots: sum.snapshots },
-    },
+      ...r.value,
+      view: { ...r.value.view, controls: controls.ok ? controls.value : null },
+    } as SessionRecord,
   };
 }
 
-/**
- * The saved settings that are still valid here, as a store patch: an unknown guest file, library
- * or out-of-range number is left out (the control keeps its current value).
- */
-export function settingsPatch(saved: unknown, guestFiles: readonly string[]): Partial<SavedSettings> {
-  if (!isObj(saved)) return {};
-  const out: Partial<SavedSettings> = {};
-  if (typeof saved.guestFile === 'string' && guestFiles.includes(saved.guestFile))
-    out.guestFile = saved.guestFile;
-  const k = saved.kernel;
-  if (isObj(k) && KERNEL_KEYS.every((key) => typeof k[key] === 'boolean'))
-    out.kernel = Object.fromEntries(KERNEL_KEYS.map((key) => [key, k[key]])) as unknown as KernelToggles;
-  const isLib = (x: unknown): x is LibraryId => LIBRARY_IDS.includes(x as LibraryId);
-  if (saved.library === 'guest' || isLib(saved.library)) out.library = saved.library as LibraryChoice;
-  if (Array.isArray(saved.processLibraries) && saved.processLibraries.every(isLib))
-    out.processLibraries = [...saved.processLibraries];
-  if (saved.consumer === 'guest' || CONSUMERS.includes(saved.consumer as Consumer))
-    out.consumer = saved.consumer as Consumer | 'guest';
-  if (saved.snapshotType === 'full' || saved.snapshotType === 'diff') out.snapshotType = saved.snapshotType;
-  if (typeof saved.lazy === 'boolean') out.lazy = saved.lazy;
-  const numbers: Array<[keyof SavedSettings, number, number]> = [
-    ['clones', 1, 4096],
-    ['draws', 1, 10000],
-    ['notifyDelayUs', 0, 1_000_000],
-    ['seed', 0, 2 ** 32 - 1],
-    ['memoryMiB', 16, 1024],
-    ['touchCount', 1, 262144],
-  ];
-  for (const [key, min, max] of numbers) {
-    const n = saved[key];
-    if (typeof n === 'number' && Number.isInteger(n) && n >= min && n <= max)
-      (out as Record<string, number>)[key] = n;
-  }
-  return out;
+/** Checks a stored session file; null when it is not one. */
+export function readSessionFile(v: unknown): SessionFile | null {
+  if (typeof v !== 'object' || v === null) return null;
+  const o = v as Record<string, unknown>;
+  return typeof o.name === 'string' && o.bytes instanceof Uint8Array
+    ? { name: o.name, bytes: o.bytes }
+    : null;
 }
 
 /** Checks a stored file's metadata; null when it is not one (such entries are skipped). */
 export function readFileMeta(v: unknown): SavedFileMeta | null {
-  if (!isObj(v) || !isWhole(v.id) || typeof v.name !== 'string' || typeof v.guest !== 'string') return null;
-  if (!isWhole(v.bytes) || !isWhole(v.savedAt) || typeof v.checksum !== 'string') return null;
-  if (v.source !== 'lab' && v.source !== 'opened') return null;
+  const isWhole = (x: unknown): x is number => typeof x === 'number' && Number.isInteger(x) && x >= 0;
+  if (typeof v !== 'object' || v === null) return null;
+  const o = v as Record<string, unknown>;
+  if (!isWhole(o.id) || typeof o.name !== 'string' || typeof o.guest !== 'string') return null;
+  if (!isWhole(o.bytes) || !isWhole(o.savedAt) || typeof o.checksum !== 'string') return null;
+  if (o.source !== 'lab' && o.source !== 'opened') return null;
   return {
-    id: v.id,
-    name: v.name,
-    guest: v.guest,
-    bytes: v.bytes,
-    savedAt: v.savedAt,
-    checksum: v.checksum,
-    source: v.source,
+    id: o.id,
+    name: o.name,
+    guest: o.guest,
+    bytes: o.bytes,
+    savedAt: o.savedAt,
+    checksum: o.checksum,
+    source: o.source,
   };
 }
 

@@ -1,82 +1,38 @@
 // Snapshot files and the browser's storage, as one slice of the store: download a snapshot as a
-// file, open a file as a snapshot, scan a snapshot's file for secrets, keep files in this
-// browser, and autosave the session (settings, selection and the journal of commands) so a
-// reload can reopen it. Lab changes still happen only in the worker; storage only in LabStorage.
+// file, open a file as a snapshot (the worker's addFile, then a 'load' action), scan a snapshot's
+// file for secrets, keep files in this browser, and autosave the session so a later visit can
+// reopen it. Lab changes still happen only in the worker; storage only in LabStorage.
 //
 // Invariants:
+// - The saved session is the session's own history (its starting settings and action log, from
+//   the last bundle), the snapshot files its 'load' actions name, and how the lab was looked at.
+//   Reopening it is one replay in a fresh worker: nothing is rebuilt step by step here.
 // - A refused file leaves the lab as it was (the worker checks it all before loading), and says
 //   why in ONE message: the decoder's own, in the status line's alert.
 // - Storage failures are never silent: each sets `storageError` (an alert in the files bar).
 // - Autosave never overwrites a saved session the person has not answered: while the "Reopen
-//   saved session" offer stands, nothing is saved; the first command of a new session (Boot,
+//   saved session" offer stands, nothing is saved; the first action of a new session (Boot,
 //   opening a file, a link) withdraws the offer and the new session replaces the old one.
-// - A session reopens in a fresh worker, each step after moving the core's id counters to where
-//   they stood when the step first ran, so VM ids and host entropy (keyed by VM id) repeat.
+// - Nothing is saved while a reopen runs, and after a reopen failed nothing is saved at all
+//   (autosave 'held'): the saved record stays exactly as it was until the person discards it.
 
 import { SNAPSHOT_FILE_LIMITS } from '../../core/snapfile';
+import { count } from '../../core/settings/words';
+import { bytesBlob, download, readFileBytes } from '../lib/download';
 import { LabStorage } from '../persist/labStorage';
-import { downloadBytes, readFileBytes } from '../persist/download';
 import {
   formatSavedAt,
-  sessionRecord,
-  settingsPatch,
+  SESSION_FORMAT,
   snapshotFileName,
-  type SavedFileMeta,
+  type SessionFile,
   type SessionRecord,
 } from '../persist/records';
-import { formatBytes, type StorageEstimateLike } from '../persist/storageErrors';
-import type { LabClient } from '../worker/client';
-import type { IdCounters, LoadedFileView, SecretScanView } from '../worker/filesProtocol';
-import type { DrawView, Op } from '../worker/protocol';
-import { reconcileSelection, type JournalEntry } from './actions';
-import { FRESH_IDS, moveIds } from './ids';
-import type { LabState, SliceCreator } from './types';
+import { formatBytes } from '../persist/storageErrors';
+import type { Driver } from './driver';
+import { settingsToSend } from './selectors';
+import type { Busy, FilesSlice, KnownFile, LabState, SliceCreator } from './types';
 
-/** The saved session a person may reopen (what the offer says about it). */
-export interface SessionOffer {
-  savedAt: number;
-  steps: number;
-  guest: string | null;
-  vms: number;
-  snapshots: number;
-}
-
-export interface AutosaveState {
-  state: 'off' | 'waiting' | 'saving' | 'saved' | 'failed';
-  /** When the session was last saved (ms since the epoch). */
-  at: number | null;
-  steps: number;
-}
-
-export interface FilesSlice {
-  /** 'unavailable': no IndexedDB here (then nothing is kept, and the bar says so). */
-  storageStatus: 'starting' | 'ready' | 'unavailable';
-  sessionOffer: SessionOffer | null;
-  savedFiles: SavedFileMeta[];
-  storageEstimate: StorageEstimateLike | null;
-  autosave: AutosaveState;
-  /** Why something was not kept or read (role=alert in the files bar); null when all is well. */
-  storageError: string | null;
-  /** Snapshot id -> the name of the file it was opened from. */
-  snapshotOrigins: Record<number, string>;
-  secretScan: SecretScanView | null;
-  secretScanError: string | null;
-  /** The last file handed to the browser as a download (name and size). */
-  lastDownload: { name: string; bytes: number; checksum: string } | null;
-  initPersistence(): Promise<void>;
-  downloadSnapshot(): Promise<void>;
-  openSnapshotFile(file: File): Promise<void>;
-  keepSnapshotInBrowser(): Promise<void>;
-  loadSavedFile(id: number): Promise<void>;
-  deleteSavedFile(id: number): Promise<void>;
-  scanSnapshotSecrets(snap: number): Promise<void>;
-  reopenSavedSession(): Promise<void>;
-  discardSavedSession(): Promise<void>;
-  clearSavedData(): Promise<void>;
-  dismissStorageError(): void;
-}
-
-/** How long the session waits after the last change before it is saved. */
+/** How long the session waits after the last change of the view before it is saved. */
 export const AUTOSAVE_DELAY_MS = 400;
 
 /** File names are the person's text: shown as text, and shortened so a long one cannot flood. */
@@ -85,29 +41,50 @@ export function shownFileName(name: string): string {
   return flat.length > 80 ? `${flat.slice(0, 60)}…${flat.slice(-16)}` : flat;
 }
 
-/** The draw a replayed command left (a draw, or a link/scenario step's session draw). */
-function drawOf(op: string, value: unknown): DrawView | null | undefined {
-  if (op === 'draw') return value as DrawView;
-  const session = (value as { session?: { draw?: DrawView | null } } | null)?.session;
-  return session && 'draw' in session ? (session.draw ?? null) : undefined;
+/** The saved-session record of the store now (null before the first bundle). */
+export function sessionRecord(s: LabState, now: number): SessionRecord | null {
+  const v = s.session;
+  if (!v) return null;
+  return {
+    format: SESSION_FORMAT,
+    savedAt: now,
+    settings: v.initial,
+    actions: v.log,
+    files: v.files.map((f) => ({ id: f.id, name: f.name })),
+    view: {
+      controls: s.draft,
+      selection: { ...s.selection },
+      outputsLibrary: s.outputsLibrary,
+      mapRange: s.mapRange,
+      origins: Object.fromEntries(Object.entries(s.snapshotOrigins).map(([k, n]) => [String(k), n])),
+    },
+    summary: { guest: v.initial.guest, vms: s.vms.length, snapshots: s.snapshots.length },
+  };
 }
 
+const busyOf = (op: string, label: string): Busy => ({
+  op,
+  label,
+  done: 0,
+  total: 0,
+  requestId: null,
+  cancel: null,
+  cancelRequested: false,
+});
+
 export function createFilesSlice(
-  client: LabClient,
+  d: Driver,
   storage: LabStorage = new LabStorage(),
 ): SliceCreator<FilesSlice> {
   return (set, get, api) => {
-    /** True once the session may be saved (no unanswered offer). */
+    /** True once the session may be saved (no unanswered offer, no failed reopen). */
     let armed = false;
+    let held = false;
+    let reopening = false;
     let timer: ReturnType<typeof setTimeout> | null = null;
-    /**
-     * What was written last, or tried (a failed write is not retried until something changes, so a
-     * full quota is one message, not a loop): the journal's entries by identity, and the rest.
-     */
-    let savedSteps: readonly JournalEntry[] = [];
+    /** What was written last, or tried (a failed write is not retried until something changes). */
     let savedKey = '';
 
-    const fmt = (n: number) => n.toLocaleString('en-US');
     const fail = (text: string) => set({ storageError: text });
 
     async function refreshStorage(): Promise<void> {
@@ -116,35 +93,26 @@ export function createFilesSlice(
       else set({ storageError: list.error.message, storageEstimate: estimate });
     }
 
-    /** The record's parts other than the steps, to tell whether anything else changed. */
-    const restKey = (rec: SessionRecord) =>
-      JSON.stringify([rec.settings, rec.bootedWith, rec.selection, rec.origins]);
+    const keyOf = (rec: SessionRecord) => JSON.stringify({ ...rec, savedAt: 0 });
 
     async function saveNow(): Promise<void> {
       const s = get();
-      if (!armed || s.busy || storage.available === false) return;
-      const steps = s.journal();
-      const origins = Object.fromEntries(
-        Object.entries(s.snapshotOrigins).filter(([id]) => s.snapshots.some((x) => x.id === Number(id))),
-      );
-      const rec = sessionRecord(
-        s,
-        steps.map((e) => ({ op: e.op, args: e.args, ids: e.ids ?? null })),
-        origins,
-        Date.now(),
-      );
-      const key = restKey(rec);
-      const same = steps.length === savedSteps.length && steps.every((e, i) => e === savedSteps[i]);
-      if (same && key === savedKey) return;
-      savedSteps = steps;
+      if (!armed || held || reopening || s.busy || storage.available === false) return;
+      const rec = sessionRecord(s, Date.now());
+      if (!rec) return;
+      const key = keyOf(rec);
+      if (key === savedKey) return;
       savedKey = key;
       set({ autosave: { ...get().autosave, state: 'saving' } });
-      const r = await storage.saveSession(rec);
+      const files = new Map<string, SessionFile>(
+        rec.files.flatMap((f) => (s.knownFiles[f.id] ? [[f.id, s.knownFiles[f.id]!] as const] : [])),
+      );
+      const r = await storage.saveSession(rec, files);
       if (!r.ok) {
         set({ autosave: { ...get().autosave, state: 'failed' }, storageError: r.error.message });
         return;
       }
-      set({ autosave: { state: 'saved', at: rec.savedAt, steps: steps.length } });
+      set({ autosave: { state: 'saved', at: rec.savedAt, steps: rec.actions.length } });
       // a failed save's message stays until a save works again
       if (get().storageError?.includes('the lab session')) set({ storageError: null });
     }
@@ -185,65 +153,68 @@ export function createFilesSlice(
     }
 
     // Persistence starts once the app is ready (guests loaded); in Node there is no IndexedDB and
-    // this only marks storage unavailable. Every later change may call for a save.
+    // this only marks storage unavailable. Every later change of what is saved calls for a save.
     api.subscribe((s, prev) => {
       if (s.ready && !prev.ready) void get().initPersistence();
-      if (s.storageStatus !== 'ready') return;
-      if (!armed && s.sessionOffer && !s.busy && s.journal().length > 0) {
+      if (s.storageStatus !== 'ready' || held || reopening || s.busy) return;
+      if (!armed && s.sessionOffer && (s.session?.log.length ?? 0) > 0) {
         // the person started a new session instead of reopening the saved one
         armed = true;
         set({ sessionOffer: null });
       }
-      if (!armed || s.busy || s === prev) return;
-      // a new step is saved at once (a reload right after a command keeps it); settings and
-      // selection changes wait for the person to stop clicking
-      const steps = s.journal();
-      const stepped =
-        steps.length !== savedSteps.length || steps[steps.length - 1] !== savedSteps[savedSteps.length - 1];
-      schedule(stepped ? 0 : AUTOSAVE_DELAY_MS);
+      if (!armed) return;
+      // a lab change is saved at once (a reload right after a command keeps it); the controls
+      // and the view wait for the person to stop clicking
+      if (s.session !== prev.session || prev.busy) schedule(0);
+      else if (
+        s.draft !== prev.draft ||
+        s.selection !== prev.selection ||
+        s.outputsLibrary !== prev.outputsLibrary ||
+        s.mapRange !== prev.mapRange
+      )
+        schedule(AUTOSAVE_DELAY_MS);
     });
 
-    /** Journals a command that ran outside actions.ts, as run() would have. */
-    function journalPush(op: Op, args: unknown, ids: IdCounters | null): void {
-      get().setJournal([...get().journal(), { op, args, ids }]);
-    }
-
-    /** Loads file bytes as snapshots; true when loaded. `keep`: also save it in this browser. */
+    /** Gives the worker a file's bytes and loads it as a snapshot; true when loaded. */
     async function loadBytes(bytes: Uint8Array, name: string, keep: boolean): Promise<boolean> {
       const shown = shownFileName(name);
-      const s = get();
-      const args = {
-        bytes,
-        fileName: name,
-        knownSecrets: s.guests.flatMap((g) =>
-          g.manifest ? [{ guest: g.manifest.name, secrets: g.manifest.secrets }] : [],
-        ),
-      };
-      const ids = s.ids;
-      set({ busy: { ...busyOf('loadSnapshotFile', `Opening ${shown}`) } });
-      const r = await client.request('loadSnapshotFile', args);
-      set({ busy: null });
-      if (!r.ok) {
-        // the decoder's (or the lab's) message names what is wrong; the lab did not change
-        set({ notice: { tone: 'error', text: `Opening ${shown} refused: ${r.error.message}` } });
+      const s0 = get();
+      const settings = settingsToSend(s0);
+      if (!settings || s0.busy) return false;
+      // a copy travels: the page keeps the bytes, to replay the session in a fresh worker
+      const added = await d.call('addFile', { bytes, name }, `Opening ${shown}`);
+      if (!added?.ok) return false;
+      if (!added.value.ok) {
+        // the decoder's message names what is wrong; the lab did not change
+        set({ notice: { tone: 'error', text: `Opening ${shown} refused: ${added.value.error.message}` } });
         return false;
       }
-      journalPush('loadSnapshotFile', args, ids);
-      const v: LoadedFileView = r.value;
-      const unknown = v.secretsUnknown.length
-        ? ` Secret values unknown for this guest (cannot be searched for): ${v.secretsUnknown.join(', ')}.`
-        : '';
-      set({
-        selectedSnapshot: v.snapshot,
-        snapshotOrigins: { ...get().snapshotOrigins, [v.snapshot]: name },
+      const v = added.value.value;
+      set({ knownFiles: { ...get().knownFiles, [v.id]: { name, bytes } } });
+      const s = get();
+      const r = await d.call(
+        'act',
+        { settings: settingsToSend(s)!, actions: [{ a: 'load', file: v.id }], sel: s.selection },
+        `Opening ${shown}`,
+      );
+      if (!r?.ok) return false;
+      const { bundle, error } = r.value;
+      if (error) {
+        d.applyBundle(bundle, {
+          notice: { tone: 'error', text: `Opening ${shown} refused: ${error.message}` },
+        });
+        return false;
+      }
+      const snap = bundle.selection.snapshot;
+      d.applyBundle(bundle, {
+        snapshotOrigins: snap === null ? get().snapshotOrigins : { ...get().snapshotOrigins, [snap]: name },
         notice: {
           tone: 'info',
           text:
-            `Opened ${shown}: snap #${v.snapshot}, guest "${v.guest}" (${fmt(v.memoryMiB)} MiB, ` +
-            `${v.layers} layer${v.layers === 1 ? '' : 's'}, seed ${v.seed}); it is the clone source now.${unknown}`,
+            `Opened ${shown}: snap #${snap}, guest "${v.guest}" (${count(v.memoryMiB)} MiB, ` +
+            `${v.layers} layer${v.layers === 1 ? '' : 's'}, saved with seed ${v.seed}); it is the clone source now.`,
         },
       });
-      await get().refreshViews();
       if (keep && get().storageStatus === 'ready') {
         const saved = await storage.saveFile(
           {
@@ -262,35 +233,15 @@ export function createFilesSlice(
       return true;
     }
 
-    /** Runs the journal's steps again in a fresh worker; how far it got. */
-    async function replay(
-      steps: JournalEntry[],
-      label: string,
-    ): Promise<{ done: JournalEntry[]; lastDraw: DrawView | null; error: string | null }> {
-      client.restart();
-      set({ busy: { ...busyOf('rebuild', label), total: steps.length }, ids: FRESH_IDS });
-      let lastDraw: DrawView | null = null;
-      const done: JournalEntry[] = [];
-      const origins: Record<number, string> = {};
-      for (const [i, e] of steps.entries()) {
-        const where = `step ${i + 1} of ${steps.length} (${e.op})`;
-        const moved = await moveIds(client, get().ids, e.ids);
-        if (moved && !moved.ok) return { done, lastDraw, error: `${where}: ${moved.error.message}` };
-        const r = await client.request(e.op, e.args as never);
-        if (!r.ok) return { done, lastDraw, error: `${where}: ${r.error.message}` };
-        done.push(e);
-        const d = drawOf(e.op, r.value);
-        if (d !== undefined) lastDraw = d;
-        if (e.op === 'loadSnapshotFile') {
-          const v = r.value as LoadedFileView;
-          origins[v.snapshot] = v.fileName;
-        }
-        set({
-          busy: { ...get().busy!, done: i + 1 },
-          snapshotOrigins: { ...get().snapshotOrigins, ...origins },
-        });
+    /** A snapshot as file bytes, or null (the notice says why). */
+    async function exportSnap(snap: number, what: string) {
+      const r = await d.call('exportSnapshot', { snap }, `Writing snap #${snap} as a file`);
+      if (!r?.ok) return null;
+      if (!r.value.ok) {
+        set({ notice: { tone: 'error', text: `${what} of snap #${snap} failed: ${r.value.error.message}` } });
+        return null;
       }
-      return { done, lastDraw, error: null };
+      return r.value.value;
     }
 
     return {
@@ -301,6 +252,7 @@ export function createFilesSlice(
       autosave: { state: 'off', at: null, steps: 0 },
       storageError: null,
       snapshotOrigins: {},
+      knownFiles: {},
       secretScan: null,
       secretScanError: null,
       lastDownload: null,
@@ -314,26 +266,28 @@ export function createFilesSlice(
         // a link in the address bar may be rebuilding the lab right now: it wins over the offer
         await idle();
         set({ storageStatus: 'ready' });
+        const empty = (get().session?.log.length ?? 0) === 0;
         if (!r.ok) {
           // a session this version cannot use is reported, then replaced by the next save
           fail(r.error.message);
           armed = true;
-        } else if (r.value && r.value.steps.length > 0 && get().journal().length === 0) {
+        } else if (r.value && r.value.actions.length > 0 && empty) {
           const rec = r.value;
           set({
             sessionOffer: {
               savedAt: rec.savedAt,
-              steps: rec.steps.length,
+              steps: rec.actions.length,
               guest: rec.summary.guest,
               vms: rec.summary.vms,
               snapshots: rec.summary.snapshots,
             },
-            autosave: { state: 'waiting', at: rec.savedAt, steps: rec.steps.length },
+            autosave: { state: 'waiting', at: rec.savedAt, steps: rec.actions.length },
           });
         } else {
-          // nothing to reopen: keep the settings of last time, and save from now on
-          if (r.value && get().journal().length === 0)
-            set(settingsPatch(r.value.settings, guestFiles(get())));
+          // nothing to reopen: keep the controls of last time, and save from now on
+          const controls = r.value?.view.controls;
+          if (controls && empty && get().guests.some((g) => g.manifest?.name === controls.guest))
+            set({ draft: controls, typed: {} });
           armed = true;
           set({ autosave: { state: 'saved', at: r.value?.savedAt ?? null, steps: 0 } });
         }
@@ -341,83 +295,69 @@ export function createFilesSlice(
       },
 
       downloadSnapshot: async () => {
-        const snap = get().selectedSnapshot;
+        const snap = get().selection.snapshot;
         if (snap === null || get().busy) return;
-        set({ busy: busyOf('exportSnapshot', `Writing snap #${snap} as a file`) });
-        const r = await client.request('exportSnapshot', { snap });
-        set({ busy: null });
-        if (!r.ok) {
-          set({ notice: { tone: 'error', text: `Download of snap #${snap} failed: ${r.error.message}` } });
-          return;
-        }
+        const f = await exportSnap(snap, 'Download');
+        if (!f) return;
         const name = snapshotFileName(snap);
-        downloadBytes(r.value.bytes, name);
+        download(name, bytesBlob(f.bytes));
         set({
-          lastDownload: { name, bytes: r.value.bytes.length, checksum: r.value.checksum },
+          lastDownload: { name, bytes: f.bytes.length, checksum: f.checksum },
           notice: {
             tone: 'info',
-            text: `Downloaded ${name}: ${formatBytes(r.value.bytes.length)}, ${r.value.layers} layer${r.value.layers === 1 ? '' : 's'}, CRC-64 ${r.value.checksum}.`,
+            text: `Downloaded ${name}: ${formatBytes(f.bytes.length)}, ${f.layers} layer${f.layers === 1 ? '' : 's'}, CRC-64 ${f.checksum}.`,
           },
         });
       },
 
       openSnapshotFile: async (file) => {
         if (get().busy) return;
+        const shown = shownFileName(file.name);
         if (file.size > SNAPSHOT_FILE_LIMITS.maxFileBytes) {
           set({
             notice: {
               tone: 'error',
-              text: `Opening ${shownFileName(file.name)} refused: the file is ${fmt(file.size)} bytes, beyond the snapshot file limit of ${fmt(SNAPSHOT_FILE_LIMITS.maxFileBytes)}`,
+              text: `Opening ${shown} refused: the file is ${count(file.size)} bytes, beyond the snapshot file limit of ${count(SNAPSHOT_FILE_LIMITS.maxFileBytes)}`,
             },
           });
           return;
         }
         let bytes: Uint8Array;
-        set({ busy: busyOf('loadSnapshotFile', `Reading ${shownFileName(file.name)}`) });
+        set({ busy: busyOf('addFile', `Reading ${shown}`) });
         try {
           bytes = await readFileBytes(file);
         } catch (e) {
           set({
             busy: null,
-            notice: {
-              tone: 'error',
-              text: `Opening ${shownFileName(file.name)} failed: cannot read it (${String(e)})`,
-            },
+            notice: { tone: 'error', text: `Opening ${shown} failed: cannot read it (${String(e)})` },
           });
           return;
         }
+        set({ busy: null });
         await loadBytes(bytes, file.name, true);
       },
 
       keepSnapshotInBrowser: async () => {
-        const snap = get().selectedSnapshot;
+        const snap = get().selection.snapshot;
         if (snap === null || get().busy) return;
-        set({ busy: busyOf('exportSnapshot', `Writing snap #${snap} as a file`) });
-        const r = await client.request('exportSnapshot', { snap });
-        set({ busy: null });
-        if (!r.ok) {
-          set({ notice: { tone: 'error', text: `Keeping snap #${snap} failed: ${r.error.message}` } });
-          return;
-        }
+        const f = await exportSnap(snap, 'Keeping');
+        if (!f) return;
         const name = snapshotFileName(snap);
         const saved = await storage.saveFile(
           {
             name,
-            guest: r.value.guest,
-            bytes: r.value.bytes.length,
+            guest: f.guest,
+            bytes: f.bytes.length,
             savedAt: Date.now(),
-            checksum: r.value.checksum,
+            checksum: f.checksum,
             source: 'lab',
           },
-          r.value.bytes,
+          f.bytes,
         );
         if (!saved.ok) fail(saved.error.message);
         else
           set({
-            notice: {
-              tone: 'info',
-              text: `Kept ${name} in this browser (${formatBytes(r.value.bytes.length)}).`,
-            },
+            notice: { tone: 'info', text: `Kept ${name} in this browser (${formatBytes(f.bytes.length)}).` },
           });
         await refreshStorage();
       },
@@ -440,69 +380,102 @@ export function createFilesSlice(
       },
 
       scanSnapshotSecrets: async (snap) => {
-        const r = await client.request('scanSecrets', { snap });
-        if (get().selectedSnapshot !== snap && get().secretScan?.snapshot !== snap) return;
-        if (r.ok) set({ secretScan: r.value, secretScanError: null });
-        else set({ secretScan: null, secretScanError: `snap #${snap}: ${r.error.message}` });
+        const r = await d.client.request('scanSecrets', { snap });
+        if (get().selection.snapshot !== snap && get().secretScan?.snapshot !== snap) return;
+        const a = r.ok ? r.value : { ok: false as const, error: r.error };
+        if (a.ok) set({ secretScan: a.value, secretScanError: null });
+        else set({ secretScan: null, secretScanError: `snap #${snap}: ${a.error.message}` });
       },
 
       reopenSavedSession: async () => {
         if (get().busy) return;
+        reopening = true;
+        const stopHeld = (why: string) => {
+          held = true;
+          reopening = false;
+          set({
+            autosave: { ...get().autosave, state: 'held' },
+            notice: {
+              tone: 'error',
+              text: `Reopening the saved session failed: ${why}. The saved session is kept as it was; nothing is saved until you discard it.`,
+            },
+          });
+        };
         const loaded = await storage.loadSession();
         if (!loaded.ok || !loaded.value) {
+          reopening = false;
           set({ sessionOffer: null });
           fail(loaded.ok ? 'The saved session is gone (cleared in another tab?).' : loaded.error.message);
           armed = true;
           return;
         }
         const rec = loaded.value;
-        set({ sessionOffer: null, snapshotOrigins: {} });
-        const steps: JournalEntry[] = rec.steps.map((e) => ({ op: e.op as Op, args: e.args, ids: e.ids }));
-        const out = await replay(steps, 'Reopening the saved session');
-        get().setJournal(out.done);
-        const f = await client.request('fleet', {});
-        if (f.ok) client.onFleet(f.value);
-        const s = get();
-        set({
-          ...settingsPatch(rec.settings, guestFiles(s)),
-          bootedWith: rec.bootedWith,
-          lastDraw: out.lastDraw,
-          drawing: false,
-          outputsLibrary: Math.min(
-            rec.selection.outputsLibrary,
-            Math.max(0, (out.lastDraw?.libraries.length ?? 1) - 1),
-          ),
-          snapshotOrigins: Object.fromEntries(Object.entries(rec.origins).map(([k, v]) => [Number(k), v])),
-        });
-        set({ ...rec.selection, outputsLibrary: get().outputsLibrary });
-        set(reconcileSelection(get(), get()));
-        set({
-          busy: null,
-          notice: out.error
-            ? {
-                tone: 'error',
-                text: `Reopening the saved session stopped at ${out.error}. The lab holds the ${out.done.length} steps before it.`,
-              }
-            : {
-                tone: 'info',
-                text: `Reopened the saved session of ${formatSavedAt(rec.savedAt)}: ${rec.steps.length} step${rec.steps.length === 1 ? '' : 's'} replayed from the seed.`,
-              },
-        });
-        armed = true;
-        if (!out.error) {
-          // what is stored is what now runs: no need to write it again
-          savedSteps = get().journal();
-          set({ autosave: { state: 'saved', at: rec.savedAt, steps: out.done.length } });
+        const files = await storage.loadSessionFiles(rec.files);
+        if (!files.ok) {
+          stopHeld(files.error.message);
+          return;
         }
-        await get().refreshViews();
+        const r = await d.call(
+          'replay',
+          {
+            history: { settings: rec.settings, actions: rec.actions },
+            files: [...files.value.values()],
+            sel: rec.view.selection,
+            scenario: null,
+          },
+          'Reopening the saved session',
+          'chunks',
+        );
+        if (!r?.ok) {
+          stopHeld(r ? r.error.message : 'the worker was stopped');
+          return;
+        }
+        const { bundle, error, extra } = r.value;
+        const known = { ...get().knownFiles };
+        for (const [id, f] of files.value) known[id] = f;
+        d.applyBundle(bundle, {
+          knownFiles: known,
+          active: null,
+          pageInfo: null,
+          cursor: null,
+          snapshotOrigins:
+            error || extra.cancelled
+              ? {}
+              : Object.fromEntries(Object.entries(rec.view.origins).map(([k, v]) => [Number(k), v])),
+          ...(error || extra.cancelled
+            ? {}
+            : { outputsLibrary: rec.view.outputsLibrary, mapRange: rec.view.mapRange }),
+        });
+        set({ draft: rec.view.controls ?? get().session?.settings ?? get().draft, typed: {} });
+        if (error || extra.cancelled) {
+          stopHeld(error ? error.message : 'it was cancelled');
+          return;
+        }
+        set({
+          sessionOffer: null,
+          notice: {
+            tone: 'info',
+            text: `Reopened the saved session of ${formatSavedAt(rec.savedAt)}: ${rec.actions.length} step${rec.actions.length === 1 ? '' : 's'} replayed from the seed.`,
+          },
+        });
+        // what is stored is what now runs: no need to write it again
+        const now = sessionRecord(get(), rec.savedAt);
+        savedKey = now ? keyOf(now) : '';
+        set({ autosave: { state: 'saved', at: rec.savedAt, steps: rec.actions.length } });
+        reopening = false;
+        held = false;
+        armed = true;
       },
 
       discardSavedSession: async () => {
         const r = await storage.deleteSession();
         if (!r.ok) fail(r.error.message);
         armed = true;
+        held = false;
+        savedKey = '';
         set({ sessionOffer: null, autosave: { state: 'saved', at: null, steps: 0 } });
         await refreshStorage();
+        schedule(0);
       },
 
       clearSavedData: async () => {
@@ -514,6 +487,7 @@ export function createFilesSlice(
           return;
         }
         armed = true;
+        held = false;
         set({
           sessionOffer: null,
           savedFiles: [],
@@ -525,21 +499,28 @@ export function createFilesSlice(
           },
         });
         // the lab open now is saved again at its next change, not at once: clearing means gone
-        const rest = sessionRecord(get(), [], get().snapshotOrigins, 0);
-        savedSteps = get().journal();
-        savedKey = restKey(rest);
+        const now = sessionRecord(get(), 0);
+        savedKey = now ? keyOf(now) : '';
         await refreshStorage();
+      },
+
+      filesFor: async (ids) => {
+        const known = get().knownFiles;
+        const out = new Map<string, KnownFile>();
+        const missing: { id: string; name: string }[] = [];
+        for (const id of new Set(ids)) {
+          if (known[id]) out.set(id, known[id]);
+          else missing.push({ id, name: id });
+        }
+        if (missing.length && storage.available) {
+          const stored = await storage.loadSessionFiles(missing);
+          if (stored.ok) for (const [id, f] of stored.value) out.set(id, f);
+        }
+        if (out.size) set({ knownFiles: { ...get().knownFiles, ...Object.fromEntries(out) } });
+        return [...out.values()];
       },
 
       dismissStorageError: () => set({ storageError: null }),
     };
   };
-}
-
-function busyOf(op: string, label: string): NonNullable<LabState['busy']> {
-  return { op, label, done: 0, total: 0, requestId: null, cancel: null, cancelRequested: false };
-}
-
-function guestFiles(s: LabState): string[] {
-  return s.guests.filter((g) => g.manifest).map((g) => g.file);
 }

@@ -1,84 +1,32 @@
 // "Compare and present": the matrix view, guided scenarios, presenter mode and permalinks, as
-// one slice of the store. Every lab change still happens in the worker (matrix, openLink,
-// scenarioStep); this slice keeps what the views show and syncs the controls to the session the
-// worker reports back (SessionView), so the speaker can take over the controls at any step.
+// one slice of the store. Every lab change happens in the worker (matrix, replay, scenarioStep);
+// this slice keeps what the views show, and after a step or a link sets the controls to the
+// settings in effect, so the speaker can take over the controls at any step.
+//
+// Links are made here, on the main thread, from the session's history the last bundle brought
+// ({v: 2, settings: initial, actions: log, scenario?}); opening one is a replay of that history
+// in the worker, with progress and Cancel. A link that is refused or cancelled leaves the address
+// bar.
 
-import type { Matrix } from '../../core/matrix/matrix';
 import { cellLabState } from '../../core/matrix/matrix';
 import type { LabState as LinkState } from '../../core/permalink/types';
 import type { Highlight, Scenario } from '../../core/scenario/types';
-import { bootSettings, libraryChoiceOf } from '../lib/linkSettings';
-import { hashOf, linkUrl, readHash, stateInHash } from '../lib/permalink';
-import { ensureScenarios, type ScenarioEntry } from '../lib/scenarios';
-import type { Answer, LabClient } from '../worker/client';
-import type { SessionView, StepCheckView } from '../worker/presentProtocol';
-import type { Args, Op, ResultOf } from '../worker/protocol';
-import { bootFingerprint, bootRequest } from './settings';
-import type { LabState, SliceCreator } from './types';
+import { hashOf, linkState, linkUrl, readHash, stateInHash } from '../lib/permalink';
+import { ensureScenarios } from '../lib/scenarios';
+import type { Driver } from './driver';
+import { selectBooted } from './selectors';
+import type { LabState, PresentSlice, SliceCreator } from './types';
 
-export type View = 'lab' | 'matrix';
-
-export interface ActiveScenario {
-  scenario: Scenario;
-  /** The step shown (0-based); -1 while the first step runs. */
-  step: number;
-  /** The shown step's checked claims (null while it runs, or after an error). */
-  result: StepCheckView | null;
-  /** The step was reached by rebuilding from step 1 (after a detour, or stepping back). */
-  rebuilt: boolean;
-  error: string | null;
-}
-
-export interface LinkBox {
-  /** The link, or null if the lab has none (then `text` says why). */
-  url: string | null;
-  text: string;
-  copied: boolean;
-}
-
-export interface PresentSlice {
-  view: View;
-  presenting: boolean;
-  matrix: Matrix | null;
-  /** The parameters the matrix ran with (to say when the lab's settings moved on). */
-  matrixKey: string | null;
-  matrixError: string | null;
-  scenarios: ScenarioEntry[];
-  scenariosError: string | null;
-  active: ActiveScenario | null;
-  /** The Copy link box (null: closed). */
-  linkBox: LinkBox | null;
-  /** A link that could not be opened: the decoder's or the replay's message (role=alert). */
-  linkAlert: string | null;
-  setView(v: View): void;
-  setPresenting(on: boolean): void;
-  setScenarios(list: ScenarioEntry[], error: string | null): void;
-  runMatrix(): Promise<void>;
-  openMatrixCell(row: number, col: number): Promise<void>;
-  startScenario(id: string): Promise<void>;
-  gotoStep(step: number, mode?: 'next' | 'to'): Promise<void>;
-  nextStep(): Promise<void>;
-  prevStep(): Promise<void>;
-  leaveScenario(): void;
-  copyLink(): Promise<void>;
-  closeLinkBox(): void;
-  /** Opens the lab state in a location hash, if it holds one (at startup, before anything else). */
-  openHash(hash: string): Promise<void>;
-  dismissLinkAlert(): void;
-  /** The lab's link for the address bar ('#s=...'), or '' when the lab has none. */
-  currentHash(): Promise<string>;
-}
-
-/** The matrix's parameters from the lab's settings (clones and draws capped to keep it quick). */
+/** The matrix's parameters from the controls (clones and draws capped to keep it quick). */
 export function matrixArgs(s: LabState) {
-  const guest = s.guests.find((g) => g.file === s.guestFile)?.manifest?.name ?? 'default';
+  const d = s.draft;
   return {
-    guest,
-    clones: Math.max(2, Math.min(64, s.clones)),
-    draws: Math.max(1, Math.min(1000, s.draws)),
-    seed: s.seed,
-    delayUs: s.notifyDelayUs > 0 ? s.notifyDelayUs : 40,
-    memoryMiB: s.memoryMiB,
+    guest: d?.guest ?? 'default',
+    clones: Math.max(2, Math.min(64, d?.clones ?? 4)),
+    draws: Math.max(1, Math.min(1000, d?.draws ?? 16)),
+    seed: d?.seed ?? 1,
+    delayUs: d && d.notifyDelayUs > 0 ? d.notifyDelayUs : 40,
+    memoryMiB: d?.memoryMiB ?? 128,
   };
 }
 
@@ -89,109 +37,67 @@ export function highlightOf(s: Pick<PresentSlice, 'active'>): Highlight | null {
   return a.scenario.steps[a.step]?.highlight ?? null;
 }
 
-export function createPresentSlice(client: LabClient): SliceCreator<PresentSlice> {
+/** Takes a link away from the address bar (it was refused, or its replay was cancelled). */
+function dropHash(): void {
+  if (typeof window !== 'undefined' && stateInHash(window.location.hash) !== null)
+    history.replaceState(null, '', window.location.pathname + window.location.search);
+}
+
+export function createPresentSlice(d: Driver): SliceCreator<PresentSlice> {
   return (set, get, api) => {
-    /** Runs one worker command with the busy line (and Cancel for chunked ones). */
-    async function request<K extends Op>(
-      op: K,
-      args: Args<K>,
-      label: string,
-      cancel: 'chunks' | null = null,
-    ): Promise<Answer<ResultOf<K>> | null> {
-      if (get().busy) return null;
-      set({ busy: { op, label, done: 0, total: 0, requestId: null, cancel, cancelRequested: false } });
-      const answer = await client.request(op, args, {
-        onStart: (id) => {
-          const b = get().busy;
-          if (b) set({ busy: { ...b, requestId: id } });
-        },
-        onProgress: (done, total) => {
-          const b = get().busy;
-          if (b) set({ busy: { ...b, done, total } });
-        },
-      });
-      set({ busy: null });
-      return answer;
-    }
+    /** The controls take the settings in effect (a step or a link decided them). */
+    const synced = (): Partial<LabState> => ({ draft: get().session?.settings ?? get().draft, typed: {} });
 
-    /** The controls, selections and views after the worker's session changed under them. */
-    async function applySession(v: SessionView, extra: Partial<LabState> = {}): Promise<void> {
-      const s = get();
-      const entry = s.guests.find((g) => g.manifest?.name === v.guest);
-      if (entry && entry.file !== s.guestFile) s.selectGuest(entry.file);
-      const k = v.kernel;
-      set({
-        kernel: {
-          vmgenid: k.vmgenid,
-          sysgenid: k.sysgenid !== 'off',
-          wipeOnSuspend: k.wipeOnSuspend,
-          vdsoGetrandom: k.vdsoGetrandom,
-          jitterEntropy: k.jitterEntropy,
-          agentReseed: k.agentReseed,
-        },
-        library: libraryChoiceOf(v.resolved.libraries),
-        processLibraries: entry?.manifest?.processes.map((p) => p.library) ?? get().processLibraries,
-        consumer: v.settings.consumer ?? 'guest',
-        clones: v.resolved.clones,
-        draws: v.resolved.draws,
-        notifyDelayUs: v.resolved.notifyDelayUs,
-        seed: v.resolved.seed,
-        memoryMiB: v.resolved.memoryMiB,
-        snapshotType: v.resolved.snapshot,
-        bootVm: v.original,
-        selectedVm: v.drawing[0] ?? v.original,
-        compareVm: v.drawing[1] ?? null,
-        selectedSnapshot: v.snapshots[v.snapshots.length - 1] ?? null,
-        pageInfo: null,
-        cursor: null,
-      });
-      set({ bootedWith: v.original === null ? null : bootFingerprint(get()) });
-      // a cancelled draw rebuilds the lab from here: this session's link, then later commands
-      const link = await client.request('linkState', { scenario: null });
-      if (link.ok && link.value.state)
-        get().setJournal([{ op: 'openLink', args: { state: link.value.state, scenario: null } }]);
-      const lib = extra.outputsLibrary ?? get().outputsLibrary;
-      await get().refreshViews({
-        lastDraw: v.draw,
-        drawing: false,
-        outputsLibrary: v.draw ? Math.min(lib, Math.max(0, v.draw.libraries.length - 1)) : 0,
-        ...extra,
-      });
-    }
-
-    /** Replays a lab state in the worker; shows the outcome or the reason it failed. */
+    /**
+     * Replays a lab state in the worker with progress and Cancel; shows it, or says why it could
+     * not be opened. True when the whole history was replayed.
+     */
     async function open(
       state: LinkState,
       scenario: Scenario | null,
       label: string,
       extra: Partial<LabState> = {},
     ): Promise<boolean> {
-      const r = await request('openLink', { state, scenario }, label);
-      if (!r) return false;
-      if (!r.ok) {
-        set({
-          linkAlert: `This link could not be opened: ${r.error.message}. The default lab is open instead.`,
+      const step = scenario && state.scenario ? { scenario, step: state.scenario.step } : null;
+      // a link's 'load' actions name snapshot files by content id: this browser may hold them
+      const ids = state.actions.flatMap((x) => (x.a === 'load' ? [x.file] : []));
+      const files = ids.length ? await get().filesFor(ids) : [];
+      const r = await d.call(
+        'replay',
+        { history: { settings: state.settings, actions: state.actions }, files, sel: {}, scenario: step },
+        label,
+        'chunks',
+      );
+      if (!r?.ok) return false;
+      const { bundle, error, extra: out } = r.value;
+      if (error || out.cancelled) {
+        d.applyBundle(bundle, {
+          linkAlert: error
+            ? `This link could not be opened: ${error.message}. The default lab is open instead.`
+            : null,
+          notice: out.cancelled
+            ? {
+                tone: 'warn',
+                text: 'Opening the link was cancelled: the lab is empty, with the link\u2019s settings.',
+              }
+            : get().notice,
           active: null,
-          lastDraw: null,
         });
-        await get().refreshViews();
+        // the controls show the link's settings either way; the address bar holds no link
+        set(synced());
         return false;
       }
-      const step = state.scenario;
-      set({
+      d.applyBundle(bundle, {
         active:
-          scenario && step
-            ? { scenario, step: step.step, result: r.value.step, rebuilt: false, error: null }
+          step && out.step
+            ? { scenario: step.scenario, step: step.step, result: out.step, rebuilt: false, error: null }
             : null,
+        snapshotOrigins: {},
+        pageInfo: null,
+        cursor: null,
+        ...extra,
       });
-      await applySession(r.value.session, extra);
-      if (r.value.exact === false)
-        set({
-          notice: {
-            tone: 'warn',
-            text: 'The link was replayed on a lab that had already run: the same counts and verdicts, other bytes.',
-          },
-        });
+      set(synced());
       return true;
     }
 
@@ -213,23 +119,22 @@ export function createPresentSlice(client: LabClient): SliceCreator<PresentSlice
 
       runMatrix: async () => {
         const args = matrixArgs(get());
-        const r = await request(
+        const r = await d.call(
           'matrix',
           args,
           `Mitigation matrix: ${args.clones} clones × ${args.draws} draws per configuration`,
           'chunks',
         );
-        if (!r) return;
-        if (!r.ok) {
+        if (!r?.ok) return;
+        if (!r.value.ok) {
+          const e = r.value.error;
           set({
             matrixError:
-              r.error.kind === 'Cancelled'
-                ? 'The matrix was cancelled.'
-                : `The matrix failed: ${r.error.message}`,
+              e.kind === 'Cancelled' ? 'The matrix was cancelled.' : `The matrix failed: ${e.message}`,
           });
           return;
         }
-        set({ matrix: r.value, matrixKey: JSON.stringify(args), matrixError: null });
+        set({ matrix: r.value.value, matrixKey: JSON.stringify(args), matrixError: null });
       },
 
       openMatrixCell: async (row, col) => {
@@ -261,21 +166,26 @@ export function createPresentSlice(client: LabClient): SliceCreator<PresentSlice
       gotoStep: async (step, mode = 'to') => {
         const a = get().active;
         if (!a || step < 0 || step >= a.scenario.steps.length) return;
-        const r = await request(
+        const r = await d.call(
           'scenarioStep',
           { scenario: a.scenario, step, mode },
           `Step ${step + 1} of ${a.scenario.steps.length}: ${a.scenario.steps[step]!.title}`,
         );
-        if (!r || get().active?.scenario !== a.scenario) return;
-        if (!r.ok) {
-          set({ active: { ...a, step, result: null, error: r.error.message } });
-          await get().refreshViews();
+        if (!r?.ok || get().active?.scenario !== a.scenario) return;
+        const { bundle, error, extra } = r.value;
+        if (error || !extra) {
+          d.applyBundle(bundle, {
+            active: { ...a, step, result: null, error: error?.message ?? 'the step failed' },
+          });
+          set(synced());
           return;
         }
-        const { session, step: k, rebuilt, ...result } = r.value;
-        set({ active: { ...a, step: k, result, rebuilt, error: null } });
-        if (a.scenario.steps[k]?.highlight === 'matrix') set({ view: 'matrix' });
-        await applySession(session);
+        d.applyBundle(bundle, {
+          active: { ...a, step: extra.step, result: extra, rebuilt: extra.rebuilt, error: null },
+          ...(extra.rebuilt ? { snapshotOrigins: {}, pageInfo: null, cursor: null } : {}),
+          ...(a.scenario.steps[extra.step]?.highlight === 'matrix' ? { view: 'matrix' as const } : {}),
+        });
+        set(synced());
       },
 
       nextStep: async () => {
@@ -291,13 +201,11 @@ export function createPresentSlice(client: LabClient): SliceCreator<PresentSlice
       copyLink: async () => {
         const hash = await get().currentHash();
         if (!hash) {
-          const r = await client.request('linkState', { scenario: null });
-          const why = r.ok && r.value.reason ? r.value.reason : 'the lab state could not be read';
           set({
             linkBox: {
               url: null,
               copied: false,
-              text: `This lab has no link: ${why}. Reset (or Boot) to start a lab that has one.`,
+              text: 'This lab has no link: its history is too long for one (Reset, or Boot, to start a shorter one).',
             },
           });
           return;
@@ -325,34 +233,13 @@ export function createPresentSlice(client: LabClient): SliceCreator<PresentSlice
 
       currentHash: async () => {
         const s = get();
+        const v = s.session;
+        if (!v || !s.draft) return '';
         const a = s.active;
         const scenario = a && a.step >= 0 ? { id: a.scenario.id, step: a.step } : null;
-        const r = await client.request('linkState', { scenario });
-        if (!r.ok) return '';
-        let state = r.value.state;
-        if (!state && r.value.reason === 'the lab is empty') {
-          // nothing ran yet: the link holds the settings, so it opens the same controls
-          const req = bootRequest(s);
-          const base = s.guests.find((g) => g.file === s.guestFile)?.manifest;
-          if ('error' in req || !base) return '';
-          const b = bootSettings(base, req);
-          if (!b.settings) return '';
-          state = {
-            v: 1,
-            guest: base.name,
-            settings: {
-              ...b.settings,
-              seed: s.seed,
-              clones: s.clones,
-              draws: s.draws,
-              notifyDelayUs: s.notifyDelayUs,
-              snapshot: s.snapshotType,
-            },
-            actions: [],
-          };
-        }
-        if (!state) return '';
-        const h = await hashOf(state);
+        // nothing ran yet: the link holds the controls, so it opens the same settings
+        const settings = v.log.length === 0 && !selectBooted(s) ? s.draft : v.initial;
+        const h = await hashOf(linkState(settings, v.log, scenario));
         return h.ok ? h.value : '';
       },
 
@@ -362,7 +249,7 @@ export function createPresentSlice(client: LabClient): SliceCreator<PresentSlice
         const label = 'Opening the link: replaying its actions';
         set({
           busy: {
-            op: 'openLink',
+            op: 'replay',
             label,
             done: 0,
             total: 0,
@@ -371,14 +258,16 @@ export function createPresentSlice(client: LabClient): SliceCreator<PresentSlice
             cancelRequested: false,
           },
         });
-        const [decoded] = await Promise.all([readHash(hash), ensureScenarios(api)]);
+        const decoded = await readHash(hash);
+        // the scenarios are needed only to check a step's claims again
+        if (decoded?.ok && decoded.value.scenario) await ensureScenarios(api);
         set({ busy: null });
         if (decoded === null) return;
         if (!decoded.ok) {
           set({
             linkAlert: `This link could not be opened: ${decoded.error.message}. The default lab is open instead.`,
           });
-          history.replaceState(null, '', window.location.pathname + window.location.search);
+          dropHash();
           return;
         }
         const state = decoded.value;
@@ -393,8 +282,8 @@ export function createPresentSlice(client: LabClient): SliceCreator<PresentSlice
             scenario = null;
           }
         }
-        const ok = await open(scenario ? state : { ...state, scenario: undefined }, scenario, label);
-        if (!ok) history.replaceState(null, '', window.location.pathname + window.location.search);
+        const opened = await open(scenario ? state : { ...state, scenario: undefined }, scenario, label);
+        if (!opened) dropHash();
       },
       dismissLinkAlert: () => set({ linkAlert: null }),
     };

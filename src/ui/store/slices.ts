@@ -1,49 +1,44 @@
-// The plain-state slices (fleet, run, inspect, maps, view): initial values and trivial setters.
-// Everything that talks to the worker lives in actions.ts.
+// The plain-state slices (lab, run, inspect, view): initial values and trivial setters. Everything
+// that talks to the worker lives in actions.ts, presentSlice.ts and filesSlice.ts.
 
-import type { FleetSlice, InspectSlice, MapsSlice, RunSlice, SliceCreator, ViewSlice } from './types';
+import type { InspectSlice, LabSlice, RunSlice, SliceCreator, ViewSlice } from './types';
 
-export const initialFleet: FleetSlice = {
+export const initialLab: LabSlice = {
   vms: [],
   snapshots: [],
   stats: null,
-  bootVm: null,
-  bootedWith: null,
-  selectedVm: null,
-  selectedSnapshot: null,
-  compareVm: null,
-  ids: null,
+  session: null,
+  selection: { vm: null, compare: null, snapshot: null },
+  mapA: null,
+  mapB: null,
+  mapSeq: 0,
+  devices: [],
+  timeline: [],
+  timelineVm: null,
+  lastDraw: null,
 };
-export const createFleetSlice: SliceCreator<FleetSlice> = () => ({ ...initialFleet });
+export const createLabSlice: SliceCreator<LabSlice> = () => ({ ...initialLab });
 
 export const initialRun: RunSlice = {
   ready: false,
   busy: null,
   notice: null,
-  lastDraw: null,
   drawing: false,
   outputsLibrary: 0,
 };
 export const createRunSlice: SliceCreator<RunSlice> = () => ({ ...initialRun });
 
-export const initialInspect: InspectSlice = {
-  devices: [],
-  timeline: [],
-  timelineVm: null,
-  pageInfo: null,
-  cursor: null,
-};
+export const initialInspect: InspectSlice = { pageInfo: null, cursor: null };
 export const createInspectSlice: SliceCreator<InspectSlice> = () => ({ ...initialInspect });
-
-export const initialMaps: MapsSlice = { mapA: null, mapB: null, mapSeq: 0 };
-export const createMapsSlice: SliceCreator<MapsSlice> = () => ({ ...initialMaps });
 
 export const createViewSlice: SliceCreator<ViewSlice> = (set) => ({
   largeType: false,
   theme: 'dark',
   mapRange: 'used',
+  moreSettings: false,
   setMapRange: (mapRange) => set({ mapRange }),
   setLargeType: (largeType) => set({ largeType }),
   setTheme: (theme) => set({ theme }),
   setOutputsLibrary: (outputsLibrary) => set({ outputsLibrary }),
+  setMoreSettings: (moreSettings) => set({ moreSettings }),
 });

@@ -1,73 +1,67 @@
-// The shape of the app's one store: slices of state plus the actions that drive the worker.
-// Slices are plain data; only actions talk to the worker (through the LabClient).
+// The shape of the app's one store: slices of state and the actions that drive the worker.
+// Every slice's interface is here, so slice files import this one and never each other.
+//
+// What the store holds of the lab comes from the worker's bundles (LabBundle, one per lab
+// change): the fleet, the session (its starting settings and action log: the ONLY history the
+// app keeps; links, saved sessions, exports and a rebuild after a cancelled draw all read it),
+// the selection, the maps, devices, timeline and the last draw. The controls are one draft of
+// the whole settings (LabSettings), which every action sends along.
 
 import type { StateCreator } from 'zustand/vanilla';
 import type { EngineStats } from '../../core/engine';
 import type { SnapshotSummary, VmSummary } from '../../core/lab/api';
-import type { Consumer, DeviceView, LibraryId, TimelineEvent } from '../../core/lab/types';
-import type { DrawView, GuestEntry, MemoryMapView, PageInfoView } from '../worker/protocol';
-import type { IdCounters } from '../worker/filesProtocol';
-import type { FilesSlice } from './filesSlice';
-import type { JournalEntry } from './actions';
-import type { PresentSlice } from './presentSlice';
-
-export interface KernelToggles {
-  vmgenid: boolean;
-  sysgenid: boolean;
-  wipeOnSuspend: boolean;
-  vdsoGetrandom: boolean;
-  jitterEntropy: boolean;
-  agentReseed: boolean;
-}
-
-/** 'guest': keep the guest's processes (each with its own library); 'all': one process per library; else one process of that library. */
-export type LibraryChoice = LibraryId | 'guest' | 'all';
+import type { MemoryMapView } from '../../core/lab/inspect';
+import type { DeviceView, DrawResult, TimelineEvent } from '../../core/lab/types';
+import type { Matrix } from '../../core/matrix/matrix';
+import type { Scenario } from '../../core/scenario/types';
+import type { LabSettings, SettingKey } from '../../core/settings/settings';
+import type { ScenarioEntry } from '../lib/scenarios';
+import type { SavedFileMeta } from '../persist/records';
+import type { StorageEstimateLike } from '../persist/storageErrors';
+import type {
+  GuestEntry,
+  PageInfoView,
+  SecretScanView,
+  Selection,
+  SessionView,
+  StepOutcomeView,
+} from '../worker/protocol';
 
 export interface SettingsSlice {
   guests: GuestEntry[];
   guestsError: string | null;
-  guestFile: string | null;
-  kernel: KernelToggles;
-  library: LibraryChoice;
-  /** Library of each of the guest's processes (used when library === 'guest'). */
-  processLibraries: LibraryId[];
-  consumer: Consumer | 'guest';
-  clones: number;
-  draws: number;
-  notifyDelayUs: number;
-  snapshotType: 'full' | 'diff';
-  seed: number;
-  memoryMiB: number;
-  touchCount: number;
-  lazy: boolean;
-  setGuests(guests: GuestEntry[], error: string | null): void;
-  selectGuest(file: string): void;
-  setKernel<K extends keyof KernelToggles>(key: K, value: KernelToggles[K]): void;
-  setLibrary(library: LibraryChoice): void;
-  setProcessLibrary(index: number, library: LibraryId): void;
-  setSetting<K extends NumberSetting>(key: K, value: SettingsSlice[K]): void;
-  setConsumer(c: Consumer | 'guest'): void;
-  setSnapshotType(t: 'full' | 'diff'): void;
-  setLazy(lazy: boolean): void;
+  /** The controls: whole settings, every value within its limits (null until guests load). */
+  draft: LabSettings | null;
+  /**
+   * What a person typed into a number field that is not a value within its limits: the field
+   * shows it as typed (nothing is rewritten), and no action runs until it is fixed.
+   */
+  typed: Partial<Record<SettingKey, string>>;
+  /** Sets one control (a new guest brings its own kernel defaults, as applyPatch says). */
+  setSetting<K extends SettingKey>(key: K, value: LabSettings[K]): void;
+  /** Records the text of a number field (null: the field holds a valid value again). */
+  setTyped(key: SettingKey, text: string | null): void;
 }
-export type NumberSetting = 'clones' | 'draws' | 'notifyDelayUs' | 'seed' | 'memoryMiB' | 'touchCount';
 
-export interface FleetSlice {
+/** The lab as the last bundle showed it. */
+export interface LabSlice {
   vms: VmSummary[];
   snapshots: SnapshotSummary[];
   stats: EngineStats | null;
-  /** The booted VM of the current lineage. */
-  bootVm: number | null;
-  /** Settings the current fleet was booted with (to say when a change needs a new Boot). */
-  bootedWith: string | null;
-  /** VM A: memory map, timeline, the target of Snapshot / Touch / Destroy. */
-  selectedVm: number | null;
-  /** The snapshot Restore clones from. */
-  selectedSnapshot: number | null;
-  /** VM B: the memory map shown beside A. */
-  compareVm: number | null;
-  /** The core's id counters after the last command (null before the first answer). */
-  ids: IdCounters | null;
+  /** The session: settings in effect, its history (initial + log), lineage, drawing VMs, files. */
+  session: SessionView | null;
+  /** VM A (maps, timeline, Touch, Destroy), VM B (the second map), the snapshot Restore uses. */
+  selection: Selection;
+  /** Read by the canvases through subscribe (never by React renders). */
+  mapA: MemoryMapView | null;
+  mapB: MemoryMapView | null;
+  /** Bumped each time the maps change, so a canvas can tell a new frame is due. */
+  mapSeq: number;
+  devices: DeviceView[];
+  timeline: TimelineEvent[];
+  timelineVm: number | null;
+  /** The session's last draw: outputs as bytes, duplicate marks as typed arrays. */
+  lastDraw: DrawResult | null;
 }
 
 export interface Busy {
@@ -90,7 +84,6 @@ export interface RunSlice {
   ready: boolean;
   busy: Busy | null;
   notice: Notice | null;
-  lastDraw: DrawView | null;
   /** A draw is under way: lastDraw is the previous one (its count is hidden meanwhile). */
   drawing: boolean;
   /** Library whose outputs the Outputs panel shows. */
@@ -98,20 +91,9 @@ export interface RunSlice {
 }
 
 export interface InspectSlice {
-  devices: DeviceView[];
-  timeline: TimelineEvent[];
-  timelineVm: number | null;
   pageInfo: PageInfoView | null;
   /** The map side and page under the pointer or keyboard cursor. */
   cursor: { side: 'a' | 'b'; page: number } | null;
-}
-
-export interface MapsSlice {
-  /** Read by the canvases through subscribe (never by React renders). */
-  mapA: MemoryMapView | null;
-  mapB: MemoryMapView | null;
-  /** Bumped each time the maps change, so a canvas can tell a new frame is due. */
-  mapSeq: number;
 }
 
 export interface ViewSlice {
@@ -119,13 +101,17 @@ export interface ViewSlice {
   theme: 'dark' | 'light';
   /** Memory maps show the pages in use (from page 0 to the last non-zero page) or the whole guest. */
   mapRange: 'used' | 'all';
+  /** The "More settings" disclosure is open (its controls are rendered only then). */
+  moreSettings: boolean;
   setMapRange(r: 'used' | 'all'): void;
   setLargeType(on: boolean): void;
   setTheme(t: 'dark' | 'light'): void;
   setOutputsLibrary(i: number): void;
+  setMoreSettings(open: boolean): void;
 }
 
 export interface ActionsSlice {
+  /** Loads the guests and the first (empty) lab; the app is ready after it. */
   init(): Promise<void>;
   boot(): Promise<void>;
   snapshot(): Promise<void>;
@@ -135,25 +121,127 @@ export interface ActionsSlice {
   resume(): Promise<void>;
   destroy(vm: number): Promise<void>;
   touch(): Promise<void>;
+  /** Stops the running command (chunks: after this batch; restart: a new worker, the lab rebuilt). */
   cancel(): void;
   selectVm(vm: number): void;
   selectSnapshot(snap: number): void;
   setCompareVm(vm: number | null): void;
   setCursor(cursor: { side: 'a' | 'b'; page: number } | null): void;
   dismissNotice(): void;
-  /** The successful commands so far (what a cancel replays, and the saved session's steps). */
-  journal(): JournalEntry[];
-  /** Re-reads maps, devices and the timeline from the worker; `extra` lands in the same commit. */
-  refreshViews(extra?: Partial<LabState>): Promise<void>;
-  /** Replaces the commands a cancelled draw replays (after a link or a scenario step rebuilt the lab). */
-  setJournal(entries: JournalEntry[]): void;
+}
+
+export type View = 'lab' | 'matrix';
+
+export interface ActiveScenario {
+  scenario: Scenario;
+  /** The step shown (0-based); -1 while the first step runs. */
+  step: number;
+  /** The shown step's checked claims (null while it runs, or after an error). */
+  result: StepOutcomeView | null;
+  /** The step was reached by rebuilding from step 1 (after a detour, or stepping back). */
+  rebuilt: boolean;
+  error: string | null;
+}
+
+export interface LinkBox {
+  /** The link, or null if the lab has none (then `text` says why). */
+  url: string | null;
+  text: string;
+  copied: boolean;
+}
+
+export interface PresentSlice {
+  view: View;
+  presenting: boolean;
+  matrix: Matrix | null;
+  /** The parameters the matrix ran with (to say when the lab's settings moved on). */
+  matrixKey: string | null;
+  matrixError: string | null;
+  scenarios: ScenarioEntry[];
+  scenariosError: string | null;
+  active: ActiveScenario | null;
+  /** The Copy link box (null: closed). */
+  linkBox: LinkBox | null;
+  /** A link that could not be opened: the decoder's or the replay's message (role=alert). */
+  linkAlert: string | null;
+  setView(v: View): void;
+  setPresenting(on: boolean): void;
+  setScenarios(list: ScenarioEntry[], error: string | null): void;
+  runMatrix(): Promise<void>;
+  openMatrixCell(row: number, col: number): Promise<void>;
+  startScenario(id: string): Promise<void>;
+  gotoStep(step: number, mode?: 'next' | 'to'): Promise<void>;
+  nextStep(): Promise<void>;
+  prevStep(): Promise<void>;
+  leaveScenario(): void;
+  copyLink(): Promise<void>;
+  closeLinkBox(): void;
+  /** Opens the lab state in a location hash, if it holds one (replayed, with progress and Cancel). */
+  openHash(hash: string): Promise<void>;
+  dismissLinkAlert(): void;
+  /** The lab's link for the address bar ('#s=...'), or '' when it cannot have one. */
+  currentHash(): Promise<string>;
+}
+
+/** The saved session a person may reopen (what the offer says about it). */
+export interface SessionOffer {
+  savedAt: number;
+  steps: number;
+  guest: string;
+  vms: number;
+  snapshots: number;
+}
+
+export interface AutosaveState {
+  /** 'held': a reopen failed, and the saved session is kept exactly as it was (nothing is saved). */
+  state: 'off' | 'waiting' | 'saving' | 'saved' | 'failed' | 'held';
+  /** When the session was last saved (ms since the epoch). */
+  at: number | null;
+  steps: number;
+}
+
+/** A snapshot file the session was given, with its bytes (to replay it in a fresh worker). */
+export interface KnownFile {
+  name: string;
+  bytes: Uint8Array;
+}
+
+export interface FilesSlice {
+  /** 'unavailable': no IndexedDB here (then nothing is kept, and the bar says so). */
+  storageStatus: 'starting' | 'ready' | 'unavailable';
+  sessionOffer: SessionOffer | null;
+  savedFiles: SavedFileMeta[];
+  storageEstimate: StorageEstimateLike | null;
+  autosave: AutosaveState;
+  /** Why something was not kept or read (role=alert in the files bar); null when all is well. */
+  storageError: string | null;
+  /** Snapshot id -> the name of the file it was opened from. */
+  snapshotOrigins: Record<number, string>;
+  /** The bytes of every snapshot file given to the lab, by content id. */
+  knownFiles: Record<string, KnownFile>;
+  secretScan: SecretScanView | null;
+  secretScanError: string | null;
+  /** The last file handed to the browser as a download (name and size). */
+  lastDownload: { name: string; bytes: number; checksum: string } | null;
+  initPersistence(): Promise<void>;
+  downloadSnapshot(): Promise<void>;
+  openSnapshotFile(file: File): Promise<void>;
+  keepSnapshotInBrowser(): Promise<void>;
+  loadSavedFile(id: number): Promise<void>;
+  deleteSavedFile(id: number): Promise<void>;
+  scanSnapshotSecrets(snap: number): Promise<void>;
+  reopenSavedSession(): Promise<void>;
+  discardSavedSession(): Promise<void>;
+  clearSavedData(): Promise<void>;
+  /** The bytes of snapshot files by content id: those given to the lab, else those kept for the saved session. */
+  filesFor(ids: readonly string[]): Promise<KnownFile[]>;
+  dismissStorageError(): void;
 }
 
 export type LabState = SettingsSlice &
-  FleetSlice &
+  LabSlice &
   RunSlice &
   InspectSlice &
-  MapsSlice &
   ViewSlice &
   ActionsSlice &
   FilesSlice &

@@ -1,13 +1,13 @@
 // The main thread's handle on the lab worker: request/answer by id, progress callbacks, cancel,
-// and restart. A Transport abstracts postMessage so tests run the same client against a LabHost
-// in Node.
+// and restart. A Transport abstracts postMessage so tests run the same client against a
+// SessionHost in Node (serve.ts inProcessTransport).
 //
 // Two ways to stop a command: cancel(id) sets the worker's cancel flag, honoured at the next
-// chunk boundary (restore); restart() terminates the worker outright and starts a fresh one
-// (for a command that runs as one core call, such as a draw); every pending answer then resolves
-// with a 'Stopped' error, and the caller rebuilds the fleet (actions.ts replays its journal).
+// chunk boundary (restore, replay, matrix); restart() terminates the worker outright and starts a
+// fresh one (for a command that runs as one core call, such as a draw); every pending answer then
+// resolves with a 'Stopped' error, and the caller rebuilds the lab (a replay of its history).
 
-import type { Args, FleetView, FromWorker, Op, ResultOf, ToWorker, WireError } from './protocol';
+import type { Args, FromWorker, Op, ResultOf, ToWorker, WireError } from './protocol';
 
 export interface Transport {
   post(msg: ToWorker): void;
@@ -33,12 +33,11 @@ interface Pending {
 /** The error every pending request gets when the worker is restarted. */
 export const STOPPED: WireError = { kind: 'Stopped', message: 'the lab worker was stopped' };
 
-/** Sends commands to the worker; every mutating answer also updates the fleet through onFleet. */
+/** Sends commands to the worker; answers are data, never rejected promises. */
 export class LabClient {
   private nextId = 1;
   private readonly pending = new Map<number, Pending>();
   private transport: Transport;
-  onFleet: (fleet: FleetView) => void = () => {};
 
   constructor(private readonly connect: () => Transport) {
     this.transport = this.open();
@@ -91,15 +90,18 @@ export class LabClient {
     this.pending.delete(msg.id);
     // the round trip shows in the browser's performance timeline (DevTools, the UI benchmark)
     performance.measure(`lab ${p.op}`, { start: p.sent, end: performance.now() });
-    if (msg.fleet) this.onFleet(msg.fleet);
     p.resolve(msg.ok ? { ok: true, value: msg.value } : { ok: false, error: msg.error });
   }
 }
 
-/** A transport over a fresh Worker from the factory. */
-export function workerTransport(make: () => Worker): () => Transport {
+/**
+ * A transport over a fresh Worker from the factory; `guests` is the URL of the guest folder,
+ * sent first (the worker cannot know the page's address: the app may be served under any path).
+ */
+export function workerTransport(make: () => Worker, guests: string): () => Transport {
   return () => {
     const worker = make();
+    worker.postMessage({ kind: 'hello', guests } satisfies ToWorker);
     return {
       post: (msg) => worker.postMessage(msg),
       onMessage: (fn) => worker.addEventListener('message', (e: MessageEvent<FromWorker>) => fn(e.data)),

@@ -1,6 +1,6 @@
-// Loads the guest presets the app offers: public/guest/index.json and each manifest it lists,
-// validated by the core's own checker. A broken manifest stays in the list with its error, so the
-// app can say which file and field is wrong instead of hiding it.
+// Loads the guest presets the lab offers: the guest folder's index.json and each manifest it
+// lists, checked by the core's own validator. A broken manifest stays in the list with its error,
+// so the app can say which file and field is wrong instead of hiding it.
 
 import { parseGuestIndexText, parseManifestText } from '../../core/manifest/validate';
 import type { GuestEntry } from './protocol';
@@ -28,10 +28,10 @@ export async function loadGuests(read: ReadGuestText): Promise<GuestEntry[]> {
   );
 }
 
-/** Reads guest files from the app's own origin (the worker is served from it). */
-export function fetchGuestText(base: string): ReadGuestText {
+/** Reads guest files from a folder URL (the page's `guest/`, resolved against the page). */
+export function fetchGuestText(folder: string): ReadGuestText {
   return async (file) => {
-    const res = await fetch(new URL(`guest/${file}`, base));
+    const res = await fetch(new URL(file, folder));
     if (!res.ok) throw new Error(`HTTP ${res.status}`);
     return res.text();
   };

@@ -1,9 +1,11 @@
-// Serves a LabHost over a message port: queues requests one at a time (the core is single-
-// threaded), keeps a cancel flag per request, and transfers typed arrays instead of copying them.
+// Serves a SessionHost over a message port: each command calls the host method of the same name
+// (dispatch), one at a time (the core is single-threaded), with a cancel flag per request; the
+// typed arrays of an answer's bundle or file are transferred, not copied. No lab logic lives here.
 
-import type { HostAnswer, LabHost, RunContext } from './host';
+import type { SessionHost } from '../../core/host/host';
 import type { Transport } from './client';
-import type { FromWorker, Op, ToWorker } from './protocol';
+import type { Args, ChunkContext, FromWorker, LabBundle, Op, ResultOf, ToWorker } from './protocol';
+import { BUNDLED } from './protocol';
 
 export interface Port {
   post(msg: FromWorker, transfer: Transferable[]): void;
@@ -23,46 +25,96 @@ export function makeYield(): () => Promise<void> {
     });
 }
 
-/** Typed-array buffers inside an answer, to transfer rather than copy. */
-export function transferables(value: unknown, out: Transferable[] = [], depth = 0): Transferable[] {
-  if (depth > 4 || value === null || typeof value !== 'object') return out;
-  if (ArrayBuffer.isView(value)) {
-    const b = value.buffer;
-    if (b instanceof ArrayBuffer && !out.includes(b)) out.push(b);
-    return out;
-  }
-  for (const v of Array.isArray(value) ? value : Object.values(value)) transferables(v, out, depth + 1);
-  return out;
+type Handlers = { [K in Op]: (a: Args<K>, ctx: ChunkContext) => ResultOf<K> | Promise<ResultOf<K>> };
+
+/** Calls the host method a command names. */
+export function dispatch(host: SessionHost, op: Op, args: unknown, ctx: ChunkContext): unknown {
+  const handlers: Handlers = {
+    guests: () => host.guests,
+    act: (a) => host.act(a),
+    restore: (a, c) => host.restore(a, c),
+    replay: (a, c) => host.replay(a, c),
+    scenarioStep: (a) => host.scenarioStep(a),
+    views: (a) => host.views(a),
+    pageInfo: (a) => host.pageInfo(a.vm, a.page),
+    addFile: (a) => host.addFile(a.bytes, a.name),
+    exportSnapshot: (a) => host.exportSnapshot(a.snap),
+    scanSecrets: (a) => host.scanSecrets(a.snap),
+    matrix: (a, c) => host.matrix(a, c),
+    setFrameLimit: (a) => host.setFrameLimit(a.frames),
+  };
+  const h = handlers[op] as ((a: unknown, c: ChunkContext) => unknown) | undefined;
+  if (!h) throw new Error(`unknown command ${String(op)}`);
+  return h(args, ctx);
 }
 
-/** Connects a host to a port; returns when wired (requests are handled as they arrive). */
-export function serve(host: LabHost | Promise<LabHost>, port: Port): void {
+function bundleBuffers(b: LabBundle, out: Set<ArrayBuffer>): void {
+  const add = (a: ArrayBufferView) => {
+    if (a.buffer instanceof ArrayBuffer && a.buffer.byteLength > 0) out.add(a.buffer);
+  };
+  for (const m of [b.maps.a, b.maps.b]) if (m) add(m.classes);
+  for (const l of b.draw?.libraries ?? []) {
+    add(l.bytes);
+    add(l.groups);
+    add(l.pairs);
+  }
+}
+
+/**
+ * The buffers of an answer to transfer: a bundle's page classes and draw arrays, a snapshot
+ * file's bytes. They are made for the answer (the maps, the file) or handed over once (a draw
+ * is sent in one bundle only; the host reads only its counts afterwards).
+ */
+export function transferables(op: Op, value: unknown): Transferable[] {
+  const out = new Set<ArrayBuffer>();
+  if (BUNDLED.has(op)) {
+    const v = value as { bundle?: LabBundle } & Partial<LabBundle>;
+    const bundle = op === 'views' ? (v as LabBundle) : v.bundle;
+    if (bundle) bundleBuffers(bundle, out);
+  }
+  if (op === 'exportSnapshot') {
+    const r = value as ResultOf<'exportSnapshot'>;
+    if (r.ok && r.value.bytes.buffer instanceof ArrayBuffer) out.add(r.value.bytes.buffer);
+  }
+  return [...out];
+}
+
+/**
+ * Connects a host to a port; requests are handled in order as they arrive. `yieldNow` must let
+ * the port's messages in (a cancel lands between two chunks of a long request).
+ */
+export function serve(
+  host: SessionHost | Promise<SessionHost>,
+  port: Port,
+  yieldNow: () => Promise<void> = makeYield(),
+): void {
   const cancelled = new Set<number>();
-  const yieldNow = makeYield();
   let queue: Promise<void> = Promise.resolve();
   port.onMessage((msg) => {
     if (msg.kind === 'cancel') {
       cancelled.add(msg.id);
       return;
     }
+    if (msg.kind !== 'request') return;
     const { id, op, args } = msg;
     queue = queue.then(async () => {
-      const ctx: RunContext = {
+      const ctx: ChunkContext = {
         progress: (done, total) => port.post({ kind: 'progress', id, done, total }, []),
         cancelled: () => cancelled.has(id),
         yieldNow,
       };
-      let answer: HostAnswer;
+      let reply: FromWorker;
+      let transfer: Transferable[] = [];
       try {
-        answer = await (await host).handle(op as Op, args, ctx);
+        const value = await dispatch(await host, op, args, ctx);
+        reply = { kind: 'result', id, ok: true, value };
+        transfer = transferables(op, value);
       } catch (e) {
-        answer = { ok: false, error: { kind: 'Bug', message: String(e) }, fleet: null };
+        const message = e instanceof Error ? e.message : String(e);
+        reply = { kind: 'result', id, ok: false, error: { kind: 'Bug', message } };
       }
       cancelled.delete(id);
-      const reply: FromWorker = answer.ok
-        ? { kind: 'result', id, ok: true, value: answer.value, fleet: answer.fleet }
-        : { kind: 'result', id, ok: false, error: answer.error, fleet: answer.fleet };
-      port.post(reply, answer.ok ? transferables(answer.value) : []);
+      port.post(reply, transfer);
     });
   });
 }
@@ -72,22 +124,28 @@ export function serve(host: LabHost | Promise<LabHost>, port: Port): void {
  * Messages cross asynchronously and are structured-cloned, transferables transferred, as between
  * a page and its worker; close() drops everything in flight, like Worker.terminate().
  */
-export function inProcessTransport(makeHost: () => LabHost | Promise<LabHost>): () => Transport {
+export function inProcessTransport(makeHost: () => SessionHost | Promise<SessionHost>): () => Transport {
   return () => {
     let closed = false;
     let toClient: ((msg: FromWorker) => void) | null = null;
     let toHost: ((msg: ToWorker) => void) | null = null;
-    serve(makeHost(), {
-      post: (msg, transfer) => {
-        const copy = structuredClone(msg, { transfer });
-        setTimeout(() => !closed && toClient?.(copy), 0);
+    const later = (fn: () => void) => setTimeout(fn, 0);
+    serve(
+      makeHost(),
+      {
+        post: (msg, transfer) => {
+          const copy = structuredClone(msg, { transfer });
+          later(() => !closed && toClient?.(copy));
+        },
+        onMessage: (fn) => (toHost = fn),
       },
-      onMessage: (fn) => (toHost = fn),
-    });
+      // messages here are timers: a yield of the same kind lets a cancel in between two chunks
+      () => new Promise((r) => later(() => r())),
+    );
     return {
       post: (msg) => {
         const copy = structuredClone(msg);
-        setTimeout(() => !closed && toHost?.(copy), 0);
+        later(() => !closed && toHost?.(copy));
       },
       onMessage: (fn) => (toClient = fn),
       close: () => (closed = true),
