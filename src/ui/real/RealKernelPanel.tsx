@@ -41,6 +41,7 @@ const selectControls = (s: RealState) => ({
 const selectStatus = (s: RealState) => ({
   kernel: s.kernel,
   assetsMissing: s.assetsMissing,
+  assetsProblem: s.assetsProblem,
   error: s.error,
   restoreMs: s.restoreMs,
 });
@@ -290,12 +291,12 @@ export function RealKernelPanel() {
       <Progress store={store} />
       {st.assetsMissing && (
         <p className="real-missing" aria-live="polite">
-          The real-kernel assets are not on this server. Build them once (Debian/Ubuntu with apt; ~60 MB of
+          The real-kernel assets are not on this server. Build them once (Debian/Ubuntu with apt; ~53 MB of
           Debian packages) with <code>{FETCH_COMMAND}</code>, then reload.
-          {st.error && <span className="real-detail"> ({st.error})</span>}
+          {st.assetsProblem && <span className="real-detail"> ({st.assetsProblem})</span>}
         </p>
       )}
-      {st.error && !st.assetsMissing && (
+      {st.error && (
         <p className="real-error" aria-live="assertive">
           {st.error}
         </p>

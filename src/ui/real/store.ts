@@ -35,8 +35,10 @@ export interface RealState {
   restoring: RealRestoreProgress | null;
   reading: boolean;
   reseeding: boolean;
-  /** The assets are not on the server: the region shows FETCH_COMMAND. */
+  /** The assets are not on the server (or not usable): the region shows FETCH_COMMAND. */
   assetsMissing: boolean;
+  /** Why the assets are not usable (a damaged or stale file), null when they are simply absent. */
+  assetsProblem: string | null;
   error: string | null;
   kernel: KernelInfo | null;
   /** Host ms each clone took to restore; empty when there is no fleet. */
@@ -81,6 +83,7 @@ const initial: RealState = {
   reading: false,
   reseeding: false,
   assetsMissing: false,
+  assetsProblem: null,
   error: null,
   kernel: null,
   restoreMs: [],
@@ -115,7 +118,12 @@ export function createRealStore(client: RealClient, urlOfAssets: () => string = 
       setClonesWanted: (n) => set({ clonesWanted: n }),
       restore: async () => {
         if (get().restoring) return;
-        set({ restoring: { stage: 'download', done: 0, total: 0 }, error: null, assetsMissing: false });
+        set({
+          restoring: { stage: 'download', done: 0, total: 0 },
+          error: null,
+          assetsMissing: false,
+          assetsProblem: null,
+        });
         const a = await client.request<RestoredFleet>(
           { kind: 'restore', count: get().clonesWanted, assetsUrl: urlOfAssets() },
           {
@@ -134,11 +142,13 @@ export function createRealStore(client: RealClient, urlOfAssets: () => string = 
           reseedMs: null,
         };
         if (!a.ok) {
-          const missing = a.error.kind === 'AssetsMissing' || a.error.kind === 'AssetsInvalid';
+          const { kind, message } = a.error;
+          const missing = kind === 'AssetsMissing' || kind === 'AssetsInvalid';
           set({
             ...cleared,
             assetsMissing: missing,
-            error: a.error.kind === 'Cancelled' ? null : a.error.message,
+            assetsProblem: kind === 'AssetsInvalid' ? message : null,
+            error: missing || kind === 'Cancelled' ? null : message,
           });
         } else {
           set({
