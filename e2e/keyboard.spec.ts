@@ -64,12 +64,12 @@ test('a keyboard-only run of the journey', async ({ lab, page }) => {
   await expect(page.getByLabel('Page details')).toContainText('vm 3 · page');
 
   // the mitigation, by keyboard: check VMGenID, pick vdso, δ = 0, and go again
-  await press(page, page.getByLabel('VMGenID'), 'Space');
-  await expect(page.getByLabel('VMGenID')).toBeChecked();
-  await tabTo(page, page.getByLabel('Library'));
+  await press(page, page.getByLabel('VMGenID', { exact: true }), 'Space');
+  await expect(page.getByLabel('VMGenID', { exact: true })).toBeChecked();
+  await tabTo(page, page.getByLabel('Library', { exact: true }));
   await page.keyboard.type('vdso');
-  await expect(page.getByLabel('Library')).toHaveValue('vdso');
-  await typeInto(page, page.getByLabel('Notify delay (µs)'), '0');
+  await expect(page.getByLabel('Library', { exact: true })).toHaveValue('vdso');
+  await typeInto(page, page.getByLabel('Notify delay (µs)', { exact: true }), '0');
   for (const name of ['Boot', 'Snapshot', 'Restore', 'Draw']) {
     await press(page, lab.button(name));
     await lab.idle();

@@ -60,30 +60,34 @@ test('a fresh visit offers the saved session, and reopening it rebuilds the same
   await autosaved(page);
 });
 
-test('page.reload() of a lab no link can hold offers it back; kept files are listed and load', async ({
+test('a reload keeps the lab (its link, with the opened file from this browser); kept files are listed and load', async ({
   lab,
   page,
 }) => {
   await lab.boot();
   await lab.snapshot();
   const file = await downloadSnap(page);
-  await openFile(page, file.name, file.bytes); // a snap from a file: the address bar cannot hold this lab
+  await openFile(page, file.name, file.bytes); // a snap from a file: the link names it by content
   await expect(page.getByText(/^Opened uniqueness-lab-snap-0\.ulsnap: snap #1,/)).toBeVisible();
   await lab.restore(2);
   await lab.draw(4);
   await page.getByRole('button', { name: /^Saved data/ }).click(); // opens the list
   await page.getByRole('button', { name: 'Keep snap #1 in browser' }).click();
   await expect(page.getByRole('button', { name: 'Saved data (2)' })).toBeVisible();
-  await autosaved(page, 5);
+  const steps = await lab.api((l) => l.history()!.actions.length);
+  await autosaved(page, steps);
   const before = { fleet: await fleet(lab), draw: await lab.api((l) => l.lastDraw(4)) };
 
   await page.reload();
-  await lab.idle();
-  await page.getByRole('button', { name: 'Reopen saved session' }).click();
-  await expect(page.getByText(/^Reopened the saved session of .*: 5 steps replayed/)).toBeVisible();
+  // the address bar's link rebuilds it, the file's bytes from this browser's saved session
+  await expect
+    .poll(async () => (await fleet(lab)).vms.length, { timeout: 60_000 })
+    .toBe(before.fleet.vms.length);
   await lab.idle();
   expect(await fleet(lab)).toEqual(before.fleet);
   expect(await lab.api((l) => l.lastDraw(4))).toEqual(before.draw);
+  await expect(page.getByRole('button', { name: 'Reopen saved session' })).toHaveCount(0);
+  await expect(page.getByRole('alert').filter({ hasText: 'could not be opened' })).toHaveCount(0);
   const lineage = page.getByRole('region', { name: /^Lineage/ });
   await expect(lineage.getByRole('button', { name: /^snap #1, full, from a file/ })).toBeVisible();
 
@@ -97,6 +101,63 @@ test('page.reload() of a lab no link can hold offers it back; kept files are lis
   await saved.getByRole('button', { name: 'Load saved file 2' }).click();
   await expect(page.getByText(/^Opened uniqueness-lab-snap-1\.ulsnap: snap #2,/)).toBeVisible();
   expect((await fleet(lab)).snapshots.map((s) => s.id)).toEqual([0, 1, 2]);
+});
+
+test('a reopen that fails leaves the saved session exactly as it was, and saves nothing', async ({
+  lab,
+  page,
+}) => {
+  await lab.boot();
+  await lab.snapshot();
+  const file = await downloadSnap(page);
+  await openFile(page, file.name, file.bytes);
+  await expect(page.getByText(/^Opened /)).toBeVisible();
+  await lab.restore(2);
+  const steps = await lab.api((l) => l.history()!.actions.length);
+  await autosaved(page, steps);
+  // the file the session needs disappears from storage (cleared by hand, another tab...)
+  await page.evaluate(
+    () =>
+      new Promise<void>((resolve, reject) => {
+        const open = indexedDB.open('uniqueness-lab');
+        open.onsuccess = () => {
+          const tx = open.result.transaction('sessionFiles', 'readwrite');
+          tx.objectStore('sessionFiles').clear();
+          tx.oncomplete = () => (open.result.close(), resolve());
+          tx.onerror = () => reject(tx.error);
+        };
+        open.onerror = () => reject(open.error);
+      }),
+  );
+  const stored = () =>
+    page.evaluate(
+      () =>
+        new Promise<unknown>((resolve, reject) => {
+          const open = indexedDB.open('uniqueness-lab');
+          open.onsuccess = () => {
+            const get = open.result.transaction('session').objectStore('session').get('current');
+            get.onsuccess = () => (open.result.close(), resolve(get.result));
+            get.onerror = () => reject(get.error);
+          };
+        }),
+    );
+  const record = await stored();
+  await page.goto('/');
+  await lab.idle();
+  await page.getByRole('button', { name: 'Reopen saved session' }).click();
+  await expect(
+    page.getByRole('alert').filter({ hasText: 'Reopening the saved session failed' }),
+  ).toContainText('is missing from this browser');
+  await expect(page.getByTestId('autosave-status')).toHaveText(
+    'Autosave paused: the saved session is kept as it was',
+  );
+  // a new lab does not overwrite it
+  await lab.boot();
+  await lab.snapshot();
+  await expect(page.getByTestId('autosave-status')).toHaveText(
+    'Autosave paused: the saved session is kept as it was',
+  );
+  expect(await stored()).toEqual(record);
 });
 
 test('Clear saved data asks first, says what will be lost, and then it is gone', async ({ lab, page }) => {

@@ -5,6 +5,7 @@
 
 import { readFile } from 'node:fs/promises';
 import type { Download, Locator, Page } from '@playwright/test';
+import { csvField } from '../src/core/export/csv';
 import { expect, LabPage, test } from './fixtures';
 
 /** Clicks `trigger` and returns the file it downloads. */
@@ -51,7 +52,7 @@ test.describe('guided scenarios', () => {
     await atStep(page, 1, 4);
     const tab = page.getByRole('tab', { name: /^wipeonsuspend / });
     // 1: wiped state reseeds from one kernel: duplicated
-    await expect(claims(page)).toContainText('wipeonsuspend: dup: holds');
+    await expect(claims(page)).toContainText('wipeonsuspend: duplicated: holds');
     await expect(tab).toHaveText(/: [1-9]\d* dup$/);
     expect(await lab.duplicateCount()).toBeGreaterThan(0);
     await expect(page.getByRole('region', { name: /^Memory/ })).toHaveCSS('outline-style', 'solid');
@@ -175,7 +176,7 @@ test.describe('permalinks', () => {
       await expect(alert).toContainText(message);
       await expect(alert).toContainText('The default lab is open instead');
       // the default lab works
-      await expect(p2.getByLabel('Guest')).toHaveValue('default.json');
+      await expect(p2.getByLabel('Guest')).toHaveValue('default');
       await lab2.boot();
       await lab2.snapshot();
       await lab2.restore(2);
@@ -192,9 +193,9 @@ const TRUTH: Record<string, [string, string, string]> = {
   'openssl-pid': ['dup', 'dup', 'dup'],
   wipeonfork: ['dup', 'dup', 'dup'],
   wipeonsuspend: ['dup', 'unique', 'dup'],
-  sysgenid: ['dup', 'unique', 'dup until δ'],
-  vdso: ['dup', 'unique', 'dup until δ'],
-  getrandom: ['dup', 'unique', 'dup until δ'],
+  sysgenid: ['dup', 'unique', 'dup-until'],
+  vdso: ['dup', 'unique', 'dup-until'],
+  getrandom: ['dup', 'unique', 'dup-until'],
   rdrand: ['unique', 'unique', 'unique'],
 };
 
@@ -216,7 +217,8 @@ test.describe('the mitigation matrix', () => {
         .evaluateAll((els) => els.slice(0, 3).map((e) => e.getAttribute('data-verdict')));
       expect(verdicts, lib).toEqual(want);
       // and in words on the cell, not by colour alone
-      await expect(row.getByRole('button').first()).toContainText(want[0]);
+      const word = { dup: 'duplicated', unique: 'unique', 'dup-until': 'duplicated until' }[want[0]]!;
+      await expect(row.getByRole('button').first()).toContainText(word);
     }
     await page.screenshot({ path: 'docs/matrix.png' });
 
@@ -240,7 +242,7 @@ test.describe('the mitigation matrix', () => {
     await lab.idle();
     await expect(page.getByRole('tab', { name: /^vdso / })).toHaveText(/: 0 dup$/);
     await expect(page.getByRole('tab', { name: /^naive / })).toHaveText(/: [1-9]\d* dup$/);
-    await expect(page.getByLabel('VMGenID')).toBeChecked();
+    await expect(page.getByLabel('VMGenID', { exact: true })).toBeChecked();
   });
 });
 
@@ -266,32 +268,45 @@ test.describe('export', () => {
       expect(f.name).toMatch(/\.svg$/);
       expect(await parsesAsSvg(page, f.bytes.toString('utf8')), name).toBe(true);
     }
-    // the last draw: 3 processes x 4 VMs x 16 draws
+    // the last draw: 3 processes x 4 VMs x 16 draws, with the history the CLI runs again
+    const history = await lab.api((l) => l.history()!);
     await menu.click();
     const json = JSON.parse((await downloaded(page, item('Outputs · JSON'))).bytes.toString('utf8')) as {
       duplicates: number;
-      libraries: { outputs: string[][] }[];
+      settings: unknown;
+      actions: unknown;
+      libraries: { verdict: string; outputs: string[][] }[];
     };
     expect(json.duplicates).toBe(await lab.duplicateCount());
+    expect(json.settings).toEqual(history.settings);
+    expect(json.actions).toEqual(history.actions);
     expect(json.libraries).toHaveLength(3);
     expect(json.libraries[0]!.outputs).toHaveLength(4);
+    expect(json.libraries[0]!.verdict).toBe('dup');
+    // the CSVs open with the same history, one JSON field each
+    const preamble = [
+      `settings,${csvField(JSON.stringify(history.settings))}`,
+      `actions,${csvField(JSON.stringify(history.actions))}`,
+    ];
     await menu.click();
     const out = (await downloaded(page, item('Outputs · CSV'))).bytes
       .toString('utf8')
       .trimEnd()
       .split('\r\n');
-    expect(out[0]).toBe('library,consumer,vm,draw,value,duplicate,group');
-    expect(out).toHaveLength(1 + 3 * 4 * 16);
+    expect(out.slice(0, 2)).toEqual(preamble);
+    expect(out[2]).toBe('library,consumer,vm,draw,value,duplicate,group');
+    expect(out).toHaveLength(3 + 3 * 4 * 16);
     expect(out.filter((l) => l.includes(',true,'))).toHaveLength(await lab.duplicateCount());
     await menu.click();
     const met = (await downloaded(page, item('Metrics · CSV'))).bytes
       .toString('utf8')
       .trimEnd()
       .split('\r\n');
-    expect(met[0]).toBe(
-      'library,consumer,duplicates,collidingPairs,firstUniqueDraw,nsPerCall,reseeds,aborts',
+    expect(met.slice(0, 2)).toEqual(preamble);
+    expect(met[2]).toBe(
+      'library,consumer,verdict,duplicates,collidingPairs,firstUniqueDraw,nsPerCall,reseeds,aborts',
     );
-    expect(met).toHaveLength(1 + 3);
+    expect(met).toHaveLength(3 + 3);
   });
 });
 

@@ -49,7 +49,12 @@ test('no request leaves the origin from boot to download, upload and a reopened 
   await page.getByRole('button', { name: 'Secrets in file' }).click();
   await expect(page.getByRole('region', { name: 'Secrets in the file' })).toContainText('in the file?');
   await expect(page.getByTestId('autosave-status')).toHaveText(/ · 5 steps$/);
-  await page.reload();
+  await page.reload(); // the address bar's link rebuilds the lab, the file from this browser
+  await expect(page.getByRole('region', { name: /^Lineage/ })).toContainText('5 VMs (4 running), 2 snaps', {
+    timeout: 60_000,
+  });
+  await lab.idle();
+  await page.goto('/'); // and a fresh visit reopens the saved session
   await lab.idle();
   await page.getByRole('button', { name: 'Reopen saved session' }).click();
   await expect(page.getByText(/^Reopened the saved session/)).toBeVisible();

@@ -11,7 +11,6 @@ import { expect, type LabPage } from './fixtures';
 export interface Fleet {
   vms: Array<{ id: number; origin: string; state: string; restoredFrom: number | null }>;
   snapshots: Array<{ id: number; type: string; parent: number | null; clones: number }>;
-  ids: { vm: number; snapshot: number };
   stats: { guestFrames: number; metaFrames: number; frameLimit: number };
 }
 

@@ -62,7 +62,7 @@ test.describe('at 1920 x 1080', () => {
   test.use({ viewport: { width: 1920, height: 1080 } });
 
   test('the whole lab with 16 clones and δ = 50 µs under Linux 6.11', async ({ lab, page }) => {
-    await page.getByLabel('Guest').selectOption('linux-6.11-vmgenid.json');
+    await page.getByLabel('Guest').selectOption('linux-6.11-vmgenid');
     await lab.boot();
     await lab.snapshot();
     await lab.restore(16);
@@ -72,8 +72,8 @@ test.describe('at 1920 x 1080', () => {
 });
 
 test.describe('goldens', () => {
-  // tall enough that every panel shows its canvas whole
-  test.use({ viewport: { width: 1280, height: 1000 } });
+  // tall enough that every panel shows its canvas whole (the Real kernel region included)
+  test.use({ viewport: { width: 1280, height: 1200 } });
 
   test('memory maps of two fresh clones and after they draw', async ({ lab }) => {
     await lab.boot();

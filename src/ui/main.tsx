@@ -1,6 +1,7 @@
 // Entry: starts the lab worker (told where the guest files are: beside the page, wherever it is
 // served), builds the store around it, installs the read-only test API and renders the app.
 
+import './csp';
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import { App } from './App';

@@ -168,6 +168,19 @@ export function OutputsPanel() {
             <span className="sub">
               <span className="big-number">{fmt(total)}</span> duplicates · {fmt(draw.vms.length)} VM
               {draw.vms.length === 1 ? '' : 's'} × {fmt(draw.draws)}
+              {lib && (
+                <>
+                  {' · '}
+                  {lib.library}{' '}
+                  <span
+                    className={`verdict v-${lib.verdict}`}
+                    title={`${VERDICT_WORDS[lib.verdict].says}; first unique draw ${drawLabel(lib.firstUniqueDraw)}`}
+                  >
+                    <span aria-hidden="true">{VERDICT_WORDS[lib.verdict].glyph}</span>{' '}
+                    {verdictPhrase(lib.verdict, lib.firstUniqueDraw)}
+                  </span>
+                </>
+              )}
             </span>
           ) : (
             <span className="sub">
@@ -186,9 +199,6 @@ export function OutputsPanel() {
                 className="small"
                 onClick={() => store.getState().setOutputsLibrary(i)}
               >
-                <span aria-hidden="true" className={`verdict-glyph v-${l.verdict}`}>
-                  {VERDICT_WORDS[l.verdict].glyph}
-                </span>{' '}
                 {l.library} ({l.consumer}): {fmt(l.duplicates)} dup
               </button>
             ))}
@@ -197,16 +207,6 @@ export function OutputsPanel() {
       </div>
       {draw && lib ? (
         <div className="outputs-body" role="tabpanel" id="outputs-tabpanel">
-          <p className="verdict-line">
-            <span className={`verdict v-${lib.verdict}`}>
-              <span aria-hidden="true">{VERDICT_WORDS[lib.verdict].glyph}</span>{' '}
-              {verdictPhrase(lib.verdict, lib.firstUniqueDraw)}
-            </span>{' '}
-            <span className="hint">
-              {lib.library}: {VERDICT_WORDS[lib.verdict].says} · first unique draw{' '}
-              <strong>{drawLabel(lib.firstUniqueDraw)}</strong>
-            </span>
-          </p>
           <div className="outputs-table">
             <OutputsTable
               key={`${draw.vms.join()}-${libIndex}`}

@@ -95,6 +95,20 @@ export function createFilesSlice(
 
     const keyOf = (rec: SessionRecord) => JSON.stringify({ ...rec, savedAt: 0 });
 
+    /** The saved record as read at startup, until the lab shows its history (its view then applies). */
+    let saved: SessionRecord | null = null;
+    const sameHistory = (rec: SessionRecord, s: LabState) =>
+      s.session !== null &&
+      JSON.stringify([rec.settings, rec.actions]) === JSON.stringify([s.session.initial, s.session.log]);
+    /** The saved view's file names, once the lab holds the saved history (a reload's link rebuilt it). */
+    function followSaved(rec: SessionRecord): void {
+      saved = null;
+      if (Object.keys(get().snapshotOrigins).length > 0) return;
+      set({
+        snapshotOrigins: Object.fromEntries(Object.entries(rec.view.origins).map(([k, n]) => [Number(k), n])),
+      });
+    }
+
     async function saveNow(): Promise<void> {
       const s = get();
       if (!armed || held || reopening || s.busy || storage.available === false) return;
@@ -156,6 +170,14 @@ export function createFilesSlice(
     // this only marks storage unavailable. Every later change of what is saved calls for a save.
     api.subscribe((s, prev) => {
       if (s.ready && !prev.ready) void get().initPersistence();
+      if (
+        saved &&
+        !s.busy &&
+        s.session !== prev.session &&
+        (s.session?.log.length ?? 0) > 0 &&
+        sameHistory(saved, s)
+      )
+        followSaved(saved);
       if (s.storageStatus !== 'ready' || held || reopening || s.busy) return;
       if (!armed && s.sessionOffer && (s.session?.log.length ?? 0) > 0) {
         // the person started a new session instead of reopening the saved one
@@ -263,11 +285,19 @@ export function createFilesSlice(
           return;
         }
         const r = await storage.loadSession();
+        saved = r.ok ? r.value : null;
         // a link in the address bar may be rebuilding the lab right now: it wins over the offer
         await idle();
         set({ storageStatus: 'ready' });
-        const empty = (get().session?.log.length ?? 0) === 0;
-        if (!r.ok) {
+        const now = get().session;
+        const empty = (now?.log.length ?? 0) === 0;
+        const same = r.ok && r.value !== null && !empty && sameHistory(r.value, get());
+        if (same && r.value) {
+          // the address bar's link rebuilt the saved lab itself (a reload): nothing to offer
+          followSaved(r.value);
+          armed = true;
+          set({ autosave: { state: 'saved', at: r.value.savedAt, steps: r.value.actions.length } });
+        } else if (!r.ok) {
           // a session this version cannot use is reported, then replaced by the next save
           fail(r.error.message);
           armed = true;
@@ -397,7 +427,7 @@ export function createFilesSlice(
             autosave: { ...get().autosave, state: 'held' },
             notice: {
               tone: 'error',
-              text: `Reopening the saved session failed: ${why}. The saved session is kept as it was; nothing is saved until you discard it.`,
+              text: `Reopening the saved session failed: ${why.replace(/\.$/, '')}. The saved session is kept as it was; nothing is saved until you discard it.`,
             },
           });
         };

@@ -2,6 +2,7 @@
 // and the guests, creates the one SessionHost and serves the protocol (serve.ts). The main thread
 // never blocks on the core; long commands run in chunks and can be cancelled.
 
+import '../csp';
 import { SessionHost } from '../../core/host/host';
 import { loadCoreBrowser } from '../../core/load/browser';
 import { fetchGuestText, loadGuests } from './guests';
