@@ -5,13 +5,13 @@
 
 import { scaleLog } from 'd3';
 import { useState } from 'react';
-import { count as fmt, drawLabel, nsText, VERDICT_WORDS } from '../../core/settings/words';
+import { count as fmt, drawLabel, nsText, VERDICT_WORDS, verdictPhrase } from '../../core/settings/words';
 import { COST_SOURCES } from '../lib/costSources';
 import { formatBytes } from '../lib/format';
 import { useLab } from '../store/context';
 import { selectLastDraw, selectStats, selectVms } from '../store/selectors';
 
-const BAR_W = 36;
+const BAR_W = 28;
 
 export function MetricsPanel() {
   const draw = useLab(selectLastDraw);
@@ -41,13 +41,6 @@ export function MetricsPanel() {
                 <th scope="col" className="num" title="outputs whose value also occurs in another VM">
                   dups
                 </th>
-                <th
-                  scope="col"
-                  className="num"
-                  title="first draw from which no VM collides (1-based; never: even the last one does)"
-                >
-                  1st uniq
-                </th>
                 <th scope="col" title="virtual ns per call from the cost model (log scale)">
                   ns/call
                 </th>
@@ -65,15 +58,18 @@ export function MetricsPanel() {
                   onPointerLeave={() => setFocus(null)}
                 >
                   <th scope="row">{l.library}</th>
-                  <td className={`verdict v-${l.verdict}`} title={VERDICT_WORDS[l.verdict].says}>
+                  <td
+                    className={`verdict v-${l.verdict}`}
+                    title={`${VERDICT_WORDS[l.verdict].says}; first unique draw ${drawLabel(l.firstUniqueDraw)}`}
+                  >
                     <span aria-hidden="true">{VERDICT_WORDS[l.verdict].glyph}</span>{' '}
-                    {VERDICT_WORDS[l.verdict].word}
+                    {verdictPhrase(l.verdict, l.firstUniqueDraw)}
                   </td>
                   <td className="num">
                     <strong>{fmt(l.duplicates)}</strong>
                   </td>
-                  <td className="num">{drawLabel(l.firstUniqueDraw)}</td>
                   <td className="bar-cell">
+                    <span className="num">{nsText(l.nsPerCall)} </span>
                     <svg width={BAR_W} height={14} aria-hidden="true">
                       <rect
                         x={0}
@@ -84,7 +80,6 @@ export function MetricsPanel() {
                         stroke="#000"
                       />
                     </svg>
-                    <span className="num"> {nsText(l.nsPerCall)}</span>
                   </td>
                 </tr>
               ))}
@@ -94,7 +89,7 @@ export function MetricsPanel() {
         {libs.length > 0 && (
           <p className="hint" aria-live="polite">
             {focus !== null && libs[focus]
-              ? `${libs[focus].library}: ${fmt(libs[focus].collidingPairs)} VM pairs share values; ${COST_SOURCES[libs[focus].library]}${libs[focus].reseeds ? ` (${fmt(libs[focus].reseeds)} reseeds)` : ''}`
+              ? `${libs[focus].library}: first unique draw ${drawLabel(libs[focus].firstUniqueDraw)}, ${fmt(libs[focus].collidingPairs)} VM pairs share values; ${COST_SOURCES[libs[focus].library]}${libs[focus].reseeds ? ` (${fmt(libs[focus].reseeds)} reseeds)` : ''}`
               : 'Hover or focus a row for the source of its cost.'}
           </p>
         )}

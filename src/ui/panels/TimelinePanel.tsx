@@ -16,6 +16,9 @@ const KERNEL_KINDS: TimelineKind[] = [
   'sysgenid-bump',
   'agent-reseed',
   'periodic-reseed',
+  'pm-reseed',
+  'uevent',
+  'vdso-fallback',
 ];
 const SHORT: Record<TimelineKind, string> = {
   restore: 'restore',
@@ -24,7 +27,12 @@ const SHORT: Record<TimelineKind, string> = {
   'crng-reseed': 'CRNG reseed',
   'sysgenid-bump': 'SysGenId bump',
   'agent-reseed': 'agent reseed',
-  'periodic-reseed': 'periodic reseed',
+  'periodic-reseed': 'scheduled reseed',
+  'pm-reseed': 'PM reseed',
+  'interrupt-flush': 'interrupts',
+  'vmclock-bump': 'VMClock +1',
+  uevent: 'uevent',
+  'vdso-fallback': 'vDSO → syscall',
   'library-reseed': 'reseed',
   'library-abort': 'abort',
   fork: 'fork',
@@ -76,7 +84,8 @@ export function TimelinePanel() {
     lanes.push({ name: l, events: events.filter((e) => e.detail === l && LIBRARY_KINDS.includes(e.kind)) });
 
   const W = 360;
-  const left = 84;
+  // room for the longest lane name (library ids such as openssl-1.1.1), about 7 units a character
+  const left = Math.max(84, 10 + 7 * Math.max(0, ...lanes.map((l) => l.name.length)));
   const laneH = 30;
   const top = 8;
   const H = top + lanes.length * laneH + 26;
