@@ -175,6 +175,8 @@ test.describe('permalinks', () => {
       await expect(lab2.status).toHaveText('Ready');
       await expect(alert).toContainText(message);
       await expect(alert).toContainText('The default lab is open instead');
+      // and the refused link is gone from the address bar
+      expect(new URL(p2.url()).hash).toBe('');
       // the default lab works
       await expect(p2.getByLabel('Guest')).toHaveValue('default');
       await lab2.boot();

@@ -170,6 +170,33 @@ describe('links', () => {
     expect(s.session!.log).toEqual([]);
   });
 
+  it("opening a link can be cancelled: the lab is left empty, with the link's settings", async () => {
+    const a = await newStore();
+    a.getState().setSetting('seed', 31);
+    await journey(a, 2, 2);
+    for (let i = 0; i < 40; i++) await a.getState().draw();
+    const hash = await a.getState().currentHash();
+    const b = await newStore();
+    const opening = b.getState().openHash(hash);
+    // Cancel as soon as the replay runs (it goes in chunks of actions, with progress)
+    await new Promise<void>((resolve) => {
+      const stop = b.subscribe((s) => {
+        if (s.busy?.op === 'replay' && s.busy.requestId !== null && s.busy.cancel === 'chunks') {
+          stop();
+          s.cancel();
+          resolve();
+        }
+      });
+    });
+    await opening;
+    const s = b.getState();
+    expect(s.notice?.text).toMatch(/^Opening the link was cancelled/);
+    expect(s.vms).toEqual([]);
+    expect(s.session!.log).toEqual([]);
+    expect(s.draft!.seed).toBe(31);
+    expect(s.linkAlert).toBeNull();
+  });
+
   it('a damaged link is refused by the decoder, with its own words', async () => {
     const b = await newStore();
     await b.getState().openHash('#s=AAAA!AAA');
