@@ -14,6 +14,7 @@ export const E_SNAPSHOT_HAS_CHILDREN: i32 = -8;
 export const E_INVALID_ARGUMENT: i32 = -9;
 export const E_TOO_MANY_OBJECTS: i32 = -10;
 export const E_VM_RUNNING: i32 = -11;
+export const E_NO_RDRAND: i32 = -12; // the vCPU has no RDRAND (CPUID.01H:ECX bit 30 clear)
 
 let detail: f64 = 0;
 

@@ -105,12 +105,18 @@ export {
   layoutSetData,
   fillGuestPages,
   afterRestore,
+  kernelSuspend,
+  ledgerBits,
+  guestWallClockNs,
+  vmclockCounter,
   idleVm,
   vmStateField,
   processField,
   processCount,
 } from './kernel/kernel';
 export { spawnProcess, forkProcess, drawVm } from './guest/processes';
+export { aes256SetKey, aes256Encrypt } from './crypto/aes';
+export { ctrDrbgInstantiate, ctrDrbgReseed, ctrDrbgGenerate, DRBG_STATE_BYTES } from './crypto/ctr_drbg';
 export { setHostSeed } from './vmm/host_entropy';
 export { setCost, cost, costCount } from './vmm/costs';
 export { drainEvents, droppedEvents } from './vmm/events';
@@ -130,6 +136,7 @@ export {
   E_INVALID_ARGUMENT,
   E_TOO_MANY_OBJECTS,
   E_VM_RUNNING,
+  E_NO_RDRAND,
 } from './errors';
 export {
   E_FRAME_MASK,
@@ -177,6 +184,15 @@ export {
   FEAT_JITTER,
   FEAT_AGENT,
   FEAT_RDRAND_EXITS,
+  FEAT_GEN_510,
+  FEAT_GEN_611,
+  FEAT_CPU_RDRAND,
+  FEAT_CPU_RDSEED,
+  FEAT_CPU_INTEL,
+  FEAT_VMCLOCK,
+  FEAT_UEVENT,
+  FEAT_CLOCK_SYNC,
+  VS_TSC_OFFSET,
 } from './vmm/vmstate';
 export {
   EV_RESTORE,
@@ -190,7 +206,16 @@ export {
   EV_LIBRARY_ABORT,
   EV_FORK,
   EV_DRAW,
+  EV_INTERRUPT_FLUSH,
+  EV_PM_RESEED,
+  EV_VMCLOCK_BUMP,
+  EV_UEVENT,
+  EV_VDSO_FALLBACK,
 } from './vmm/events';
+export { SAFE_BITS, TRACKABLE_BITS, CAUSE_RDRAND, CAUSE_BOOT } from './vmm/ledger';
+export { VMCLOCK_OFFSET, VC_GENERATION } from './devices/vmclock';
+export { TSC_OFFSET_BITS, READ_JITTER_BITS, CYCLES_PER_NS } from './kernel/timing';
+export { CRNG_RESEED_INTERVAL_NS, WALL_AT_BOOT_NS, K_NEXT_RESEED, K_WALL_BASE } from './kernel/crng';
 export { K_BASE_KEY, K_BASE_GEN, K_CPU_KEY, K_CPU_GEN, K_POOL, K_RESEEDS, K_VDSO_GEN, K_VMGENID_ID, K_GETRANDOM_CALLS } from './kernel/crng';
 export {
   MAX_PROCS,
@@ -202,11 +227,16 @@ export {
   P_NS,
   P_RESEEDS,
   P_ABORTS,
+  P_FLAGS,
+  P_RESTARTS,
+  PF_MADVISE_EINVAL,
   LIB_NAIVE,
-  LIB_OPENSSL_PID,
-  LIB_WIPEONFORK,
+  LIB_OPENSSL_111,
+  LIB_OPENSSL_3,
+  LIB_BORINGSSL,
   LIB_WIPEONSUSPEND,
-  LIB_SYSGENID,
+  LIB_AWSLC,
+  LIB_AWSLC_UBE,
   LIB_VDSO,
   LIB_GETRANDOM,
   LIB_RDRAND,

@@ -182,9 +182,15 @@ describe('snapshots and clones', () => {
   });
 
   it('destroy and delete return the frame count to baseline', () => {
-    // record frames (VM and snapshot directories) stay once created: warm them up first
+    // record frames (VM, ledger and snapshot directories) stay once created and ids are handed
+    // out from 0 again only when nothing is live: warm the frames up, then start ids over
     must(eng.deleteSnapshot(must(eng.snapshot(must(eng.bootVm({ memoryMiB: 16 })), 'full'))));
     for (const v of eng.liveVms()) must(eng.destroyVm(v));
+    const warm = must(eng.snapshot(must(eng.bootVm({ memoryMiB: 16 })), 'full'));
+    must(eng.restore(warm, 6));
+    for (const v of eng.liveVms()) must(eng.destroyVm(v));
+    must(eng.deleteSnapshot(warm));
+    must(eng.resetIds());
     const base = eng.stats();
     const vm = must(eng.bootVm({ memoryMiB: 32 }));
     must(eng.write(vm, guestAddr(0), testBytes(40 * PAGE_SIZE, 1)));
@@ -199,6 +205,8 @@ describe('snapshots and clones', () => {
     must(eng.destroyVm(vm));
     must(eng.deleteSnapshot(s2));
     must(eng.deleteSnapshot(s1));
+    expect(eng.stats()).toMatchObject({ guestFrames: base.guestFrames, metaFrames: base.metaFrames });
+    must(eng.resetIds());
     expect(eng.stats()).toMatchObject({ guestFrames: base.guestFrames, metaFrames: base.metaFrames });
     expect(mustFail(eng.destroyVm(vm)).kind).toBe('UnknownVm');
     expect(mustFail(eng.restore(s1, 1)).kind).toBe('UnknownSnapshot');

@@ -6,6 +6,7 @@ import {
   SYSGENID_BLOCKED,
   SYSGENID_MAX_FDS,
   SysGenIdDevice,
+  type SysGenIdFd,
   sysgenidFd,
   type SysGenIdError,
   type SysGenIdErrno,
@@ -56,6 +57,14 @@ function mappedCounter(vm: VmId, dev: SysGenIdDevice): number {
 /** The VM's virtual clock in ns (vmstate offset 8, f64). */
 function clockNs(vm: VmId): number {
   return new DataView(eng.core.memory.buffer).getFloat64(eng.core.vmStateAddr(vm) + 8, true);
+}
+
+/** The caller acknowledges the counter on its own fd (read, then write the value back). */
+function ack(dev: SysGenIdDevice, fd: SysGenIdFd): void {
+  const v = dev.read(fd);
+  if (!v.ok) throw new Error(v.error.message);
+  const w = dev.write(fd, v.value);
+  if (!w.ok) throw new Error(w.error.message);
 }
 
 describe('SysGenId: the counter and its mmap page', () => {
@@ -254,6 +263,7 @@ describe('SysGenId: watcher tracking and WAIT_WATCHERS', () => {
     expect([val(dev.watchers()), val(dev.outdated())]).toEqual([1, 1]);
     val(dev.close(b));
     expect([val(dev.watchers()), val(dev.outdated())]).toEqual([0, 0]);
+    ack(dev, overseer); // its own fd is outdated too: EINTR until it acknowledges
     expect(val(dev.waitWatchers(overseer, 0))).toBeUndefined();
   });
 
@@ -278,21 +288,27 @@ describe('SysGenId: watcher tracking and WAIT_WATCHERS', () => {
     // the event-loop app sees poll, readjusts and acknowledges
     expect(val(dev.poll(app))).toBe(true);
     val(dev.write(app, val(dev.read(app))));
+    ack(dev, overseer);
     const t0 = clockNs(vm);
     expect(eng.core.sysgenidWaitWatchers(vm, overseer, 1000)).toBe(0);
     expect(clockNs(vm)).toBe(t0);
   });
 
-  it('WAIT_WATCHERS from a caller that is itself an outdated watcher is EINTR', () => {
+  // v8 sysgenid_ioctl: the check is on the caller's own acked generation, tracked or not
+  it('WAIT_WATCHERS from any caller whose own fd has not acknowledged the counter is EINTR, tracked or not', () => {
     const { dev } = bootWithSysGenId(FEAT_SYSGENID_OVERSEER);
     const fd = val(dev.open());
+    const untracked = val(dev.open());
     val(dev.setTracking(fd, true));
     val(dev.trigger(fd));
     const e = failure(dev.waitWatchers(fd, 100));
     expect(e).toMatchObject({ kind: 'Errno', errno: 'EINTR', op: 'waitWatchers' });
-    expect(e.message).toMatch(/acknowledge generation 1/);
+    expect(e.message).toMatch(/has not acknowledged generation 1/);
+    expect(errnoOf(dev.waitWatchers(untracked, 100))).toBe('EINTR');
     val(dev.write(fd, 1));
     val(dev.waitWatchers(fd, 100));
+    ack(dev, untracked);
+    val(dev.waitWatchers(untracked, 100));
   });
 
   it('THE DEADLOCK: a lazy mmap reader that enables tracking but never acknowledges makes the overseer wait forever', () => {
@@ -301,12 +317,13 @@ describe('SysGenId: watcher tracking and WAIT_WATCHERS', () => {
     const lazyLib = val(dev.open());
     val(dev.setTracking(lazyLib, true)); // the mistake: an mmap-only library must not track
     val(dev.trigger(overseer));
+    ack(dev, overseer);
     // the library readjusts lazily from the mapped page, and never writes an acknowledgement
     expect(mappedCounter(vm, dev)).toBe(1);
     expect(val(dev.outdated())).toBe(1);
     const t0 = clockNs(vm);
     const timedOut = failure(dev.waitWatchers(overseer, 500));
-    expect(timedOut).toMatchObject({ kind: 'Errno', errno: 'ETIMEDOUT' });
+    expect(timedOut).toMatchObject({ kind: 'Errno', errno: 'ETIME' });
     expect(timedOut.message).toMatch(
       /after 500 ms, 1 tracked watcher\(s\) still have not acknowledged generation 1/,
     );
@@ -323,6 +340,7 @@ describe('SysGenId: watcher tracking and WAIT_WATCHERS', () => {
     const overseer = val(dev.open());
     val(dev.open()); // the library's file, tracking off
     val(dev.trigger(overseer));
+    ack(dev, overseer);
     expect(mappedCounter(vm, dev)).toBe(1);
     const t0 = clockNs(vm);
     expect(eng.core.sysgenidWaitWatchers(vm, overseer, 500)).toBe(0);
@@ -469,7 +487,9 @@ describe('SysGenId: the event log', () => {
     val(dev.setTracking(app, true));
     const t0 = clockNs(vm);
     val(dev.trigger(overseer, { minGen: 9 }));
-    expect(errnoOf(dev.waitWatchers(overseer, 250))).toBe('ETIMEDOUT');
+    expect(errnoOf(dev.waitWatchers(overseer, 250))).toBe('EINTR');
+    ack(dev, overseer);
+    expect(errnoOf(dev.waitWatchers(overseer, 250))).toBe('ETIME');
     val(dev.write(app, 9));
     expect(val(dev.vmgenidNotified())).toBe(true);
     expect(errnoOf(dev.trigger(overseer, { privileged: false }))).toBe('EACCES'); // no bump, no event
@@ -619,13 +639,15 @@ describe('SysGenId: against a reference model', () => {
               got = c.sysgenidRead(vm, k.fd, k.bufLen);
               want = !f
                 ? e(9)
-                : k.bufLen < 4
-                  ? e(22)
-                  : f.acked === counter
-                    ? f.nonblock
-                      ? e(11)
-                      : SYSGENID_BLOCKED
-                    : counter;
+                : k.bufLen === 0
+                  ? 0
+                  : k.bufLen < 4
+                    ? e(22)
+                    : f.acked === counter
+                      ? f.nonblock
+                        ? e(11)
+                        : SYSGENID_BLOCKED
+                      : counter;
               break;
             case 'write': {
               const value = k.current ? counter : counter + 1;
@@ -650,14 +672,14 @@ describe('SysGenId: against a reference model', () => {
               const waiting = [...files.values()].some((x) => x.outdated);
               want = !f
                 ? e(9)
-                : f.outdated
+                : f.acked !== counter
                   ? e(4)
                   : !waiting
                     ? 0
                     : k.timeoutMs === 0
                       ? SYSGENID_BLOCKED
-                      : e(110);
-              if (want === e(110)) clock += k.timeoutMs * 1e6;
+                      : e(62);
+              if (want === e(62)) clock += k.timeoutMs * 1e6;
               break;
             }
             case 'trigger':

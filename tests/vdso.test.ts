@@ -34,8 +34,8 @@ const V_KEY = 96;
 const V_GEN = 128;
 const V_POS = 136;
 const V_IN_USE = 137;
-// openssl-pid state (assembly/libs/libraries.ts): key[32] | calls u64 | pid u32
-const O_PID = 40;
+// openssl-1.1.1 state (assembly/libs/libraries.ts): the public DRBG at 128, its fork_id at +64
+const O_PID = 128 + 64;
 
 const NONCE0 = new Uint8Array(12);
 
@@ -280,8 +280,8 @@ describe('fork: MADV_WIPEONFORK and OpenSSL’s pid check', () => {
     for (const out of kid!) expect(parentHex).not.toContain(hex(out));
   });
 
-  it('an openssl-pid fork gets a new pid, so the child reseeds and its output differs from the parent’s', () => {
-    const vm = unwrap(lab.boot(guest({}, ['openssl-pid'], 'nonce'), { seed: 5 }));
+  it('an openssl-1.1.1 fork gets a new pid, so the child reseeds and its output differs from the parent’s', () => {
+    const vm = unwrap(lab.boot(guest({}, ['openssl-1.1.1'], 'nonce'), { seed: 5 }));
     const child = lab.core.forkProcess(vm, 0);
     // not WIPEONFORK: the child starts with a byte-for-byte copy of the parent's DRBG
     expect(unwrap(lab.engine.pageInfo(vm, pageNo(statePage(vm, child)))).wipeOnFork).toBe(false);
@@ -297,8 +297,8 @@ describe('fork: MADV_WIPEONFORK and OpenSSL’s pid check', () => {
     expect(hex(kid![0]!)).not.toBe(hex(parent![0]!));
   });
 
-  it('openssl-pid clones keep the pid and never reseed within 16 draws, even with the vmgenid driver', () => {
-    const { clones } = cloneFleet(guest({ vmgenid: true }, ['openssl-pid'], 'nonce'), 3, 0);
+  it('openssl-1.1.1 clones keep the pid and never reseed within 16 draws, even with the vmgenid driver (and without timing entropy its per-call timer is the same in every clone)', () => {
+    const { clones } = cloneFleet(guest({ vmgenid: true }, ['openssl-1.1.1'], 'nonce'), 3, 0);
     const r = unwrap(lab.draw(clones, 16));
     expect(r.libraries[0]!.reseeds).toBe(0);
     expect(distinct(outputRows(r.libraries[0]!))).toBe(16);
@@ -360,15 +360,32 @@ describe('MADV_WIPEONSUSPEND (the RFC)', () => {
     expect(distinct(outputRows(r.libraries[0]!))).toBe(4);
   });
 
-  it('wiped but without the vmgenid driver, the library reseeds from an identical kernel and still collides', () => {
-    const { clones } = cloneFleet(guest({ wipeOnSuspend: true, vmgenid: false }, WOS, 'nonce'), 3, 0);
+  // Linux >= 5.19 random_pm_notification: PM_POST_SUSPEND reseeds the CRNG, whose
+  // extract_entropy takes RDSEED/RDRAND, else the cycle counter
+  it('wiped, no vmgenid driver: the PM notifier reseeds on resume from S3, with RDSEED (intel) the clones differ', () => {
+    const { clones } = cloneFleet(
+      guest({ wipeOnSuspend: true, vmgenid: false, cpu: 'intel' }, WOS, 'nonce'),
+      3,
+      0,
+    );
+    expect(unwrap(lab.timeline(clones[0]!)).filter((e) => e.kind === 'pm-reseed')).toHaveLength(1);
+    const r = unwrap(lab.draw(clones, 4));
+    expect(r.libraries[0]!.reseeds).toBe(3);
+    expect(distinct(outputRows(r.libraries[0]!))).toBe(12);
+    expect(r.libraries[0]!.verdict).toBe('unique');
+  });
+
+  it('wiped, no vmgenid driver, no RDSEED and no timing entropy: the PM reseed adds nothing and clones collide', () => {
+    const g = guest({ wipeOnSuspend: true, vmgenid: false, cpu: 'none', jitterEntropy: false }, WOS, 'nonce');
+    const { clones } = cloneFleet(g, 3, 0);
     const r = unwrap(lab.draw(clones, 4));
     expect(r.libraries[0]!.reseeds).toBe(3);
     expect(distinct(outputRows(r.libraries[0]!))).toBe(4);
   });
 
-  it('a reseed before the notification (δ > 0) leaves the clones duplicated for good', () => {
-    const { clones } = cloneFleet(guest({ wipeOnSuspend: true, vmgenid: true }, WOS, 'nonce'), 3, 10_000);
+  it('a reseed before the notification (δ > 0) leaves the clones duplicated for good (no RDSEED)', () => {
+    const g = guest({ wipeOnSuspend: true, vmgenid: true, cpu: 'none', jitterEntropy: false }, WOS, 'nonce');
+    const { clones } = cloneFleet(g, 3, 10_000);
     const early = unwrap(lab.draw(clones, 4));
     expect(early.libraries[0]!.reseeds).toBe(3);
     expect(distinct(outputRows(early.libraries[0]!))).toBe(4);

@@ -63,7 +63,7 @@ export const ENODEV: i32 = 19;
 export const EINVAL: i32 = 22;
 export const EMFILE: i32 = 24;
 export const ENOBUFS: i32 = 105;
-export const ETIMEDOUT: i32 = 110;
+export const ETIME: i32 = 62; // wait_event_interruptible_hrtimeout's timeout (not ETIMEDOUT)
 
 export const SG_ERRNO_BASE: i32 = 1000;
 export const SG_BLOCKED: i32 = -2000;
@@ -257,8 +257,9 @@ export function sysgenidClose(vm: u32, fd: u32): i32 {
 }
 
 /**
- * read(fd, buf, bufLen): the counter if this fd has not acknowledged it (reading does not
- * acknowledge); EINVAL if bufLen < 4; if it has: EAGAIN (O_NONBLOCK) or SG_BLOCKED.
+ * read(fd, buf, bufLen) (v8 sysgenid_read): 0 for a 0-byte read, before anything else; EINVAL if
+ * 0 < bufLen < 4; the counter if this fd has not acknowledged it (reading does not acknowledge);
+ * if it has: EAGAIN (O_NONBLOCK) or SG_BLOCKED.
  */
 export function sysgenidRead(vm: u32, fd: u32, bufLen: u32): f64 {
   const r = enter(vm, true);
@@ -266,6 +267,7 @@ export function sysgenidRead(vm: u32, fd: u32, bufLen: u32): f64 {
   const d = pageForRead(r, driverPage(r));
   const f = openFlags(d, fd);
   if (f == 0) return errno(EBADF);
+  if (bufLen == 0) return 0;
   if (bufLen < 4) return errno(EINVAL);
   const counter = load<u32>(d + D_COUNTER);
   if (load<u32>(slot(d, fd) + S_ACKED) == counter) return f & F_NONBLOCK ? errno(EAGAIN) : SG_BLOCKED;
@@ -326,10 +328,11 @@ export function sysgenidSetTracking(vm: u32, fd: u32, on: bool): i32 {
 }
 
 /**
- * ioctl(fd, SYSGENID_WAIT_WATCHERS, timeoutMs): 0 once no tracked watcher is outdated; EINTR if
- * the caller is itself an outdated watcher (it would wait for itself). Otherwise the caller
- * sleeps, and nothing else runs in the model while it does: with a timeout the VM's clock
- * advances by it and the call returns ETIMEDOUT; with 0 (forever) it returns SG_BLOCKED.
+ * ioctl(fd, SYSGENID_WAIT_WATCHERS, timeoutMs) (v8 sysgenid_ioctl): 0 once no tracked watcher
+ * is outdated; EINTR to ANY caller whose own fd has not acknowledged the counter, tracked or not
+ * (the check is on the fd's acked generation). Otherwise the caller sleeps, and nothing else runs
+ * in the model while it does: with a timeout the VM's clock advances by it and the call returns
+ * ETIME (wait_event_interruptible_hrtimeout); with 0 (forever) it returns SG_BLOCKED.
  */
 export function sysgenidWaitWatchers(vm: u32, fd: u32, timeoutMs: u32): i32 {
   const r = enter(vm, true);
@@ -337,11 +340,11 @@ export function sysgenidWaitWatchers(vm: u32, fd: u32, timeoutMs: u32): i32 {
   const d = pageForRead(r, driverPage(r));
   const f = openFlags(d, fd);
   if (f == 0) return errno(EBADF);
-  if (f & F_OUTDATED) return errno(EINTR);
+  if (load<u32>(slot(d, fd) + S_ACKED) != load<u32>(d + D_COUNTER)) return errno(EINTR);
   if (load<u32>(d + D_OUTDATED) == 0) return 0;
   if (timeoutMs == 0) return SG_BLOCKED;
   advance(r, <f64>timeoutMs * NS_PER_MS);
-  return errno(ETIMEDOUT);
+  return errno(ETIME);
 }
 
 /**
@@ -356,6 +359,12 @@ export function sysgenidTrigger(vm: u32, fd: u32, minGen: u32, privileged: bool)
   if (openFlags(pageForRead(r, driverPage(r)), fd) == 0) return errno(EBADF);
   if (!privileged) return errno(EACCES);
   return sysgenidBump(r, vm, minGen);
+}
+
+/** The counter a process reads from its read-only mapping of the mmap page (0 if not set up). */
+export function sysgenidCounterAt(r: usize): u32 {
+  if (!present(r) || !isSetUp(r)) return 0;
+  return load<u32>(pageForRead(r, mmapPage(r)) + M_COUNTER);
 }
 
 // The getters below observe for the lab's views: they read without counting lazy faults.

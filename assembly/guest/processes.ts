@@ -2,37 +2,69 @@
 // rounds in which every process calls its RNG library. This module sits above both the kernel
 // and the libraries: the libraries call into the kernel (getrandom, vDSO), never the other way.
 
-import { E_OUT_OF_GUEST_MEMORY, E_UNKNOWN_VM, E_VM_PAUSED, E_INVALID_ARGUMENT, E_TOO_MANY_OBJECTS, fail } from '../errors';
+import { E_NO_RDRAND, E_OUT_OF_GUEST_MEMORY, E_UNKNOWN_VM, E_VM_PAUSED, E_INVALID_ARGUMENT, E_TOO_MANY_OBJECTS, fail } from '../errors';
 import { PAGE_SIZE } from '../memory/frames';
 import { pageForRead, pageForWrite, recState, VM_RUNNING, vmRec, vmSetRole, vmMadvise } from '../memory/guest_memory';
-import { ROLE_LIBRARY_STATE, E_WIPEONFORK } from '../memory/page_table';
+import { ROLE_LIBRARY_STATE, E_WIPEONFORK, E_WIPEONSUSPEND } from '../memory/page_table';
 import { vecAddr } from '../memory/frame_vector';
 import { EV_DRAW, EV_FORK, logEvent } from '../vmm/events';
-import { advance, clockOf } from '../vmm/vmstate';
+import { ledgerCopyProc, ledgerDrawDone, ledgerDrawStart } from '../vmm/ledger';
+import { advance, clockOf, FEAT_CPU_RDRAND, FEAT_WIPEONSUSPEND, hasFeature } from '../vmm/vmstate';
 import { reserveForGuestOps } from '../kernel/kernel';
 import { runDueEvents } from '../kernel/events_due';
-import { libraryPageFlags, LIB_COUNT, MAX_PROCS, newProcess, P_BYTES, P_LIBRARY, P_PID, P_STATE_PAGE, procCount, procR } from '../kernel/process';
+import {
+  libraryPageFlags,
+  LIB_COUNT,
+  LIB_RDRAND,
+  MAX_PROCS,
+  newProcess,
+  P_BYTES,
+  P_FLAGS,
+  P_LIBRARY,
+  P_PID,
+  P_STATE_PAGE,
+  PF_MADVISE_EINVAL,
+  procCount,
+  procR,
+  procW,
+} from '../kernel/process';
 import { libGenerate, libInit } from '../libs/libraries';
 
 const SCRATCH_OUT = memory.data(64, 16);
 
 /**
+ * madvise(2) of a process's state page with its library's advice. MADV_WIPEONSUSPEND was never
+ * merged: a kernel without it returns EINVAL for the unknown advice (mm/madvise.c
+ * madvise_behavior_valid) and the page stays unflagged; the process notes it (PF_MADVISE_EINVAL).
+ */
+function adviseStatePage(vm: u32, r: usize, i: u32, page: u32, lib: u32): void {
+  let flags = libraryPageFlags(lib);
+  if (flags & E_WIPEONSUSPEND && !hasFeature(r, FEAT_WIPEONSUSPEND)) {
+    flags &= ~E_WIPEONSUSPEND;
+    const e = procW(r, i);
+    store<u32>(e + P_FLAGS, load<u32>(e + P_FLAGS) | PF_MADVISE_EINVAL);
+  }
+  if (flags != 0) vmMadvise(vm, <f64>page * PAGE_SIZE, PAGE_SIZE, flags, 0);
+}
+
+/**
  * Starts a process running library `lib` that draws `bytes` per call: a pid, a state page with
  * the library's madvise flags, the library's init, and one warm-up call (the application's
- * initialisation uses its RNG before the snapshot). Returns the process index or an error.
+ * initialisation uses its RNG before the snapshot). Returns the process index or an error
+ * (E_NO_RDRAND: the rdrand library on a vCPU without RDRAND would die of SIGILL).
  */
 export function spawnProcess(vm: u32, lib: u32, bytes: u32): i32 {
   const r = vmRec(vm);
   if (r == 0) return fail(E_UNKNOWN_VM, vm);
   if (recState(r) != VM_RUNNING) return fail(E_VM_PAUSED, vm);
   if (lib >= LIB_COUNT || bytes == 0 || bytes > 64) return fail(E_INVALID_ARGUMENT, lib);
+  if (lib == LIB_RDRAND && !hasFeature(r, FEAT_CPU_RDRAND)) return fail(E_NO_RDRAND, lib);
   if (procCount(r) >= MAX_PROCS) return fail(E_TOO_MANY_OBJECTS, MAX_PROCS);
   if (!reserveForGuestOps(r)) return fail(E_OUT_OF_GUEST_MEMORY, 2 * (6 + procCount(r)));
   const i = <u32>newProcess(r, lib, bytes, 0);
   const page = load<u32>(procR(r, i) + P_STATE_PAGE);
   vmSetRole(vm, page, 1, ROLE_LIBRARY_STATE);
-  const flags = libraryPageFlags(lib);
-  if (flags != 0) vmMadvise(vm, <f64>page * PAGE_SIZE, PAGE_SIZE, flags, 0);
+  adviseStatePage(vm, r, i, page, lib);
   libInit(r, vm, i);
   libGenerate(r, vm, i, SCRATCH_OUT, bytes);
   return <i32>i;
@@ -54,10 +86,10 @@ export function forkProcess(vm: u32, i: u32): i32 {
   const src = load<u32>(procR(r, i) + P_STATE_PAGE);
   const dst = load<u32>(procR(r, c) + P_STATE_PAGE);
   vmSetRole(vm, dst, 1, ROLE_LIBRARY_STATE);
-  const flags = libraryPageFlags(lib);
-  if (flags != 0) vmMadvise(vm, <f64>dst * PAGE_SIZE, PAGE_SIZE, flags, 0);
-  if (flags & E_WIPEONFORK) memory.fill(pageForWrite(r, dst), 0, PAGE_SIZE);
+  adviseStatePage(vm, r, c, dst, lib);
+  if (libraryPageFlags(lib) & E_WIPEONFORK) memory.fill(pageForWrite(r, dst), 0, PAGE_SIZE);
   else memory.copy(pageForWrite(r, dst), pageForRead(r, src), PAGE_SIZE);
+  ledgerCopyProc(vm, i, c);
   logEvent(vm, EV_FORK, clockOf(r), c);
   return <i32>c;
 }
@@ -76,6 +108,7 @@ export function drawVm(vm: u32, draws: u32, intervalNs: f64, listPtr: usize, lis
   if (!(intervalNs >= 0) || !isFinite(intervalNs)) return fail(E_INVALID_ARGUMENT, intervalNs);
   if (!reserveForGuestOps(r)) return fail(E_OUT_OF_GUEST_MEMORY, 2 * (6 + procCount(r)));
   const n = procCount(r);
+  ledgerDrawStart(vm, n);
   for (let d: u32 = 0; d < draws; d++) {
     runDueEvents(r, vm); // what fell due between rounds happens before this round starts
     logEvent(vm, EV_DRAW, clockOf(r), d);
@@ -84,6 +117,7 @@ export function drawVm(vm: u32, draws: u32, intervalNs: f64, listPtr: usize, lis
       const stride = load<u32>(e + 4);
       const out = vecAddr(load<u32>(e), <u64>(vmIndex * draws + d) * stride);
       libGenerate(r, vm, i, out, load<u32>(e + 8));
+      ledgerDrawDone(vm, i, d);
       if (load<u32>(e + 12) != 0) {
         store<u8>(out + 6, (load<u8>(out + 6) & 0x0f) | 0x40);
         store<u8>(out + 8, (load<u8>(out + 8) & 0x3f) | 0x80);

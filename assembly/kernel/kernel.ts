@@ -14,21 +14,26 @@
 //   then           secrets and heap, placed by the facade from layoutNextFree()
 
 import { chacha20KeystreamSimd } from '../crypto/chacha20';
-import { E_OUT_OF_GUEST_MEMORY, E_UNKNOWN_VM, E_VM_PAUSED, E_INVALID_ARGUMENT, E_TOO_MANY_OBJECTS, fail } from '../errors';
+import { E_OUT_OF_GUEST_MEMORY, E_UNKNOWN_VM, E_VM_PAUSED, E_INVALID_ARGUMENT, fail } from '../errors';
 import { reserveFrames, PAGE_SIZE } from '../memory/frames';
-import { pageForRead, pageForWrite, recPages, recState, recTop, VM_RUNNING, vmRec, vmSetRole, vmMadvise } from '../memory/guest_memory';
-import { ROLE_KERNEL, ROLE_KERNEL_RNG, ROLE_LIBRARY_STATE, ROLE_VMGENID, E_WIPEONFORK } from '../memory/page_table';
-import { vecAddr } from '../memory/frame_vector';
+import { pageForWrite, recPages, recState, VM_RUNNING, vmRec, vmSetRole } from '../memory/guest_memory';
+import { ROLE_KERNEL, ROLE_KERNEL_RNG, ROLE_VMGENID } from '../memory/page_table';
 import { sysgenidSetup } from '../devices/sysgenid';
 import { vmgenidNewId, vmgenidIdAddr } from '../devices/vmgenid';
-import { EV_DRAW, EV_RESTORE, EV_RESUME, EV_FORK, logEvent } from '../vmm/events';
+import { vmclockGeneration, vmclockInit, vmclockPostRestore } from '../devices/vmclock';
+import { cost, COST_S3_RESUME, COST_S3_SUSPEND } from '../vmm/costs';
+import { EV_PM_RESEED, EV_RESTORE, EV_RESUME, logEvent } from '../vmm/events';
 import { HE_BOOT, vmHostEntropy } from '../vmm/host_entropy';
+import { CAUSE_BOOT, ledgerFill, ledgerRead, MAX_BITS } from '../vmm/ledger';
 import {
   clockOf,
   FEAT_AGENT,
+  FEAT_CLOCK_SYNC,
+  FEAT_GEN_510,
   FEAT_VMGENID,
   FEAT_SYSGENID_OVERSEER,
   FEAT_SYSGENID_VMGENID,
+  FEAT_WIPEONSUSPEND,
   hasFeature,
   NEVER,
   vs,
@@ -52,13 +57,27 @@ import {
   VS_VMGENID_PAGE,
   advance,
 } from '../vmm/vmstate';
-import { crngReseedAt, initPool, K_NEXT_PID, K_VMGENID_ID, kdataW, mixPoolBytes } from './crng';
+import {
+  advanceWallClock,
+  armDelayedReseed,
+  crngReseed,
+  crngReseedAt,
+  initPool,
+  K_NEXT_PID,
+  K_VMGENID_ID,
+  kdataW,
+  mixPoolBytes,
+  wallClockNs,
+} from './crng';
+import { initCrng510 } from './crng510';
 import { MAX_PROCS, procCount, procR } from './process';
 import { runDueEvents } from './events_due';
+import { newTscOffset } from './timing';
 
 const IMAGE_KEY = memory.data(32, 16);
 const NONCE = memory.data(12, 16);
 const BOOT_BYTES = memory.data(32, 16);
+const STAMPS = memory.data(24, 8);
 
 /** Fills pages [first, first+count) with ChaCha20 keystream under a key made from tag (reserve first). */
 function fillPages(r: usize, first: u32, count: u32, tag: u64): void {
@@ -113,11 +132,16 @@ export function kernelBoot(vm: u32, kernelPages: u32, agentDelayNs: f64): i32 {
   // the VMM gives the VM its first generation ID; the vmgenid driver (if any) adds it as device
   // randomness
   vmgenidNewId(r);
-  if (hasFeature(r, FEAT_VMGENID)) {
+  vmclockInit(r);
+  if (hasFeature(r, FEAT_VMGENID) && !hasFeature(r, FEAT_GEN_510)) {
     memory.copy(kdataW(r) + K_VMGENID_ID, vmgenidIdAddr(r), 16);
     mixPoolBytes(r, vmgenidIdAddr(r), 16);
   }
-  crngReseedAt(r, vm, clockOf(r));
+  if (hasFeature(r, FEAT_GEN_510)) initCrng510(r);
+  crngReseedAt(r, vm, clockOf(r), CAUSE_BOOT);
+  armDelayedReseed(r, clockOf(r));
+  // the boot's entropy is the VM's own: nothing of it is known until a snapshot is taken
+  ledgerFill(vm, MAX_BITS);
   if (hasFeature(r, FEAT_SYSGENID_VMGENID | FEAT_SYSGENID_OVERSEER)) {
     const e = sysgenidSetup(vm, K + 3, K + 4);
     if (e < 0) return e;
@@ -160,23 +184,89 @@ export function reserveForGuestOps(r: usize): bool {
 }
 
 /**
- * The VMM after restoring a clone (or resuming the original): a fresh VMGenID from host
- * entropy written before the vCPUs resume, the notification due δ later, the agent's reseed
- * due after its delay.
+ * The guest's way into a snapshot (kernels with MADV_WIPEONSUSPEND: the VMM drives ACPI S3
+ * first, the RFC's kernel/power/suspend.c wipes the flagged pages on the way in, the snapshot
+ * engine does the wipe). random_pm_notification (Linux >= 5.19) mixes its timestamps on
+ * PM_SUSPEND_PREPARE. Charges the S3 entry.
  */
-export function afterRestore(vm: u32, notifyDelayNs: f64, resumed: bool): i32 {
+export function kernelSuspend(vm: u32): i32 {
+  const r = vmRec(vm);
+  if (r == 0) return fail(E_UNKNOWN_VM, vm);
+  if (recState(r) != VM_RUNNING) return fail(E_VM_PAUSED, vm);
+  if (!hasFeature(r, FEAT_WIPEONSUSPEND)) return 0;
+  if (!reserveFrames(4)) return fail(E_OUT_OF_GUEST_MEMORY, 4);
+  if (!hasFeature(r, FEAT_GEN_510)) pmStamps(r);
+  advance(r, cost(COST_S3_SUSPEND));
+  return 0;
+}
+
+/** random_pm_notification's stamps: ktime_get, ktime_get_boottime, ktime_get_real, into the pool. */
+function pmStamps(r: usize): void {
+  const now = clockOf(r);
+  store<f64>(STAMPS, now);
+  store<f64>(STAMPS + 8, now);
+  store<f64>(STAMPS + 16, wallClockNs(r));
+  mixPoolBytes(r, STAMPS, 24);
+}
+
+/**
+ * The VMM after loading a snapshot into a clone (resumed = false) or resuming the VM the
+ * snapshot was taken of (resumed = true). Firecracker (vmm/src/devices/acpi/vmgenid.rs,
+ * vmclock.rs; persist.rs) writes a fresh VMGenID and bumps VMClock only when a snapshot is
+ * LOADED: the resumed original keeps its ID, gets no notification, and its agent is not woken.
+ * A clone also runs on its own host timeline (a new TSC offset). Every generator's ledger starts
+ * at 0: whoever holds the snapshot knows every byte. A kernel with MADV_WIPEONSUSPEND resumes
+ * from S3, and from Linux 5.19 random_pm_notification reseeds the CRNG on PM_POST_SUSPEND. With
+ * clock sync the guest's wall clock jumps forward by the snapshot's age.
+ */
+export function afterRestore(vm: u32, notifyDelayNs: f64, resumed: bool, snapshotAgeNs: f64): i32 {
   const r = vmRec(vm);
   if (r == 0) return fail(E_UNKNOWN_VM, vm);
   if (!(notifyDelayNs >= 0) || !isFinite(notifyDelayNs)) return fail(E_INVALID_ARGUMENT, notifyDelayNs);
-  if (!reserveFrames(4)) return fail(E_OUT_OF_GUEST_MEMORY, 4);
+  if (!(snapshotAgeNs >= 0) || !isFinite(snapshotAgeNs)) return fail(E_INVALID_ARGUMENT, snapshotAgeNs);
+  if (!reserveFrames(8)) return fail(E_OUT_OF_GUEST_MEMORY, 8);
   const now = clockOf(r);
+  ledgerFill(vm, 0);
   logEvent(vm, resumed ? EV_RESUME : EV_RESTORE, now, 0);
-  vmgenidNewId(r);
   store<f64>(vs(r, VS_RESUME_AT), now);
-  store<f64>(vs(r, VS_NOTIFY_AT), now + notifyDelayNs);
-  store<f64>(vs(r, VS_AGENT_AT), hasFeature(r, FEAT_AGENT) ? now + load<f64>(vs(r, VS_AGENT_DELAY)) : NEVER);
-  if (!resumed) logEvent(vm, EV_RESUME, now, 0);
+  if (resumed) {
+    store<f64>(vs(r, VS_NOTIFY_AT), NEVER);
+    store<f64>(vs(r, VS_AGENT_AT), NEVER);
+  } else {
+    vmgenidNewId(r);
+    newTscOffset(r);
+    vmclockPostRestore(r, vm);
+    if (hasFeature(r, FEAT_CLOCK_SYNC)) advanceWallClock(r, snapshotAgeNs);
+    store<f64>(vs(r, VS_NOTIFY_AT), now + notifyDelayNs);
+    store<f64>(vs(r, VS_AGENT_AT), hasFeature(r, FEAT_AGENT) ? now + load<f64>(vs(r, VS_AGENT_DELAY)) : NEVER);
+    logEvent(vm, EV_RESUME, now, 0);
+  }
+  if (hasFeature(r, FEAT_WIPEONSUSPEND)) {
+    advance(r, cost(COST_S3_RESUME));
+    if (!hasFeature(r, FEAT_GEN_510)) {
+      pmStamps(r);
+      crngReseed(r, vm, EV_PM_RESEED, clockOf(r));
+    }
+  }
   return 0;
+}
+
+/** The host's ledger of the VM: 0 kernel pool, 1 kernel CRNG, 2 + i process i's generator. */
+export function ledgerBits(vm: u32, which: u32): i32 {
+  if (vmRec(vm) == 0) return fail(E_UNKNOWN_VM, vm);
+  return <i32>ledgerRead(vm, which);
+}
+
+/** The guest's wall clock in ns since the epoch (what time(NULL) reads, times 1e9). */
+export function guestWallClockNs(vm: u32): f64 {
+  const r = vmRec(vm);
+  return r == 0 ? -1 : wallClockNs(r);
+}
+
+/** VMClock's vm_generation_counter as the guest reads it (0 without the device). */
+export function vmclockCounter(vm: u32): f64 {
+  const r = vmRec(vm);
+  return r == 0 ? -1 : <f64>vmclockGeneration(r);
 }
 
 /** Lets virtual time pass in a VM (handling what falls due), e.g. to cross δ without drawing. */
@@ -193,7 +283,7 @@ export function idleVm(vm: u32, ns: f64): i32 {
 /** A vmstate field of a VM by byte offset (u32 fields as numbers; f64 fields with asF64). */
 export function vmStateField(vm: u32, offset: u32, asF64: bool): f64 {
   const r = vmRec(vm);
-  if (r == 0 || offset > 120) return -1;
+  if (r == 0 || offset > 124) return -1;
   return asF64 ? load<f64>(vs(r, offset)) : <f64>load<u32>(vs(r, offset));
 }
 

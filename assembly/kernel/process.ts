@@ -5,6 +5,7 @@
 //    0 pid u32        4 library u32     8 bytes per draw u32   12 state page u32
 //   16 calls u64     24 ns spent f64   32 reseeds u32         36 aborts u32
 //   40 in use u32    44 parent pid u32 48 last reseed f64 (virtual ns)
+//   56 flags u32 (PF_*)  60 restarts u32 (AWS-LC abort(): the process was started again)
 
 import { pageForRead, pageForWrite } from '../memory/guest_memory';
 import { E_DONTDUMP, E_WIPEONFORK, E_WIPEONSUSPEND, readEntry } from '../memory/page_table';
@@ -23,16 +24,25 @@ export const P_ABORTS: usize = 36;
 export const P_IN_USE: usize = 40;
 export const P_PARENT: usize = 44;
 export const P_LAST_RESEED: usize = 48;
+export const P_FLAGS: usize = 56;
+export const P_RESTARTS: usize = 60;
+/** madvise(MADV_WIPEONSUSPEND) returned EINVAL: the kernel has no such advice; the page is unflagged. */
+export const PF_MADVISE_EINVAL: u32 = 1;
 
-export const LIB_NAIVE: u32 = 0;
-export const LIB_OPENSSL_PID: u32 = 1;
-export const LIB_WIPEONFORK: u32 = 2;
-export const LIB_WIPEONSUSPEND: u32 = 3;
-export const LIB_SYSGENID: u32 = 4;
-export const LIB_VDSO: u32 = 5;
-export const LIB_GETRANDOM: u32 = 6;
-export const LIB_RDRAND: u32 = 7;
-export const LIB_COUNT: u32 = 8;
+// Library ids (the process table stores them; ids 0-7 kept their numbers from the first model,
+// so old snapshot files load: openssl-pid = openssl-1.1.1, wipeonfork = boringssl, sysgenid =
+// aws-lc)
+export const LIB_NAIVE: u32 = 0; // java.util.Random
+export const LIB_OPENSSL_111: u32 = 1; // OpenSSL 1.1.1w RAND_bytes
+export const LIB_BORINGSSL: u32 = 2; // BoringSSL RAND_bytes (per-thread CTR-DRBG)
+export const LIB_WIPEONSUSPEND: u32 = 3; // the paper's MADV_WIPEONSUSPEND library
+export const LIB_AWSLC: u32 = 4; // AWS-LC v1.50 (SysGenId "snapsafe")
+export const LIB_VDSO: u32 = 5; // glibc getrandom() over the 6.11 vDSO
+export const LIB_GETRANDOM: u32 = 6; // the getrandom(2) syscall
+export const LIB_RDRAND: u32 = 7; // RDRAND
+export const LIB_OPENSSL_3: u32 = 8; // OpenSSL 3.0.x RAND_bytes
+export const LIB_AWSLC_UBE: u32 = 9; // AWS-LC main (crypto/ube: fork + SysGenID)
+export const LIB_COUNT: u32 = 10;
 
 /** Host address of process entry i for writing. */
 export function procW(r: usize, i: u32): usize {
@@ -51,7 +61,9 @@ export function procCount(r: usize): u32 {
 
 /** madvise flags a library puts on its state page. */
 export function libraryPageFlags(lib: u32): u32 {
-  if (lib == LIB_WIPEONFORK) return E_WIPEONFORK;
+  // BoringSSL and AWS-LC detect fork with a MADV_WIPEONFORK page (crypto/rand/fork_detect.cc);
+  // the model keeps the DRBG in that page, so fork zeroes both (same outcome: the child reseeds)
+  if (lib == LIB_BORINGSSL || lib == LIB_AWSLC || lib == LIB_AWSLC_UBE) return E_WIPEONFORK;
   if (lib == LIB_WIPEONSUSPEND) return E_WIPEONSUSPEND;
   if (lib == LIB_VDSO) return E_WIPEONFORK | E_DONTDUMP; // MAP_DROPPABLE
   return 0;

@@ -8,12 +8,15 @@
 // Each call: if the kernel's vDSO generation differs, FIRST store the new generation, then
 // rekey through the getrandom syscall and mark the batch empty; serve bytes from the batch,
 // zeroing what it hands out; refill batch and key together with ChaCha20 (the key is
-// overwritten: forward secrecy); at the end re-read the generation and start over if it moved.
+// overwritten: forward secrecy); at the end re-read the generation: if it moved, start over from
+// the caller's buffer ONCE (have_retried), and if it moved again fall back to the getrandom
+// syscall for the whole request (lib/vdso/getrandom.c 6.11, "Prevent this from looping forever").
 
 import { chacha20Block } from '../crypto/chacha20';
 import { pageForWrite } from '../memory/guest_memory';
 import { cost, COST_VDSO_CALL } from '../vmm/costs';
-import { advance } from '../vmm/vmstate';
+import { EV_VDSO_FALLBACK, logEvent } from '../vmm/events';
+import { advance, clockOf } from '../vmm/vmstate';
 import { K_VDSO_GEN, kdataR, sysGetrandom } from './crng';
 import { runDueEvents } from './events_due';
 
@@ -42,6 +45,7 @@ function refill(st: usize): void {
 export function vdsoGetrandom(r: usize, vm: u32, statePage: u32, out: usize, len: u32): u32 {
   advance(r, cost(COST_VDSO_CALL));
   let rekeys: u32 = 0;
+  let haveRetried = false;
   while (true) {
     let st = pageForWrite(r, statePage);
     const current = load<u64>(kdataR(r) + K_VDSO_GEN);
@@ -74,6 +78,13 @@ export function vdsoGetrandom(r: usize, vm: u32, statePage: u32, out: usize, len
       store<u8>(st + V_IN_USE, 0);
       return rekeys;
     }
+    if (haveRetried) {
+      store<u8>(st + V_IN_USE, 0);
+      logEvent(vm, EV_VDSO_FALLBACK, clockOf(r), 0);
+      sysGetrandom(r, vm, out, len);
+      return rekeys;
+    }
+    haveRetried = true;
   }
   return rekeys;
 }

@@ -53,7 +53,7 @@ import {
   freeTable,
   readEntry,
 } from './page_table';
-import { allocRecord, initRecordTable, RecordTable, recordAddr, recordsFit, reserveRecords } from './records';
+import { allocRecord, initRecordTable, RecordTable, recordAddr, recordFramesNeeded, recordsFit, reserveRecords } from './records';
 
 export const NONE: u32 = 0xffffffff;
 export const VM_FREE: u32 = 0;
@@ -103,6 +103,16 @@ export function lineageChild(parent: u64, ordinal: u32): u64 {
 const vmDir = memory.data(4096);
 const vms = new RecordTable(); // unmanaged: a static instance, no runtime allocation
 
+/**
+ * The entropy ledger of each VM (host-side: what the lab knows about where the VM's generators'
+ * unpredictability came from; the guest never reads it), one record per VM id, allocated with
+ * the VM record and in step with it (vmm/ledger.ts owns the layout).
+ */
+export const LEDGER_RECORD_SIZE: u32 = 1024;
+const LEDGER_DIR_ENTRIES: u32 = 4096; // as many ledgers as VM records (1024 frames x 16 per frame)
+const ledgerDir = memory.data(LEDGER_DIR_ENTRIES * 4);
+const ledgers = new RecordTable();
+
 let ready = false;
 
 /** Initialises the engine once (frame pool, record tables). */
@@ -110,6 +120,7 @@ export function ensureInit(): void {
   if (ready) return;
   initFrames();
   initRecordTable(vms, vmDir, VM_RECORD_SIZE);
+  initRecordTable(ledgers, ledgerDir, LEDGER_RECORD_SIZE, LEDGER_DIR_ENTRIES);
   ready = true;
 }
 
@@ -208,8 +219,9 @@ export function validGuestPages(pages: u32): bool {
 
 /** Reserves frames for `count` new VMs plus `extra`; false if memory or ids run out (nothing changes). */
 export function reserveVms(count: u32, framesEach: u32, extra: u32): i32 {
-  if (!recordsFit(vms, count)) return fail(E_TOO_MANY_OBJECTS, count);
-  if (!reserveRecords(vms, count, count * framesEach + extra)) return fail(E_OUT_OF_GUEST_MEMORY, count * framesEach + extra);
+  if (!recordsFit(vms, count) || !recordsFit(ledgers, count)) return fail(E_TOO_MANY_OBJECTS, count);
+  const need = count * framesEach + extra + recordFramesNeeded(ledgers, count);
+  if (!reserveRecords(vms, count, need)) return fail(E_OUT_OF_GUEST_MEMORY, need);
   return 0;
 }
 
@@ -221,6 +233,8 @@ export function newVmRecord(pages: u32, top: u32, lazy: bool): u32 {
   const id = allocRecord(vms);
   const r = recordAddr(vms, id);
   memory.fill(r, 0, VM_RECORD_SIZE);
+  const lid = allocRecord(ledgers); // in step with the VM table: lid == id
+  memory.fill(recordAddr(ledgers, lid), 0, LEDGER_RECORD_SIZE);
   store<u32>(r + R_STATE, VM_RUNNING);
   store<u32>(r + R_PAGES, pages);
   store<u32>(r + R_TOP, top == NONE ? newFullTable(pages) : top);
@@ -507,6 +521,13 @@ export function anyVmLive(): bool {
 /** Hands out VM ids from 0 again; only when no VM is live (records are zeroed when reused). */
 export function resetVmIds(): void {
   vms.next = 0;
+  ledgers.next = 0;
+}
+
+/** Address of VM id's ledger record (0 if the id was never handed out). */
+export function ledgerAddr(vm: u32): usize {
+  ensureInit();
+  return recordAddr(ledgers, vm);
 }
 
 /** Host bytes this VM holds alone: private leaves, private frames, its top, bitmaps, record. */
@@ -528,7 +549,7 @@ export function vmPrivateBytes(vm: u32): f64 {
       if (e & E_PRESENT && f != 0 && frameRefcount(f) == 1) frames++;
     }
   }
-  return <f64>frames * PAGE_SIZE + VM_RECORD_SIZE;
+  return <f64>frames * PAGE_SIZE + VM_RECORD_SIZE + LEDGER_RECORD_SIZE;
 }
 
 /** Reserves what writing [addr, addr+len) to a running VM needs, so the write cannot fail. */

@@ -1,6 +1,6 @@
 // Fixed-size records (VMs, snapshots) in metadata frames, addressed by id.
 //
-//   directory (static, 1024 x u32 frame index)   record frame (4 KiB)
+//   directory (static, `entries` x u32 frame index, 1024 by default)   record frame (4 KiB)
 //   [ f0 | f1 | ... ]  ---------------------->   [ rec 0 | rec 1 | ... | rec k-1 ]   k = 4096 / size
 //
 // Ids grow monotonically and are never reused, so a stale id can never name a new object.
@@ -16,18 +16,20 @@ export class RecordTable {
   dir: usize = 0; // DIR_ENTRIES x u32 frame indices; 0 = no frame yet
   size: u32 = 0;
   next: u32 = 0; // the next id to hand out
+  entries: u32 = 0; // directory entries (frames the table can ever use)
 }
 
 /** Initialises a table in static memory. */
-export function initRecordTable(t: RecordTable, dir: usize, size: u32): void {
+export function initRecordTable(t: RecordTable, dir: usize, size: u32, entries: u32 = DIR_ENTRIES): void {
   t.dir = dir;
   t.size = size;
   t.next = 0;
+  t.entries = entries;
 }
 
 /** Largest number of records the table can ever hold. */
 export function recordCapacity(t: RecordTable): u32 {
-  return DIR_ENTRIES * (PAGE_SIZE / t.size);
+  return t.entries * (PAGE_SIZE / t.size);
 }
 
 /** Metadata frames needed to allocate `count` more records. */

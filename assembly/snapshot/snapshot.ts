@@ -14,6 +14,7 @@
 // base, touched leaves are merged once and shared by every clone of the batch.
 // Invariants: on error nothing changed; dirty bits reset only after capture succeeded.
 
+import { cost, COST_PAGE_WIPE } from '../vmm/costs';
 import {
   E_INVALID_ARGUMENT,
   E_NO_PARENT_SNAPSHOT,
@@ -29,6 +30,7 @@ import { allocMetaFrame, frameAddr, frameRef, frameUnref, freeMetaFrame, PAGE_SI
 import {
   ensureInit,
   FEAT_WIPEONSUSPEND,
+  VS_CLOCK,
   dirtyWord,
   markDirty,
   NONE,
@@ -204,6 +206,8 @@ export function snapshotVm(vm: u32, type: u32): i32 {
 
   recSetState(r, VM_PAUSED);
   const wiped = wipes ? suspendWipe(r) : 0;
+  // the guest kernel's clear_page of each flagged page, charged to the VM's clock before capture
+  if (wiped > 0) store<f64>(r + R_VMSTATE + VS_CLOCK, load<f64>(r + R_VMSTATE + VS_CLOCK) + <f64>wiped * cost(COST_PAGE_WIPE));
   const top = recTop(r);
   let table: u32;
   let present: u32 = 0;

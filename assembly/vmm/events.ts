@@ -16,6 +16,11 @@ export const EV_LIBRARY_RESEED: u32 = 8;
 export const EV_LIBRARY_ABORT: u32 = 9;
 export const EV_FORK: u32 = 10;
 export const EV_DRAW: u32 = 11; // a draw round starts (detail: draw index)
+export const EV_INTERRUPT_FLUSH: u32 = 12; // interrupt timings flushed into the input pool
+export const EV_PM_RESEED: u32 = 13; // the PM notifier reseeded on resume from suspend
+export const EV_VMCLOCK_BUMP: u32 = 14; // the VMM bumped VMClock's vm_generation_counter
+export const EV_UEVENT: u32 = 15; // the vmgenid driver emitted NEW_VMGENID=1
+export const EV_VDSO_FALLBACK: u32 = 16; // vDSO getrandom fell back to the syscall after its retry
 
 const REC: u32 = 24;
 const CAP: u32 = 16384;

@@ -4,7 +4,7 @@
 // VMM's pending device events. Guest-visible state (CRNG, library DRBGs, counters, the VMGenID
 // bytes) is never here: it is in guest pages.
 //
-//   0 features u32 (FEAT_*)            4 (reserved)
+//   0 features u32 (FEAT_*)            4 TSC offset u32 (cycles: this VM's restore moment, host side)
 //   8 clock f64 (virtual ns)          16 notifyAt f64 (VMGenID notification due; NEVER = none)
 //  24 agentAt f64 (agent reseed due)  32 resumeAt f64 (last vCPU resume)
 //  40 kdata page u32                  44 process table page u32
@@ -21,6 +21,7 @@
 import { FEAT_WIPEONSUSPEND, R_VMSTATE, VS_CLOCK, VS_FEATURES } from '../memory/guest_memory';
 
 export { VS_CLOCK, VS_FEATURES };
+export const VS_TSC_OFFSET: usize = 4;
 export const VS_NOTIFY_AT: usize = 16;
 export const VS_AGENT_AT: usize = 24;
 export const VS_RESUME_AT: usize = 32;
@@ -50,7 +51,15 @@ export const FEAT_SYSGENID_OVERSEER: u32 = 8; // SysGenId bumped only by TRIGGER
 export const FEAT_VDSO: u32 = 16; // vDSO getrandom (Linux >= 6.11)
 export const FEAT_JITTER: u32 = 32; // per-clone timing-jitter entropy
 export const FEAT_AGENT: u32 = 64; // guest agent reseeds after restore
-export const FEAT_RDRAND_EXITS: u32 = 128; // RDRAND traps to the hypervisor (VM exit)
+export const FEAT_RDRAND_EXITS: u32 = 128; // (retired: KVM never exits on an exposed RDRAND; kept so old files load)
+export const FEAT_GEN_510: u32 = 256; // random.c before 5.17 (else 6.1: 5.18-6.1.y)
+export const FEAT_GEN_611: u32 = 512; // random.c from 6.2 (delayed-work reseed) with vDSO getrandom
+export const FEAT_CPU_RDRAND: u32 = 1024; // the vCPU has RDRAND
+export const FEAT_CPU_RDSEED: u32 = 2048; // the vCPU has RDSEED
+export const FEAT_CPU_INTEL: u32 = 4096; // the vCPU says GenuineIntel (BoringSSL's "fast RDRAND")
+export const FEAT_VMCLOCK: u32 = 8192; // Firecracker's VMClock device
+export const FEAT_UEVENT: u32 = 16384; // the vmgenid driver emits NEW_VMGENID=1 (Linux 6.8)
+export const FEAT_CLOCK_SYNC: u32 = 32768; // the guest's wall clock is moved to the host's after restore
 
 /** Address of a VM record's vmstate field. */
 // @ts-ignore: decorator

@@ -13,7 +13,8 @@ export type EngineError =
   | { kind: 'NoParentSnapshot'; vm: number; message: string }
   | { kind: 'SnapshotHasChildren'; children: number; message: string }
   | { kind: 'InvalidArgument'; value: number; message: string }
-  | { kind: 'TooManyObjects'; count: number; message: string };
+  | { kind: 'TooManyObjects'; count: number; message: string }
+  | { kind: 'NoRdrand'; library: number; message: string };
 
 export type EngineErrorKind = EngineError['kind'];
 
@@ -30,6 +31,7 @@ const codes: Record<number, EngineErrorKind> = {
   [L.E_INVALID_ARGUMENT]: 'InvalidArgument',
   [L.E_TOO_MANY_OBJECTS]: 'TooManyObjects',
   [L.E_VM_RUNNING]: 'VmRunning',
+  [L.E_NO_RDRAND]: 'NoRdrand',
 };
 
 /** The core's code of an error kind (for the facade's own refusals of the same kind). */
@@ -53,6 +55,8 @@ const messages: Record<EngineErrorKind, (d: number) => string> = {
   SnapshotHasChildren: (d) => `the snapshot has ${d} diff layer(s) on top of it: delete those first`,
   InvalidArgument: (d) => `invalid argument (${d})`,
   TooManyObjects: (d) => `too many objects: the core's id space cannot hold ${d} more`,
+  NoRdrand: () =>
+    'the rdrand library needs RDRAND, and this vCPU has none (cpu none: CPUID.01H:ECX bit 30 is clear); a real program would die of SIGILL: choose cpu intel or amd',
 };
 
 const fields: Record<EngineErrorKind, string> = {
@@ -67,6 +71,7 @@ const fields: Record<EngineErrorKind, string> = {
   SnapshotHasChildren: 'children',
   InvalidArgument: 'value',
   TooManyObjects: 'count',
+  NoRdrand: 'library',
 };
 
 /** Builds the typed error for a negative core return code and its detail number. */

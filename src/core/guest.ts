@@ -17,7 +17,7 @@ export interface CoreEvent {
 }
 
 /** Fields of a process table entry the lab reads. */
-export type ProcessField = 'calls' | 'ns' | 'reseeds' | 'aborts' | 'library' | 'pid';
+export type ProcessField = 'calls' | 'ns' | 'reseeds' | 'aborts' | 'library' | 'pid' | 'flags' | 'restarts';
 const PROCESS_FIELD: Record<ProcessField, number> = {
   calls: L.P_CALLS,
   ns: L.P_NS,
@@ -25,6 +25,8 @@ const PROCESS_FIELD: Record<ProcessField, number> = {
   aborts: L.P_ABORTS,
   library: L.P_LIBRARY,
   pid: L.P_PID,
+  flags: L.P_FLAGS,
+  restarts: L.P_RESTARTS,
 };
 
 /** What one library's draw buffer needs: where outputs go, their stride and size, and UUID bits. */
@@ -36,6 +38,19 @@ export interface DrawTarget {
 }
 
 const EVENT_BYTES = 24;
+
+/** A VM's entropy ledger: bits an attacker holding the snapshot does not know. */
+export interface VmLedger {
+  pool: number;
+  crng: number;
+  /** What put the CRNG's bits there (an event kind code, or CAUSE_*). */
+  crngCause: number;
+  procs: number[];
+  callBits: number[];
+  safeFrom: number[];
+  causes: number[];
+  safeCauses: number[];
+}
 
 export class GuestCalls {
   constructor(private readonly core: CoreExports) {}
@@ -84,9 +99,54 @@ export class GuestCalls {
     return this.status(this.core.forkProcess(vm, i));
   }
 
-  /** The VMM after a restore (resumed: the original going on): VMGenID, resume, notification. */
-  afterRestore(vm: VmId, notifyDelayNs: number, resumed: boolean): Result<number, EngineError> {
-    return this.status(this.core.afterRestore(vm, notifyDelayNs, resumed));
+  /**
+   * The VMM after a restore (resumed: the original going on): a clone gets a new VMGenID, TSC
+   * offset and VMClock bump, its notification after δ; clock sync moves its wall clock by the
+   * snapshot's age.
+   */
+  afterRestore(
+    vm: VmId,
+    notifyDelayNs: number,
+    resumed: boolean,
+    snapshotAgeNs = 0,
+  ): Result<number, EngineError> {
+    return this.status(this.core.afterRestore(vm, notifyDelayNs, resumed, snapshotAgeNs));
+  }
+
+  /** The guest's S3 entry before a snapshot (kernels with MADV_WIPEONSUSPEND; a no-op otherwise). */
+  kernelSuspend(vm: VmId): Result<number, EngineError> {
+    return this.status(this.core.kernelSuspend(vm));
+  }
+
+  /**
+   * The VM's entropy ledger (vmm/ledger.ts): the kernel pool's and CRNG's bits, and per process
+   * its generator's bits, the bits its last call mixed in by itself, and the draw (1-based, 0 =
+   * not yet) of the last draw run from which it held 128.
+   */
+  ledger(vm: VmId, processes: number): VmLedger {
+    const c = this.core;
+    const per = (base: number) =>
+      Array.from({ length: processes }, (_, i) => Math.max(0, c.ledgerBits(vm, base + i)));
+    return {
+      pool: Math.max(0, c.ledgerBits(vm, 0)),
+      crng: Math.max(0, c.ledgerBits(vm, 1)),
+      crngCause: Math.max(0, c.ledgerBits(vm, 194)),
+      procs: per(2),
+      callBits: per(66),
+      safeFrom: per(130),
+      causes: per(195),
+      safeCauses: per(259),
+    };
+  }
+
+  /** The guest's wall clock, ns since the epoch. */
+  wallClockNs(vm: VmId): number {
+    return this.core.guestWallClockNs(vm);
+  }
+
+  /** VMClock's vm_generation_counter as the guest reads it (0 without the device). */
+  vmclockCounter(vm: VmId): number {
+    return this.core.vmclockCounter(vm);
   }
 
   /** Every process of a VM draws `draws` outputs into its target (vmIndex: the VM's row). */

@@ -10,7 +10,7 @@
 // - `--help`/`-h` anywhere wins over every other argument.
 
 import { parseArgs as tokenise } from 'node:util';
-import { CONSUMERS, LIBRARY_IDS, type LibraryId } from '../lab/types';
+import { CONSUMERS, LIBRARY_ALIASES, LIBRARY_IDS, libraryId, type LibraryId } from '../lab/types';
 import { SETTINGS, type LabSettings, type SettingSpec, type SettingsPatch } from '../settings/settings';
 import { count } from '../settings/words';
 import { err, ok, type Result } from '../types';
@@ -155,25 +155,30 @@ function text(expected: string, meta: string): ValueKind<string> {
   return { expected, meta, parse: (s) => (s.trim() === '' ? undefined : s) };
 }
 
-/** "guest", "all", or a comma-separated list of library ids, each known and given once. */
+const aliasList = Object.entries(LIBRARY_ALIASES)
+  .map(([a, id]) => `${a} = ${id}`)
+  .join(', ');
+
+/** "guest", "all", or a comma-separated list of library ids (or aliases), each known and given once. */
 const libraries: ValueKind<'guest' | LibraryId[]> = {
-  expected: `"guest", "all", or library ids separated by commas (${LIBRARY_IDS.join(', ')})`,
+  expected: `"guest", "all", or library ids separated by commas (${LIBRARY_IDS.join(', ')}; aliases ${aliasList})`,
   meta: 'guest|all|ID[,ID...]',
   parse: (s) => {
     if (s === 'guest') return 'guest';
     if (s === 'all') return [...LIBRARY_IDS];
-    const items = s.split(',');
-    const known = items.every((x) => (LIBRARY_IDS as readonly string[]).includes(x));
-    return known && new Set(items).size === items.length ? (items as LibraryId[]) : undefined;
+    const items = s.split(',').map(libraryId);
+    if (items.some((x) => x === undefined)) return undefined;
+    return new Set(items).size === items.length ? (items as LibraryId[]) : undefined;
   },
   explain: (s) => {
     const items = s.split(',');
-    const bad = items.find((x) => !(LIBRARY_IDS as readonly string[]).includes(x));
+    const bad = items.find((x) => libraryId(x) === undefined);
     if (bad === '') return `empty item in ${show(s)} (expected library ids separated by commas)`;
     if (bad !== undefined)
-      return `unknown library ${show(bad)} (libraries: ${LIBRARY_IDS.join(', ')}; or "guest", "all")`;
-    const twice = items.find((x, i) => items.indexOf(x) !== i) as string;
-    return `library ${show(twice)} given twice`;
+      return `unknown library ${show(bad)} (libraries: ${LIBRARY_IDS.join(', ')}; aliases ${aliasList}; or "guest", "all")`;
+    const ids = items.map(libraryId);
+    const i = ids.findIndex((x, k) => ids.indexOf(x) !== k);
+    return `library ${show(items[i]!)} given twice (as ${ids[i]})`;
   },
 };
 

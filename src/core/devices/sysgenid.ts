@@ -22,7 +22,7 @@ export const SYSGENID_ERRNOS = {
   EINVAL: 22,
   EMFILE: 24,
   ENOBUFS: 105,
-  ETIMEDOUT: 110,
+  ETIME: 62,
 } as const;
 export type SysGenIdErrno = keyof typeof SYSGENID_ERRNOS;
 
@@ -75,10 +75,10 @@ const errnoMessages: Record<SysGenIdErrno, (op: SysGenIdOp, c: Context) => strin
     `EAGAIN: fd ${c.fd} (O_NONBLOCK) has already acknowledged generation ${c.counter}; nothing to read until the next bump`,
   ENOBUFS: (_, c) => `ENOBUFS: wrote ${c.len} bytes; an acknowledgement is exactly 4 (the u32 counter)`,
   EINTR: (_, c) =>
-    `EINTR: fd ${c.fd} is itself an outdated tracked watcher; it must acknowledge generation ${c.counter} before waiting for the others`,
+    `EINTR: fd ${c.fd} has not acknowledged generation ${c.counter} itself (tracked or not); it must acknowledge before waiting for the others`,
   EACCES: () => 'EACCES: TRIGGER_GEN_UPDATE needs CAP_CHECKPOINT_RESTORE or CAP_SYS_ADMIN',
-  ETIMEDOUT: (_, c) =>
-    `ETIMEDOUT: after ${c.timeoutMs} ms, ${c.outdated} tracked watcher(s) still have not acknowledged generation ${c.counter}`,
+  ETIME: (_, c) =>
+    `ETIME: after ${c.timeoutMs} ms, ${c.outdated} tracked watcher(s) still have not acknowledged generation ${c.counter}`,
   EBADF: (_, c) => `EBADF: ${c.fd} is not an open /dev/sysgenid file descriptor of VM ${c.vm}`,
   EMFILE: (_, c) =>
     `EMFILE: VM ${c.vm} already has ${SYSGENID_MAX_FDS} /dev/sysgenid files open (the model's limit)`,
@@ -160,7 +160,7 @@ export class SysGenIdDevice {
 
   /**
    * ioctl SYSGENID_WAIT_WATCHERS: succeeds once no tracked watcher is outdated. With a timeout the
-   * VM's clock advances by it before ETIMEDOUT; 0 (forever) gives Blocked.
+   * VM's clock advances by it before ETIME; 0 (forever) gives Blocked.
    */
   waitWatchers(fd: SysGenIdFd, timeoutMs = 0): Result<void, SysGenIdError> {
     if (!isU32(fd)) return this.fail('waitWatchers', this.errnoCode('EBADF'), { fd });

@@ -23,6 +23,13 @@ export interface RestoreOptions {
   lazy?: boolean;
   /** δ: when the guest handles the VMGenID notification after its vCPUs resume, µs. */
   notifyDelayUs: number;
+  /** How long the snapshot waited before this restore, s (moves the wall clock with clock sync). */
+  snapshotAgeS?: number;
+}
+
+export interface SnapshotOptions {
+  /** Let the guest run until this uptime (s) before the snapshot, if it has not yet. */
+  uptimeS?: number;
 }
 
 export interface VmSummary {

@@ -9,9 +9,12 @@ import type { Engine } from '../engine';
 import * as L from '../wasm/layout';
 import { err, guestAddr, ok, pageNo, PAGE_SIZE, type Result, type VmId } from '../types';
 import type { BootOptions, LabError } from './api';
+import { generationOf, type Cpu, type KernelGeneration } from '../settings/settings';
 import {
   CONSUMER_BYTES,
   LIBRARY_IDS,
+  libraryId,
+  libraryIndex,
   type Consumer,
   type GuestManifest,
   type LibraryId,
@@ -54,8 +57,23 @@ export function featureBits(k: GuestManifest['kernel']): number {
     (k.sysgenid === 'overseer' ? L.FEAT_SYSGENID_OVERSEER : 0) |
     (k.vdsoGetrandom ? L.FEAT_VDSO : 0) |
     (k.jitterEntropy ? L.FEAT_JITTER : 0) |
-    (k.agentReseed ? L.FEAT_AGENT : 0)
+    (k.agentReseed ? L.FEAT_AGENT : 0) |
+    generationBits(k.generation ?? generationOf(k.version)) |
+    cpuBits(k.cpu ?? 'intel') |
+    (k.vmclock ? L.FEAT_VMCLOCK : 0) |
+    (k.vmgenidUevent ? L.FEAT_UEVENT : 0) |
+    (k.clockSync ? L.FEAT_CLOCK_SYNC : 0)
   );
+}
+
+function generationBits(g: KernelGeneration): number {
+  return g === '5.10' ? L.FEAT_GEN_510 : g === '6.11' ? L.FEAT_GEN_611 : 0;
+}
+
+/** intel: RDRAND, RDSEED and the GenuineIntel vendor; amd: RDRAND and RDSEED (a Zen 3 or later); none. */
+function cpuBits(c: Cpu): number {
+  if (c === 'none') return 0;
+  return L.FEAT_CPU_RDRAND | L.FEAT_CPU_RDSEED | (c === 'intel' ? L.FEAT_CPU_INTEL : 0);
 }
 
 /** The processes a boot starts: one per library, or the guest's own. */
@@ -76,15 +94,29 @@ const invalid = (field: string, message: string) =>
 /** Boots the guest in a new VM; its id and what the lab keeps about it. */
 export function bootGuest(
   engine: Engine,
-  guest: GuestManifest,
+  given: GuestManifest,
   opts: BootOptions,
 ): Result<{ vm: VmId; meta: VmMeta }, LabError> {
   const g = engine.guest;
+  // the kernel as it boots: its generation and CPU spelled out (snapshot files record them)
+  const guest: GuestManifest = {
+    ...given,
+    kernel: {
+      ...given.kernel,
+      generation: given.kernel.generation ?? generationOf(given.kernel.version),
+      cpu: given.kernel.cpu ?? 'intel',
+    },
+  };
   const memoryMiB = opts.memoryMiB ?? guest.memoryMiB;
-  const processes = processesFor(guest, opts);
-  if (processes.length === 0) return invalid('processes', 'the guest runs no process');
-  for (const p of processes)
-    if (!LIBRARY_IDS.includes(p.library)) return invalid('library', `unknown library "${p.library}"`);
+  const named = processesFor(guest, opts);
+  if (named.length === 0) return invalid('processes', 'the guest runs no process');
+  const processes: ProcessMeta[] = [];
+  for (const p of named) {
+    const library = libraryId(p.library); // an old alias names its library's id
+    if (library === undefined)
+      return invalid('library', `unknown library "${p.library}" (libraries: ${LIBRARY_IDS.join(', ')})`);
+    processes.push({ ...p, library });
+  }
   const kernelPages = guest.layout?.kernelPages ?? DEFAULT_KERNEL_PAGES;
   const pages = (memoryMiB * 1024 * 1024) / PAGE_SIZE;
   const fixed = kernelPages + 5 + L.MAX_PROCS + 1;
@@ -135,7 +167,7 @@ export function bootGuest(
   }
   g.layoutSetData(vm, first.value, page - first.value, page, heapPages);
   for (const p of processes) {
-    const r = g.spawnProcess(vm, LIBRARY_IDS.indexOf(p.library), CONSUMER_BYTES[p.consumer]);
+    const r = g.spawnProcess(vm, libraryIndex(p.library), CONSUMER_BYTES[p.consumer]);
     if (!r.ok) return undo(r);
   }
   return ok({

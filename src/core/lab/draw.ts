@@ -9,8 +9,16 @@ import type { DrawTarget } from '../guest';
 import { formatAt } from '../crypto/uuid';
 import { err, ok, type Result, type VmId } from '../types';
 import type { LabError } from './api';
-import { analyseClasses, verdictOf } from './verdict';
-import { CONSUMER_BYTES, type Consumer, type DrawResult, type LibraryDraw, type LibraryId } from './types';
+import * as L from '../wasm/layout';
+import { analyseClasses, firstSafeDraw, safeFromDraw, verdictOf, type LedgerFacts } from './verdict';
+import {
+  CONSUMER_BYTES,
+  type CauseName,
+  type Consumer,
+  type DrawResult,
+  type LibraryDraw,
+  type LibraryId,
+} from './types';
 
 /** A drawing process as the lab knows it (the same in every VM of the draw). */
 export interface DrawProcess {
@@ -79,12 +87,25 @@ export function drawVms(
     reseeds: field('reseeds'),
     aborts: field('aborts'),
   };
+  const ledgers = procs.map(() => ({
+    bits: [] as number[],
+    safeFrom: [] as number[],
+    callBits: [] as number[],
+    causes: [] as number[],
+  }));
   for (let v = 0; v < clones; v++) {
     const r = g.drawVm(vms[v]!, draws, intervalNs, targets, v);
     if (!r.ok) {
       cleanup();
       return r;
     }
+    const l = g.ledger(vms[v]!, procs.length);
+    ledgers.forEach((x, i) => {
+      x.bits.push(l.procs[i]!);
+      x.safeFrom.push(l.safeFrom[i]!);
+      x.callBits.push(l.callBits[i]!);
+      x.causes.push(l.safeFrom[i]! > 0 ? l.safeCauses[i]! : l.causes[i]!);
+    });
   }
   const after = {
     calls: field('calls'),
@@ -96,7 +117,10 @@ export function drawVms(
     vms.reduce((s, _, v) => s + after[k][v]![i]! - before[k][v]![i]!, 0);
   const libraries: LibraryDraw[] = [];
   for (let i = 0; i < procs.length; i++) {
-    const c = collideOne(engine, vectors[i]!, clones, draws, sizes[i]!, strides[i]!);
+    const led = ledgers[i]!;
+    const c = collideOne(engine, vectors[i]!, clones, draws, sizes[i]!, strides[i]!, {
+      safeFrom: led.safeFrom,
+    });
     if (!c.ok) {
       cleanup();
       return c;
@@ -112,6 +136,13 @@ export function drawVms(
       nsPerCall: calls > 0 ? sum('ns', i) / calls : 0,
       reseeds: sum('reseeds', i),
       aborts: sum('aborts', i),
+      freshEntropyBits: led.bits,
+      perCallBits: Math.max(0, ...led.callBits),
+      safeFromDraw: safeFromDraw({ safeFrom: led.safeFrom }),
+      endedBy:
+        c.value.verdict === 'dup-until' || c.value.verdict === 'unique'
+          ? causeName(led.causes[0] ?? 0)
+          : null,
     });
   }
   cleanup();
@@ -128,6 +159,7 @@ type Collided = Pick<
   | 'collidingPairs'
   | 'firstUniqueDraw'
   | 'verdict'
+  | 'firstSafeDraw'
 >;
 
 /** Collision detection over one library's vector; its outputs and marks copied out once. */
@@ -138,6 +170,7 @@ function collideOne(
   draws: number,
   size: number,
   stride: number,
+  ledger: LedgerFacts,
 ): Result<Collided, LabError> {
   const g = engine.guest;
   const n = clones * draws;
@@ -177,6 +210,7 @@ function collideOne(
   }
   free();
   const first = stats.value.firstUniqueIndex;
+  const analysis = analyseClasses(groups, clones, draws);
   return ok({
     bytes,
     groups,
@@ -185,9 +219,28 @@ function collideOne(
     duplicates: stats.value.duplicates,
     collidingPairs: stats.value.collidingPairs,
     firstUniqueDraw: first < draws ? first + 1 : null,
-    verdict: verdictOf(analyseClasses(groups, clones, draws)),
+    verdict: verdictOf(analysis, ledger),
+    firstSafeDraw: firstSafeDraw(analysis, ledger),
   });
 }
+
+/** What raised a generator's bits, in words (the event that ended duplication). */
+export function causeName(code: number): CauseName | null {
+  return CAUSES[code] ?? null;
+}
+
+const CAUSES: Record<number, CauseName> = {
+  [L.EV_VMGENID_NOTIFY]: 'vmgenid-notify',
+  [L.EV_CRNG_RESEED]: 'crng-reseed',
+  [L.EV_SYSGENID_BUMP]: 'sysgenid-bump',
+  [L.EV_AGENT_RESEED]: 'agent-reseed',
+  [L.EV_PERIODIC_RESEED]: 'periodic-reseed',
+  [L.EV_LIBRARY_RESEED]: 'library-reseed',
+  [L.EV_INTERRUPT_FLUSH]: 'interrupt-timings',
+  [L.EV_PM_RESEED]: 'pm-reseed',
+  [L.CAUSE_RDRAND]: 'rdrand',
+  [L.CAUSE_BOOT]: 'boot',
+};
 
 /** Output (clone c, draw d) as text: a UUID for uuid, lowercase hex otherwise. */
 export function outputText(lib: LibraryDraw, c: number, d: number): string {

@@ -20,13 +20,20 @@ import {
   type SnapshotId,
   type VmId,
 } from '../types';
-import type { BootOptions, LabError, RestoreOptions, SnapshotSummary, VmSummary } from './api';
+import type {
+  BootOptions,
+  LabError,
+  RestoreOptions,
+  SnapshotOptions,
+  SnapshotSummary,
+  VmSummary,
+} from './api';
 import { bootGuest, type VmMeta } from './boot';
 import { drawVms } from './draw';
 import { deviceView, memoryMap, peek, type MemoryMapView } from './inspect';
 import { searchImage } from './secrets';
 import {
-  LIBRARY_IDS,
+  libraryOfIndex,
   type DeviceView,
   type DrawResult,
   type GuestManifest,
@@ -51,6 +58,11 @@ const EVENT_KIND: Record<number, TimelineKind> = {
   [L.EV_LIBRARY_ABORT]: 'library-abort',
   [L.EV_FORK]: 'fork',
   [L.EV_DRAW]: 'draw',
+  [L.EV_INTERRUPT_FLUSH]: 'interrupt-flush',
+  [L.EV_PM_RESEED]: 'pm-reseed',
+  [L.EV_VMCLOCK_BUMP]: 'vmclock-bump',
+  [L.EV_UEVENT]: 'uevent',
+  [L.EV_VDSO_FALLBACK]: 'vdso-fallback',
 };
 
 export class Lab {
@@ -75,7 +87,8 @@ export class Lab {
       const m = this.meta.get(e.vm);
       if (!m || m.timeline.length >= MAX_TIMELINE) continue;
       const kind = EVENT_KIND[e.kind] ?? 'draw';
-      const lib = kind === 'library-reseed' || kind === 'library-abort' ? (LIBRARY_IDS[e.detail] ?? '') : '';
+      const lib =
+        kind === 'library-reseed' || kind === 'library-abort' ? (libraryOfIndex(e.detail) ?? '') : '';
       m.timeline.push({ vm: e.vm, tNs: e.tNs, kind, detail: lib || String(e.detail) });
     }
   }
@@ -93,8 +106,24 @@ export class Lab {
     return r.ok ? ok(r.value.vm) : r;
   }
 
-  /** Pauses, suspends (WIPEONSUSPEND) and captures a VM. */
-  snapshot(vm: VmId, type: 'full' | 'diff'): Result<SnapshotId, LabError> {
+  /**
+   * Lets the guest run to its uptime at the snapshot (opts.uptimeS), then pauses it, suspends it
+   * to S3 where the kernel has MADV_WIPEONSUSPEND (the flagged pages are wiped on the way in),
+   * and captures it.
+   */
+  snapshot(vm: VmId, type: 'full' | 'diff', opts: SnapshotOptions = {}): Result<SnapshotId, LabError> {
+    const g = this.engine.guest;
+    const info = this.engine.vmInfo(vm);
+    if (info?.state === 'running') {
+      const uptimeNs = (opts.uptimeS ?? 0) * 1e9;
+      const now = g.vmStateF64(vm, L.VS_CLOCK);
+      if (uptimeNs > now) {
+        const idle = g.idleVm(vm, uptimeNs - now);
+        if (!idle.ok) return idle;
+      }
+      const s3 = g.kernelSuspend(vm);
+      if (!s3.ok) return s3;
+    }
     const r = this.engine.snapshot(vm, type);
     const m = this.meta.get(vm);
     if (r.ok && m) this.snapMeta.set(r.value, { ...m, processes: [...m.processes], timeline: [] });
@@ -114,7 +143,12 @@ export class Lab {
 
   private afterRestore(vms: VmId[], opts: RestoreOptions, resumed: boolean): Result<void, LabError> {
     for (const vm of vms) {
-      const r = this.engine.guest.afterRestore(vm, opts.notifyDelayUs * 1000, resumed);
+      const r = this.engine.guest.afterRestore(
+        vm,
+        opts.notifyDelayUs * 1000,
+        resumed,
+        (opts.snapshotAgeS ?? 0) * 1e9,
+      );
       if (!r.ok) return r;
     }
     return ok(undefined);
@@ -122,9 +156,12 @@ export class Lab {
 
   private checkDelay(opts: RestoreOptions): Result<void, LabError> {
     const d = opts.notifyDelayUs;
-    return d >= 0 && Number.isFinite(d)
-      ? ok(undefined)
-      : this.invalid('notifyDelayUs', `expected a number >= 0, got ${d}`);
+    if (!(d >= 0 && Number.isFinite(d)))
+      return this.invalid('notifyDelayUs', `expected a number >= 0, got ${d}`);
+    const a = opts.snapshotAgeS ?? 0;
+    if (!(a >= 0 && Number.isFinite(a)))
+      return this.invalid('snapshotAgeS', `expected a number >= 0, got ${a}`);
+    return ok(undefined);
   }
 
   /** Restores clones (fresh VMGenID each, notification after δ); all or none. */

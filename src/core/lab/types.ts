@@ -2,18 +2,80 @@
 // tests read. Everything here is serialisable (worker messages, JSON); outputs stay bytes.
 
 import type { Verdict } from '../settings/words';
+import * as L from '../wasm/layout';
 
+export const CAUSE_NAMES = [
+  'vmgenid-notify',
+  'crng-reseed',
+  'sysgenid-bump',
+  'agent-reseed',
+  'periodic-reseed',
+  'library-reseed',
+  'interrupt-timings',
+  'pm-reseed',
+  'rdrand',
+  'boot',
+] as const;
+/** The events and sources the entropy ledger credits (lab/draw.ts causeName maps the core's codes). */
+export type CauseName = (typeof CAUSE_NAMES)[number];
+
+/**
+ * The libraries by name and version, in the lab's order (what "all" runs, the matrix's rows).
+ * assembly/libs/libraries.ts models each from its upstream source (docs/FIDELITY.md).
+ */
 export const LIBRARY_IDS = [
   'naive',
-  'openssl-pid',
-  'wipeonfork',
+  'openssl-1.1.1',
+  'openssl-3',
+  'boringssl',
+  'aws-lc',
+  'aws-lc-ube',
   'wipeonsuspend',
-  'sysgenid',
   'vdso',
   'getrandom',
   'rdrand',
 ] as const;
 export type LibraryId = (typeof LIBRARY_IDS)[number];
+
+/** The first model's ids, still accepted: each names the library version it modelled. */
+export const LIBRARY_ALIASES: Readonly<Record<string, LibraryId>> = {
+  'openssl-pid': 'openssl-1.1.1',
+  wipeonfork: 'boringssl',
+  sysgenid: 'aws-lc',
+};
+
+/** A library id, or an alias of one, as its id (undefined if neither). */
+export function libraryId(name: string): LibraryId | undefined {
+  if ((LIBRARY_IDS as readonly string[]).includes(name)) return name as LibraryId;
+  return Object.hasOwn(LIBRARY_ALIASES, name) ? LIBRARY_ALIASES[name] : undefined;
+}
+
+/** Every accepted library name: ids, then aliases. */
+export const LIBRARY_NAMES: readonly string[] = [...LIBRARY_IDS, ...Object.keys(LIBRARY_ALIASES)];
+
+// the core's numbering (assembly/kernel/process.ts LIB_*), read from its exported layout
+const CORE_INDEX: Record<LibraryId, number> = {
+  naive: L.LIB_NAIVE,
+  'openssl-1.1.1': L.LIB_OPENSSL_111,
+  'openssl-3': L.LIB_OPENSSL_3,
+  boringssl: L.LIB_BORINGSSL,
+  'aws-lc': L.LIB_AWSLC,
+  'aws-lc-ube': L.LIB_AWSLC_UBE,
+  wipeonsuspend: L.LIB_WIPEONSUSPEND,
+  vdso: L.LIB_VDSO,
+  getrandom: L.LIB_GETRANDOM,
+  rdrand: L.LIB_RDRAND,
+};
+
+/** The core's number of a library. */
+export function libraryIndex(id: LibraryId): number {
+  return CORE_INDEX[id];
+}
+
+/** The library the core numbers n (undefined for an unknown number). */
+export function libraryOfIndex(n: number): LibraryId | undefined {
+  return LIBRARY_IDS.find((id) => CORE_INDEX[id] === n);
+}
 
 export const CONSUMERS = ['uuid', 'nonce', 'key'] as const;
 export type Consumer = (typeof CONSUMERS)[number];
@@ -113,6 +175,19 @@ export interface LibraryDraw {
   aborts: number;
   /** Reseeds performed by the library across clones. */
   reseeds: number;
+  /**
+   * Per clone, the entropy ledger's bits in the library's generator after the draw: input since
+   * restore that nobody holding the snapshot knows (vmm/ledger.ts; at most 256).
+   */
+  freshEntropyBits: number[];
+  /** The most unknown bits one call mixed in by itself (1.1.1's timer: guessable below 32). */
+  perCallBits: number;
+  /** The draw (1-based) from which every clone's generator held 128 bits; null if one never did. */
+  safeFromDraw: number | null;
+  /** The first draw whose values differ in every clone with 128 bits behind them (null: none). */
+  firstSafeDraw: number | null;
+  /** What gave the first clone's generator its bits (the event that ended duplication), if known. */
+  endedBy: CauseName | null;
 }
 
 /** One draw of every process in a set of VMs. */
@@ -164,6 +239,11 @@ export const TIMELINE_KINDS = [
   'fork',
   'first-unique-draw',
   'draw',
+  'interrupt-flush',
+  'pm-reseed',
+  'vmclock-bump',
+  'uevent',
+  'vdso-fallback',
 ] as const;
 export type TimelineKind = (typeof TIMELINE_KINDS)[number];
 

@@ -78,13 +78,52 @@ export function analyseRows(rows: readonly (readonly string[])[]): OutputAnalysi
   return analyseClasses(cls, clones, draws);
 }
 
-/** The verdict of an analysis (no ledger: 'predictable' needs one, see the entropy ledger). */
-export function verdictOf(a: OutputAnalysis): Verdict {
-  if (a.clones < 2 || a.unique.every(Boolean)) return 'unique';
+/**
+ * What the entropy ledger says about one library in each clone: from which draw (1-based) its
+ * generator held SAFE_BITS of input nobody holding the snapshot knows (0: not in this run).
+ */
+export interface LedgerFacts {
+  safeFrom: readonly number[];
+}
+
+/**
+ * The verdict of an analysis. Without a ledger, from the outputs alone (values that differ count
+ * as unique). With one, a draw is safe only if its values differ in every clone AND every
+ * clone's generator held SAFE_BITS by then:
+ *   dup          every draw gives the same value in every clone
+ *   unique       every draw is safe
+ *   dup-until    the same values in every clone, then safe from a draw on
+ *   predictable  values differ, but no draw is safe: only guessable inputs (timer, pid) went in
+ *   mixed        anything else
+ */
+export function verdictOf(a: OutputAnalysis, ledger?: LedgerFacts): Verdict {
+  if (a.clones < 2) return 'unique';
   if (a.allSame.every(Boolean)) return 'dup';
-  const k = a.firstUniqueDraw;
-  if (k !== null && k > 1 && a.allSame.slice(0, k - 1).every(Boolean)) return 'dup-until';
+  const safeFrom = ledger ? safeFromDraw(ledger) : 1;
+  const safe = a.unique.map((u, d) => u && safeFrom !== null && d + 1 >= safeFrom);
+  if (safe.every(Boolean)) return 'unique';
+  const k = safe.indexOf(true);
+  if (k > 0 && safe.slice(k).every(Boolean) && a.allSame.slice(0, k).every(Boolean)) return 'dup-until';
+  if (k < 0) return ledger ? 'predictable' : 'mixed';
   return 'mixed';
+}
+
+/** The draw (1-based) from which every clone's generator was safe; null if one never was. */
+export function safeFromDraw(ledger: LedgerFacts): number | null {
+  let worst = 1;
+  for (const s of ledger.safeFrom) {
+    if (s <= 0) return null;
+    worst = Math.max(worst, s);
+  }
+  return worst;
+}
+
+/** The first safe draw of a dup-until verdict: where duplication ended (1-based). */
+export function firstSafeDraw(a: OutputAnalysis, ledger?: LedgerFacts): number | null {
+  const safeFrom = ledger ? safeFromDraw(ledger) : 1;
+  if (safeFrom === null) return null;
+  const i = a.unique.findIndex((u, d) => u && d + 1 >= safeFrom);
+  return i < 0 ? null : i + 1;
 }
 
 /** Per-draw pattern for messages: "same 1100 unique 0011" (1 = true). */

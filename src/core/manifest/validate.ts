@@ -13,7 +13,8 @@
 
 import {
   CONSUMERS,
-  LIBRARY_IDS,
+  LIBRARY_NAMES,
+  libraryId,
   type Consumer,
   type GuestManifest,
   type KernelFeatures,
@@ -118,6 +119,15 @@ function oneOf<T extends string>(o: JsonObject, key: string, path: string, optio
   return v as T;
 }
 
+/** A library id or one of the first model's aliases (as its id). */
+function library(o: JsonObject, path: string): LibraryId {
+  const v = present(o, 'library', path);
+  const id = typeof v === 'string' ? libraryId(v) : undefined;
+  if (id === undefined)
+    throw new Reject(join(path, 'library'), `must be one of ${quoted(LIBRARY_NAMES)} (got ${shown(v)})`);
+  return id;
+}
+
 function array(o: JsonObject, key: string, path: string, min: number, max: number): Json[] {
   const v = present(o, key, path);
   const field = join(path, key);
@@ -207,7 +217,7 @@ function process_(v: Json, path: string): ProcessSpec {
   const o = object(v, path, ['name', 'library', 'consumer']);
   return {
     name: name(o, 'name', path),
-    library: oneOf<LibraryId>(o, 'library', path, LIBRARY_IDS),
+    library: library(o, path),
     consumer: oneOf<Consumer>(o, 'consumer', path, CONSUMERS),
   };
 }

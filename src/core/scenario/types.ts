@@ -22,7 +22,7 @@ export const HIGHLIGHTS = [
 export type Highlight = (typeof HIGHLIGHTS)[number];
 
 /** Outcomes of WAIT_WATCHERS a step may expect. */
-export const WAIT_OUTCOMES = ['ok', 'ETIMEDOUT', 'EINTR', 'Blocked'] as const;
+export const WAIT_OUTCOMES = ['ok', 'ETIME', 'EINTR', 'Blocked'] as const;
 export type WaitOutcome = (typeof WAIT_OUTCOMES)[number];
 
 /**

@@ -10,6 +10,7 @@
 // - Draw indexes are 1-based; "no unique draw" is null in JSON.
 
 import { outputText } from '../lab/draw';
+import { verdictReason } from '../lab/reason';
 import type { DrawResult, LibraryDraw, SecretReport } from '../lab/types';
 import type { LabSettings } from '../settings/settings';
 import type { Verdict } from '../settings/words';
@@ -29,6 +30,16 @@ export interface LibrarySummary {
   nsPerCall: number;
   reseeds: number;
   aborts: number;
+  /** The verdict's reason in one line (what went in, what did not). */
+  reason: string;
+  /** The first draw (1-based) whose values differ in every clone with 128 unknown bits behind them. */
+  firstSafeDraw: number | null;
+  /** What ended the duplication (or made it unique): the event or source the ledger credits. */
+  endedBy: LibraryDraw['endedBy'];
+  /** Per clone: bits of input since restore nobody holding the snapshot knows, in its generator. */
+  freshEntropyBits: number[];
+  /** The unknown bits one call mixed in by itself (a timer: guessable below 32). */
+  perCallBits: number;
 }
 
 export interface RunReport {
@@ -57,6 +68,11 @@ export function librarySummary(lib: LibraryDraw): LibrarySummary {
     nsPerCall: lib.nsPerCall,
     reseeds: lib.reseeds,
     aborts: lib.aborts,
+    reason: verdictReason(lib),
+    firstSafeDraw: lib.firstSafeDraw,
+    endedBy: lib.endedBy,
+    freshEntropyBits: lib.freshEntropyBits,
+    perCallBits: lib.perCallBits,
   };
 }
 

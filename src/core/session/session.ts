@@ -25,6 +25,7 @@ import {
   applyPatch,
   processesOf,
   resolveSettings,
+  settingsConflict,
   settingsDiff,
   type LabSettings,
   type SettingsPatch,
@@ -83,7 +84,7 @@ export interface SysGenIdOutcome {
   counter: number;
   watchers: number;
   outdated: number;
-  /** 'ok', 'Blocked' or an errno name ('ETIMEDOUT'); only for sysgenid-wait. */
+  /** 'ok', 'Blocked' or an errno name ('ETIME'); only for sysgenid-wait. */
   result?: string;
   message?: string;
 }
@@ -300,6 +301,11 @@ export class Session {
       }
       case 'boot': {
         const guest = this.guest();
+        const conflict = settingsConflict(
+          s,
+          processesOf(guest, s).map((p) => p.library),
+        );
+        if (conflict) return fail('boot', conflict.message);
         const booted = this.lab.boot(bootManifest(guest, s), {
           seed: s.seed,
           memoryMiB: s.memoryMiB,
@@ -315,7 +321,7 @@ export class Session {
         const vm = action.vm ?? l.original;
         if (vm === null || vm === undefined) return fail('snapshot', 'no booted VM to snapshot: boot first');
         const t = action.t ?? s.snapshot;
-        const snap = this.lab.snapshot(vmId(vm), t);
+        const snap = this.lab.snapshot(vmId(vm), t, { uptimeS: s.uptimeS });
         if (!snap.ok) return fromLab('snapshot', snap);
         l.snapshots.push(snap.value);
         l.snapshotWatchers[snap.value] = [...(l.watchers[vm] ?? [])];
@@ -328,7 +334,11 @@ export class Session {
         const snap = action.snap ?? this.latestSnapshot();
         if (snap === undefined) return fail('restore', 'no snapshot to restore from: take one first');
         const n = action.n ?? s.clones;
-        const r = this.lab.restore(snapshotId(snap), n, { notifyDelayUs: s.notifyDelayUs, lazy: s.lazy });
+        const r = this.lab.restore(snapshotId(snap), n, {
+          notifyDelayUs: s.notifyDelayUs,
+          lazy: s.lazy,
+          snapshotAgeS: s.snapshotAgeS,
+        });
         if (!r.ok) return fromLab('restore', r);
         const made = r.value.map(Number);
         l.clones = l.cloneSource === snap ? [...l.clones, ...made] : made;
@@ -492,14 +502,22 @@ export class Session {
           if (!t.ok) return fail(name, t.error.message, t.error);
           out.push(facts(dev));
         } else {
-          const w = dev.waitWatchers(
-            sysgenidFd(fd),
-            action.a === 'sysgenid-wait' ? (action.ms ?? DEFAULT_WAIT_MS) : 0,
-          );
+          const ms = action.a === 'sysgenid-wait' ? (action.ms ?? DEFAULT_WAIT_MS) : 0;
+          let w = dev.waitWatchers(sysgenidFd(fd), ms);
+          if (!w.ok && w.error.kind === 'Errno' && w.error.errno === 'EINTR') {
+            // v8's protocol: EINTR tells the overseer its own fd is outdated (it caused the bump);
+            // it handles the event (acknowledges the counter) and waits again
+            const v = dev.read(sysgenidFd(fd));
+            if (v.ok) {
+              const ackd = dev.write(sysgenidFd(fd), v.value);
+              if (!ackd.ok) return fail(name, ackd.error.message, ackd.error);
+            }
+            w = dev.waitWatchers(sysgenidFd(fd), ms);
+          }
           if (w.ok) out.push({ ...facts(dev), result: 'ok' });
           else if (w.error.kind === 'Blocked')
             out.push({ ...facts(dev), result: 'Blocked', message: w.error.message });
-          else if (w.error.kind === 'Errno' && (w.error.errno === 'ETIMEDOUT' || w.error.errno === 'EINTR'))
+          else if (w.error.kind === 'Errno' && (w.error.errno === 'ETIME' || w.error.errno === 'EINTR'))
             out.push({ ...facts(dev), result: w.error.errno, message: w.error.message });
           else return fail(name, w.error.message, w.error);
         }

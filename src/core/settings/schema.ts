@@ -3,7 +3,7 @@
 // checked by these, with the same limits the CLI and the app state.
 
 import { bool, check, numberIn, oneOf, wholeNumber, z, type CheckError } from '../check/check';
-import { CONSUMERS, LIBRARY_IDS } from '../lab/types';
+import { CONSUMERS, LIBRARY_IDS, LIBRARY_NAMES, libraryId } from '../lab/types';
 import type { Result } from '../types';
 import { MAX_LIBRARIES, SETTINGS, type LabSettings, type SettingSpec, type SettingsPatch } from './settings';
 
@@ -20,7 +20,10 @@ export const nameSchema = z
     error: 'must use only letters, digits, ".", "_" and "-", starting with a letter or digit',
   });
 
-const librarySchema = oneOf(LIBRARY_IDS as unknown as readonly [string, ...string[]]);
+/** A library id, or an alias of one (old links and saved sessions), as its id. */
+const librarySchema = oneOf(LIBRARY_NAMES as unknown as readonly [string, ...string[]]).transform((x) =>
+  libraryId(x)!,
+);
 
 /** 'guest' or a list of distinct library ids. */
 export const librariesSchema = z.union(

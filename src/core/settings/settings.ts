@@ -54,6 +54,8 @@ export interface LabSettings {
   uptimeS: number;
   /** The guest's wall clock is moved to the host's time after restore. */
   clockSync: boolean;
+  /** How long the snapshot waited before the clones were restored, seconds. */
+  snapshotAgeS: number;
   clones: number;
   draws: number;
   /** δ: µs between vCPU resume and the guest handling the VMGenID notification. */
@@ -310,6 +312,19 @@ export const SETTINGS: readonly SettingSpec[] = [
     help: "the guest's wall clock is moved to the host's time after restore (Firecracker does not do it by itself)",
   },
   {
+    key: 'snapshotAgeS',
+    label: 'Snapshot age (s)',
+    flag: '--snapshot-age-s',
+    type: 'number',
+    min: 0,
+    max: 1e8,
+    unit: 's',
+    applies: 'restore',
+    fromGuest: false,
+    default: 0,
+    help: "how long the snapshot waited before the restore: the host's clock moved on; the guest's wall clock (time(NULL)) follows only with clock sync",
+  },
+  {
     key: 'clones',
     label: 'Clones',
     flag: '--clones',
@@ -509,3 +524,40 @@ export function processesOf(guest: GuestManifest, s: Pick<LabSettings, 'librarie
 
 /** Every library, in the lab's order (what "all" means). */
 export const ALL_LIBRARIES: readonly LibraryId[] = LIBRARY_IDS;
+
+/** A combination of settings no real guest has, and why (null if the settings are coherent). */
+export interface SettingsConflict {
+  keys: SettingKey[];
+  message: string;
+}
+
+/**
+ * Checks what one setting's limits cannot: combinations of kernel features that no kernel of the
+ * chosen generation has, and a library the vCPU cannot run. `libraries`: the libraries the guest
+ * will run (the settings' own list, or the guest's processes').
+ */
+export function settingsConflict(s: LabSettings, libraries: readonly LibraryId[]): SettingsConflict | null {
+  if (s.vdso && s.kernel !== '6.11')
+    return {
+      keys: ['vdso', 'kernel'],
+      message: `vDSO getrandom arrived in Linux 6.11; kernel ${s.kernel} has none (set kernel 6.11, or vdso off)`,
+    };
+  if (s.vmgenid && s.kernel === '5.10')
+    return {
+      keys: ['vmgenid', 'kernel'],
+      message:
+        'the vmgenid driver arrived in Linux 5.18; kernel 5.10 has none (set kernel 6.1 or 6.11, or vmgenid off)',
+    };
+  if (s.vmgenidUevent && !s.vmgenid)
+    return {
+      keys: ['vmgenidUevent', 'vmgenid'],
+      message: 'the NEW_VMGENID uevent is sent by the vmgenid driver: turn VMGenID on, or the uevent off',
+    };
+  if (s.cpu === 'none' && libraries.includes('rdrand'))
+    return {
+      keys: ['cpu', 'libraries'],
+      message:
+        'the rdrand library needs RDRAND and cpu none has none (CPUID.01H:ECX bit 30 clear; a real program dies of SIGILL): choose cpu intel or amd, or another library',
+    };
+  return null;
+}

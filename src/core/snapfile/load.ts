@@ -30,7 +30,13 @@ export function loadSnapshot(
       field: 'seed',
       message: `seed: expected a whole number from 0 to 4294967295, got ${seed}`,
     });
-  const features = featureBits(meta.kernel);
+  // a file written before the kernel had generations and CPUs ran the 6.1 CRNG on a vCPU the
+  // kernel never asked for RDRAND: it says neither, and loads as exactly that
+  const kernel: GuestManifest['kernel'] =
+    meta.kernel.generation === undefined && meta.kernel.cpu === undefined
+      ? { ...meta.kernel, generation: '6.1', cpu: 'none' }
+      : meta.kernel;
+  const features = featureBits(kernel);
   for (const [k, layer] of decoded.layers.entries()) {
     const have = new DataView(layer.vmstate.buffer, layer.vmstate.byteOffset).getUint32(L.VS_FEATURES, true);
     if ((have & ~L.FEAT_RDRAND_EXITS) !== features)
@@ -51,7 +57,7 @@ export function loadSnapshot(
     name: meta.guest,
     description: meta.description,
     memoryMiB: meta.memoryMiB,
-    kernel: meta.kernel,
+    kernel,
     processes: meta.processes,
     secrets: (opts.secrets ?? []).filter((s) => meta.secrets.some((p) => p.name === s.name)),
     ...(meta.layout ? { layout: meta.layout } : {}),

@@ -8,7 +8,7 @@
 // Raw vmstate offsets (assembly/vmm/vmstate.ts) and the process table entry
 // (assembly/kernel/process.ts) come from the wasm's exported layout.
 
-import { CONSUMER_BYTES, LIBRARY_IDS } from '../lab/types';
+import { CONSUMER_BYTES, libraryOfIndex } from '../lab/types';
 import { err, ok, PAGE_SIZE, type Result } from '../types';
 import { snapFileError, type SnapFileError } from './errors';
 import { IMPORT_DATA } from '../engine';
@@ -47,7 +47,15 @@ const FEATURE_BITS =
   L.FEAT_VDSO |
   L.FEAT_JITTER |
   L.FEAT_AGENT |
-  L.FEAT_RDRAND_EXITS;
+  L.FEAT_RDRAND_EXITS |
+  L.FEAT_GEN_510 |
+  L.FEAT_GEN_611 |
+  L.FEAT_CPU_RDRAND |
+  L.FEAT_CPU_RDSEED |
+  L.FEAT_CPU_INTEL |
+  L.FEAT_VMCLOCK |
+  L.FEAT_UEVENT |
+  L.FEAT_CLOCK_SYNC;
 /** Bytes of a process table entry (assembly/kernel/process.ts). */
 const ENTRY = 64;
 
@@ -125,13 +133,14 @@ export function checkLayerVmstate(
     const where = `process ${i}`;
     if (statePage !== K + 5 + i)
       return bad(where, `keeps its state at page ${statePage}, not at its slot's page ${K + 5 + i}`);
-    if (library >= LIBRARY_IDS.length) return bad(where, `runs library ${library}, which does not exist`);
+    const lib = libraryOfIndex(library);
+    if (lib === undefined) return bad(where, `runs library ${library}, which does not exist`);
     if (bytes < 1 || bytes > 64) return bad(where, `draws ${bytes} bytes per call (1 to 64)`);
     const p = meta.processes[i];
-    if (isTop && p && (LIBRARY_IDS[library] !== p.library || CONSUMER_BYTES[p.consumer] !== bytes))
+    if (isTop && p && (lib !== p.library || CONSUMER_BYTES[p.consumer] !== bytes))
       return bad(
         where,
-        `runs ${LIBRARY_IDS[library]} drawing ${bytes} bytes but the JSON says ${p.library} for ${p.consumer}`,
+        `runs ${lib} drawing ${bytes} bytes but the JSON says ${p.library} for ${p.consumer}`,
       );
   }
   return ok(undefined);
