@@ -103,7 +103,7 @@ beforeAll(async () => {
       },
       processes: [
         { name: 'java', library: 'naive', consumer: 'uuid' },
-        { name: 'openssl', library: 'openssl-pid', consumer: 'nonce' },
+        { name: 'openssl', library: 'openssl-1.1.1', consumer: 'nonce' },
       ],
     },
     {
@@ -112,7 +112,7 @@ beforeAll(async () => {
       kernel: { ...small.kernel, vmgenid: false, sysgenid: 'overseer', agentReseed: true, agentDelayUs: 3 },
       processes: [
         { name: 'java', library: 'naive', consumer: 'key' },
-        { name: 'boring', library: 'wipeonfork', consumer: 'uuid' },
+        { name: 'boring', library: 'boringssl', consumer: 'uuid' },
         { name: 'rd', library: 'rdrand', consumer: 'nonce' },
         { name: 'sys', library: 'getrandom', consumer: 'uuid' },
       ],

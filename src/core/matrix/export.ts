@@ -4,21 +4,23 @@
 // Invariants:
 // - CSV follows RFC 4180: CRLF line ends, fields with a comma, quote or line break are quoted and
 //   quotes doubled; numbers are written with String(n), which reads back to the same number.
-//   Columns: library, column, columnTitle, verdict, duplicates, collidingPairs, firstUniqueDraw,
-//   nsPerCall, reseeds, aborts, then one `secret:NAME` column per secret (true = in the file).
+//   Columns: library, column (id@cpu), columnTitle, cpu, verdict, duplicates, collidingPairs,
+//   firstUniqueDraw, nsPerCall, reseeds, aborts, freshBits (fewest ledger bits in one clone), then
+//   one `secret:NAME` column per secret (true = in the file).
 // - The SVG is one self-contained document: inline presentation attributes only (no <style>, no
 //   CSS classes, no external fonts or images, no scripts), every text node escaped. Colour is
 //   never the only signal: each cell also says its verdict in words and with a glyph.
 
 import type { Matrix, MatrixCell } from './matrix';
 import { csvField } from '../export/csv';
-import { drawLabel, NO_UNIQUE_DRAW, VERDICT_WORDS, type Verdict } from '../settings/words';
+import { drawLabel, MATRIX_VERDICT_WORDS, NO_UNIQUE_DRAW, type MatrixVerdict } from '../settings/words';
 
 /** The CSV header's fixed columns (then one `secret:NAME` per secret). */
 export const CSV_COLUMNS = [
   'library',
   'column',
   'columnTitle',
+  'cpu',
   'verdict',
   'duplicates',
   'collidingPairs',
@@ -26,6 +28,7 @@ export const CSV_COLUMNS = [
   'nsPerCall',
   'reseeds',
   'aborts',
+  'freshBits',
 ] as const;
 
 /** The matrix as CSV text, one line per cell, rows in library order then column order. */
@@ -39,6 +42,7 @@ export function matrixToCsv(m: Matrix): string {
         cell.library,
         cell.column,
         col.title,
+        col.cpu,
         cell.verdict,
         cell.duplicates,
         cell.collidingPairs,
@@ -46,6 +50,7 @@ export function matrixToCsv(m: Matrix): string {
         cell.nsPerCall,
         cell.reseeds,
         cell.aborts,
+        cell.freshBits,
         ...secretNames.map((n) => cell.secrets.find((s) => s.name === n)?.inSnapshot ?? false),
       ];
       lines.push(fields.map(csvField).join(','));
@@ -73,7 +78,7 @@ interface Palette {
   fg: string;
   muted: string;
   grid: string;
-  verdict: Record<Verdict, { fill: string; fg: string }>;
+  verdict: Record<MatrixVerdict, { fill: string; fg: string }>;
 }
 
 const PALETTES: Record<'light' | 'dark', Palette> = {
@@ -88,6 +93,7 @@ const PALETTES: Record<'light' | 'dark', Palette> = {
       'dup-until': { fill: '#fbe3b0', fg: '#6b4400' },
       predictable: { fill: '#e8d8f5', fg: '#4a2270' },
       mixed: { fill: '#dcd3f0', fg: '#3d2a75' },
+      refused: { fill: '#e4e4e4', fg: '#3a3a3a' },
     },
   },
   dark: {
@@ -101,6 +107,7 @@ const PALETTES: Record<'light' | 'dark', Palette> = {
       'dup-until': { fill: '#4d3a0f', fg: '#ffe6b0' },
       predictable: { fill: '#3b2552', fg: '#ecdcff' },
       mixed: { fill: '#342a52', fg: '#e0d6ff' },
+      refused: { fill: '#2a2d31', fg: '#d0d4d9' },
     },
   },
 };
@@ -108,7 +115,7 @@ const PALETTES: Record<'light' | 'dark', Palette> = {
 function cellLines(cell: MatrixCell): [string, string] {
   const ns = cell.nsPerCall >= 100 ? Math.round(cell.nsPerCall) : Math.round(cell.nsPerCall * 10) / 10;
   const dups = cell.duplicates === 0 ? 'no duplicates' : `${cell.duplicates} dup`;
-  const v = VERDICT_WORDS[cell.verdict];
+  const v = MATRIX_VERDICT_WORDS[cell.verdict];
   const word = cell.verdict === 'dup-until' ? `dup until ${drawLabel(cell.firstUniqueDraw)}` : v.word;
   return [`${v.glyph} ${word}`, `${dups} · ${ns} ns`];
 }

@@ -10,8 +10,10 @@
 //   cellLabState(m.value, row, col)   // the column's run as a permalink state (opens in the lab)
 //
 // Invariants:
-// - A column is a settings patch over the guest (MATRIX_COLUMNS); every library runs as its own
-//   process, vDSO getrandom is on in every column so the vdso row measures the vDSO.
+// - A column is a settings patch over the guest (MATRIX_COLUMNS), run once per vCPU (intel, none
+//   by default: the CPU decides RDRAND/RDSEED); every library the vCPU can run is its own process
+//   (rdrand on cpu none is a 'refused' cell); kernel 6.11 with vDSO getrandom in every column so
+//   the vdso row measures the vDSO.
 // - Each verdict is recomputed from the outputs (lab/verdict.ts) and the core's duplicate count
 //   must agree with that recomputation: a disagreement is a core bug and throws.
 // - Each column opens a fresh session (the core is reset): the matrix shares no state with a lab.
@@ -24,8 +26,8 @@ import type { CoreExports } from '../load/instantiate';
 import { LAB_STATE_VERSION, type LabState } from '../permalink/types';
 import { Session, standardRun, type GuestCatalog } from '../session/session';
 import { checkSettings } from '../settings/schema';
-import { resolveSettings, type LabSettings, type SettingsPatch } from '../settings/settings';
-import type { Verdict } from '../settings/words';
+import { CPUS, resolveSettings, type Cpu, type LabSettings, type SettingsPatch } from '../settings/settings';
+import type { MatrixVerdict } from '../settings/words';
 import { err, ok, type Result } from '../types';
 
 export type MatrixColumnId =
@@ -55,45 +57,45 @@ const k = (vmgenid: boolean, sysgenid: boolean, wipeOnSuspend: boolean, agent: b
   agent,
 });
 
-/** The configurations, in column order. */
+/** The configurations, in column order (each runs once per vCPU of the matrix). */
 export const MATRIX_COLUMNS: readonly ColumnSpec[] = [
   {
     id: 'no-vmgenid',
-    kernel: k(false, true, true, false),
+    kernel: k(false, false, false, false),
     delay: 'zero',
-    title: () => 'no vmgenid driver',
+    title: () => 'no mitigation',
     description:
-      'Truth table, column 1: the kernel supports WIPEONSUSPEND and SysGenId but has no vmgenid driver, so nothing reseeds the CRNG at restore.',
+      'No vmgenid driver, no SysGenId, no MADV_WIPEONSUSPEND, no agent: nothing reseeds the CRNG at restore; its scheduled reseed comes later.',
   },
   {
     id: 'vmgenid',
-    kernel: k(true, true, true, false),
+    kernel: k(true, false, false, false),
     delay: 'zero',
     title: () => 'vmgenid driver, δ = 0',
     description:
-      'Truth table, column 2: the vmgenid driver reseeds the CRNG (and bumps SysGenId) before the first draw.',
+      'The vmgenid driver reseeds the CRNG with the new VMGenID before the first draw (add_vmfork_randomness).',
   },
   {
     id: 'vmgenid-delay',
-    kernel: k(true, true, true, false),
+    kernel: k(true, false, false, false),
     delay: 'delay',
     title: ({ delayUs }) => `vmgenid driver, δ = ${delayUs} µs`,
     description:
-      'Truth table, column 3: the guest handles the notification δ after the vCPUs resume; draws before it run on the snapshot’s state.',
+      'The guest handles the notification δ after the vCPUs resume; draws before it run on the snapshot’s state.',
   },
   {
     id: 'sysgenid',
     kernel: k(true, true, false, false),
     delay: 'zero',
-    title: () => 'SysGenId (bumped by VMGenID), δ = 0',
+    title: () => 'vmgenid + SysGenId, δ = 0',
     description:
-      'SysGenId v1-v7 without WIPEONSUSPEND: the notification reseeds the CRNG and bumps the counter a library checks on every call.',
+      'The vmgenid driver reseeds the CRNG and the SysGenId counter is bumped with the restore: AWS-LC reseeds on the counter change.',
   },
   {
     id: 'wipeonsuspend-reseed',
     kernel: k(true, false, true, false),
     delay: 'zero',
-    title: () => 'WIPEONSUSPEND + kernel reseed',
+    title: () => 'WIPEONSUSPEND + vmgenid',
     description:
       'MADV_WIPEONSUSPEND with the vmgenid driver (δ = 0): flagged state is zeroed at suspend and reseeds from a reseeded kernel.',
   },
@@ -101,9 +103,9 @@ export const MATRIX_COLUMNS: readonly ColumnSpec[] = [
     id: 'wipeonsuspend-no-reseed',
     kernel: k(false, false, true, false),
     delay: 'zero',
-    title: () => 'WIPEONSUSPEND, no kernel reseed',
+    title: () => 'WIPEONSUSPEND, no vmgenid',
     description:
-      'MADV_WIPEONSUSPEND without the vmgenid driver: flagged state is zeroed, but every clone reseeds from the same kernel CRNG.',
+      'MADV_WIPEONSUSPEND without the vmgenid driver: flagged state is zeroed; resuming from S3 reseeds the CRNG (random_pm_notification, Linux >= 5.19) from RDSEED where the vCPU has it, else from the cycle counter.',
   },
   {
     id: 'agent',
@@ -111,7 +113,7 @@ export const MATRIX_COLUMNS: readonly ColumnSpec[] = [
     delay: 'zero',
     title: ({ agentDelayUs }) => `guest agent reseed after ${agentDelayUs} µs`,
     description:
-      'A kernel without the vmgenid driver: a guest agent reseeds the CRNG (RNDADDENTROPY, RNDRESEEDCRNG) some time after restore.',
+      'No vmgenid driver: a guest agent reseeds the CRNG (RNDADDENTROPY, RNDRESEEDCRNG) some time after restore.',
   },
 ];
 
@@ -131,6 +133,8 @@ export interface MatrixOptions {
   consumer?: Consumer;
   /** A subset of columns, in this order (default: all of MATRIX_COLUMNS). */
   columns?: MatrixColumnId[];
+  /** The vCPUs: every column runs once per CPU, in this order (default: intel, then none). */
+  cpus?: Cpu[];
   /** Called after each column (done of total). */
   onProgress?: (done: number, total: number) => void;
   /** Awaited between columns (a worker yields so a cancel message can land). */
@@ -148,6 +152,10 @@ export interface MatrixSecret {
 
 export interface MatrixColumn {
   id: MatrixColumnId;
+  /** The vCPU of the column's run. */
+  cpu: Cpu;
+  /** `id@cpu`: the column's address (an id alone names its first CPU). */
+  key: string;
   title: string;
   description: string;
   /** The whole settings of the column's run. */
@@ -160,8 +168,10 @@ export interface MatrixColumn {
 
 export interface MatrixCell {
   library: LibraryId;
-  column: MatrixColumnId;
-  verdict: Verdict;
+  /** The column's key (`id@cpu`). */
+  column: string;
+  /** 'refused': the column's vCPU cannot run the library (rdrand without RDRAND). */
+  verdict: MatrixVerdict;
   duplicates: number;
   collidingPairs: number;
   firstUniqueDraw: number | null;
@@ -170,6 +180,8 @@ export interface MatrixCell {
   aborts: number;
   /** Per draw "same/unique" pattern, for a 'mixed' verdict's explanation. */
   pattern: string;
+  /** Fewest fresh bits in one clone's generator after the draw (the entropy ledger). */
+  freshBits: number;
   /** Whether each secret reaches this column's snapshot file (the same for every row). */
   secrets: { name: string; inSnapshot: boolean }[];
 }
@@ -187,6 +199,8 @@ export interface Matrix {
   consumer: Consumer;
   /** Libraries, one row each. */
   rows: LibraryId[];
+  /** The vCPUs of the columns, in order. */
+  cpus: Cpu[];
   columns: MatrixColumn[];
   /** cells[row][col]. */
   cells: MatrixCell[][];
@@ -210,13 +224,28 @@ type Knobs = Required<
   >
 >;
 
-/** The whole settings of a column's run. */
-export function columnSettings(guest: GuestManifest, spec: ColumnSpec, o: Knobs): LabSettings {
+/** The libraries a CPU can run: rdrand needs RDRAND. */
+function runnable(cpu: Cpu): LibraryId[] {
+  return LIBRARY_IDS.filter((l) => cpu !== 'none' || l !== 'rdrand');
+}
+
+/**
+ * The whole settings of a column's run: kernel 6.11 (so the vdso row measures the vDSO), the
+ * column's mitigations and vCPU, every library the vCPU can run.
+ */
+export function columnSettings(
+  guest: GuestManifest,
+  spec: ColumnSpec,
+  o: Knobs,
+  cpu: Cpu = 'intel',
+): LabSettings {
   return resolveSettings(guest, {
     ...spec.kernel,
+    kernel: '6.11',
+    cpu,
     vdso: true,
     agentDelayUs: spec.kernel.agent ? o.agentDelayUs : guest.kernel.agentDelayUs,
-    libraries: [...LIBRARY_IDS],
+    libraries: runnable(cpu),
     consumer: o.consumer,
     clones: o.clones,
     draws: o.draws,
@@ -249,6 +278,9 @@ export async function computeMatrix(
   }
   const ids = opts.columns ?? MATRIX_COLUMNS.map((c) => c.id);
   if (ids.length === 0) return invalid('columns', 'expected at least one column');
+  const cpus = opts.cpus ?? (['intel', 'none'] as Cpu[]);
+  if (cpus.length === 0 || new Set(cpus).size !== cpus.length || cpus.some((c) => !CPUS.includes(c)))
+    return invalid('cpus', `expected distinct CPUs of ${CPUS.join(', ')}, got ${JSON.stringify(cpus)}`);
   const specs: ColumnSpec[] = [];
   for (const id of ids) {
     const spec = columnSpec(id);
@@ -274,9 +306,10 @@ export async function computeMatrix(
   const rows = [...LIBRARY_IDS];
   const columns: MatrixColumn[] = [];
   const cells: MatrixCell[][] = rows.map(() => []);
-  for (const [i, spec] of specs.entries()) {
+  const runs = cpus.flatMap((cpu) => specs.map((spec) => ({ cpu, spec })));
+  for (const [i, { cpu, spec }] of runs.entries()) {
     if (opts.cancelled?.()) return err({ kind: 'Cancelled', message: 'the matrix was cancelled' });
-    const settings = columnSettings(guest, spec, knobs);
+    const settings = columnSettings(guest, spec, knobs, cpu);
     const checked = checkSettings(settings, '');
     if (!checked.ok)
       return invalid(checked.error.field, `${checked.error.problem.replace(/^must be/, 'expected')}`);
@@ -297,9 +330,12 @@ export async function computeMatrix(
       inSnapshot: s.inSnapshot,
     }));
     const snap = lab.engine.snapshotInfo(session.latestSnapshot()!)!;
+    const key = `${spec.id}@${cpu}`;
     columns.push({
       id: spec.id,
-      title: spec.title({ delayUs, agentDelayUs }),
+      cpu,
+      key,
+      title: `${spec.title({ delayUs, agentDelayUs })} · ${cpu}`,
       description: spec.description,
       settings,
       notifyDelayUs: settings.notifyDelayUs,
@@ -308,7 +344,24 @@ export async function computeMatrix(
     });
     for (const [r, library] of rows.entries()) {
       const rep = draw.libraries.find((l) => l.library === library);
-      if (!rep) throw new Error(`the run of column ${spec.id} has no report for ${library}: a lab bug`);
+      if (!rep && !runnable(cpu).includes(library)) {
+        cells[r]!.push({
+          library,
+          column: key,
+          verdict: 'refused',
+          duplicates: 0,
+          collidingPairs: 0,
+          firstUniqueDraw: null,
+          nsPerCall: 0,
+          reseeds: 0,
+          aborts: 0,
+          pattern: '',
+          freshBits: 0,
+          secrets: secrets.map((s) => ({ name: s.name, inSnapshot: s.inSnapshot })),
+        });
+        continue;
+      }
+      if (!rep) throw new Error(`the run of column ${key} has no report for ${library}: a lab bug`);
       const a = analyseDraw(rep);
       if (a.duplicates !== rep.duplicates || a.firstUniqueDraw !== rep.firstUniqueDraw)
         throw new Error(
@@ -316,8 +369,8 @@ export async function computeMatrix(
         );
       cells[r]!.push({
         library,
-        column: spec.id,
-        verdict: verdictOf(a),
+        column: key,
+        verdict: verdictOf(a, { safeFrom: [rep.safeFromDraw ?? 0] }),
         duplicates: rep.duplicates,
         collidingPairs: rep.collidingPairs,
         firstUniqueDraw: rep.firstUniqueDraw,
@@ -325,11 +378,12 @@ export async function computeMatrix(
         reseeds: rep.reseeds,
         aborts: rep.aborts,
         pattern: describePattern(a),
+        freshBits: Math.min(...rep.freshEntropyBits),
         secrets: secrets.map((s) => ({ name: s.name, inSnapshot: s.inSnapshot })),
       });
     }
     lab.reset();
-    opts.onProgress?.(i + 1, specs.length);
+    opts.onProgress?.(i + 1, runs.length);
     if (opts.yieldNow) await opts.yieldNow();
   }
   return ok({
@@ -343,6 +397,7 @@ export async function computeMatrix(
     memoryMiB: knobs.memoryMiB,
     consumer: knobs.consumer,
     rows,
+    cpus,
     columns,
     cells,
   });
@@ -352,10 +407,10 @@ export async function computeMatrix(
 function locate(
   m: Matrix,
   row: number | LibraryId,
-  col: number | MatrixColumnId,
+  col: number | MatrixColumnId | string,
 ): Result<{ r: number; c: number }, LabError> {
   const r = typeof row === 'number' ? row : m.rows.indexOf(row);
-  const c = typeof col === 'number' ? col : m.columns.findIndex((x) => x.id === col);
+  const c = typeof col === 'number' ? col : m.columns.findIndex((x) => x.key === col || x.id === col);
   if (!Number.isInteger(r) || r < 0 || r >= m.rows.length)
     return invalid(
       'row',
@@ -376,7 +431,7 @@ function locate(
 export function cellLabState(
   m: Matrix,
   row: number | LibraryId,
-  col: number | MatrixColumnId,
+  col: number | MatrixColumnId | string,
 ): Result<LabState, LabError> {
   const at = locate(m, row, col);
   if (!at.ok) return at;

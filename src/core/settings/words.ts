@@ -26,6 +26,15 @@ export const VERDICT_WORDS: Record<Verdict, { word: string; glyph: string; says:
   mixed: { word: 'mixed', glyph: '≈', says: 'some draws collide, others do not' },
 };
 
+/** A matrix cell's verdict: a verdict, or 'refused' where the configuration cannot run the library. */
+export type MatrixVerdict = Verdict | 'refused';
+
+/** VERDICT_WORDS and the matrix's own word for a library the vCPU cannot run. */
+export const MATRIX_VERDICT_WORDS: Record<MatrixVerdict, { word: string; glyph: string; says: string }> = {
+  ...VERDICT_WORDS,
+  refused: { word: 'refused', glyph: '⊘', says: 'this vCPU cannot run the library (no RDRAND)' },
+};
+
 /** What the lab says where no draw is followed only by unique draws. */
 export const NO_UNIQUE_DRAW = 'never';
 

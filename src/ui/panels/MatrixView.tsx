@@ -8,7 +8,13 @@ import { useEffect } from 'react';
 import { useShallow } from 'zustand/react/shallow';
 import { matrixToCsv, matrixToSvg } from '../../core/matrix/export';
 import type { MatrixCell } from '../../core/matrix/matrix';
-import { count, drawLabel, nsText, VERDICT_WORDS, type Verdict } from '../../core/settings/words';
+import {
+  count,
+  drawLabel,
+  MATRIX_VERDICT_WORDS,
+  nsText,
+  type MatrixVerdict,
+} from '../../core/settings/words';
 import { csvBlob, download, svgBlob } from '../lib/download';
 import { useLab, useLabStore } from '../store/context';
 import { matrixArgs } from '../store/presentSlice';
@@ -24,12 +30,13 @@ const selectMatrix = (s: LabState) => ({
 });
 const selectArgsKey = (s: LabState) => JSON.stringify(matrixArgs(s));
 
-const VERDICT_CLASS: Record<Verdict, string> = {
+const VERDICT_CLASS: Record<MatrixVerdict, string> = {
   dup: 'v-dup',
   unique: 'v-unique',
   'dup-until': 'v-until',
   predictable: 'v-predictable',
   mixed: 'v-mixed',
+  refused: 'v-refused',
 };
 
 function firstUnique(cell: MatrixCell): string {
@@ -151,13 +158,13 @@ export function MatrixView() {
                           className="m-button"
                           data-verdict={cell.verdict}
                           disabled={!!busy}
-                          aria-label={`${lib}, ${col.title}: ${VERDICT_WORDS[cell.verdict].word}, ${count(cell.duplicates)} duplicates, ${firstUnique(cell)}, ${nsText(cell.nsPerCall)} ns per call, ${inFile} of ${cell.secrets.length} secrets in the snapshot file. Open in the lab`}
+                          aria-label={`${lib}, ${col.title}: ${MATRIX_VERDICT_WORDS[cell.verdict].word}, ${count(cell.duplicates)} duplicates, ${firstUnique(cell)}, ${nsText(cell.nsPerCall)} ns per call, ${inFile} of ${cell.secrets.length} secrets in the snapshot file. Open in the lab`}
                           title={`${cell.pattern}${cell.reseeds ? ` · ${cell.reseeds} reseeds` : ''}${cell.aborts ? ` · ${cell.aborts} aborted calls` : ''}`}
                           onClick={() => void store.getState().openMatrixCell(r, c)}
                         >
                           <span className="m-verdict">
-                            <span aria-hidden="true">{VERDICT_WORDS[cell.verdict].glyph}</span>{' '}
-                            {VERDICT_WORDS[cell.verdict].word}
+                            <span aria-hidden="true">{MATRIX_VERDICT_WORDS[cell.verdict].glyph}</span>{' '}
+                            {MATRIX_VERDICT_WORDS[cell.verdict].word}
                           </span>
                           <span className="m-facts">
                             dup <strong>{count(cell.duplicates)}</strong> · {nsText(cell.nsPerCall)} ns
@@ -192,10 +199,13 @@ export function MatrixView() {
             </tfoot>
           </table>
           <p className="hint">
-            {(Object.keys(VERDICT_WORDS) as Verdict[])
-              .map((v) => `${VERDICT_WORDS[v].glyph} ${VERDICT_WORDS[v].word}: ${VERDICT_WORDS[v].says}`)
+            {(Object.keys(MATRIX_VERDICT_WORDS) as MatrixVerdict[])
+              .map(
+                (v) =>
+                  `${MATRIX_VERDICT_WORDS[v].glyph} ${MATRIX_VERDICT_WORDS[v].word}: ${MATRIX_VERDICT_WORDS[v].says}`,
+              )
               .join(' · ')}{' '}
-            · ⚠ k/n: secrets in the snapshot file · the first three columns are DESIGN.md&apos;s truth table ·
+            · ⚠ k/n: secrets in the snapshot file · every configuration runs on kernel 6.11, once per vCPU ·
             press a cell to open it in the lab
           </p>
         </div>
