@@ -116,6 +116,9 @@ export {
 } from './kernel/kernel';
 export { spawnProcess, forkProcess, drawVm } from './guest/processes';
 export { aes256SetKey, aes256Encrypt } from './crypto/aes';
+export { osslSearch, osslStep } from './libs/attack';
+export { ledgerCallClockNs, CALL_CLOCK_PROCS } from './vmm/ledger';
+export { O_PUBLIC } from './libs/libraries';
 export { ctrDrbgInstantiate, ctrDrbgReseed, ctrDrbgGenerate, DRBG_STATE_BYTES } from './crypto/ctr_drbg';
 export { setHostSeed } from './vmm/host_entropy';
 export { setCost, cost, costCount } from './vmm/costs';

@@ -46,6 +46,7 @@ import { HE_RDRAND, vmHostEntropy } from '../vmm/host_entropy';
 import {
   CAUSE_RDRAND,
   ledgerCallBits,
+  ledgerCallClock,
   ledgerCrngBits,
   ledgerCrngCause,
   ledgerParentBits,
@@ -106,7 +107,7 @@ const OSSL_PERS = 'OpenSSL NIST SP 800-90A DRBG';
 //   0 Key|V (48)  48 generate_counter u32  52 reseed_counter u32 (propagation)
 //   56 reseed_time f64 (time(NULL) seconds)  64 fork_id u32  68 parent's reseed_counter seen u32
 const O_MASTER: usize = 0;
-const O_PUBLIC: usize = 128;
+export const O_PUBLIC: usize = 128;
 const D_GEN: usize = 48;
 const D_RESEEDS: usize = 52;
 const D_TIME: usize = 56;
@@ -210,7 +211,7 @@ function putPers(at: usize): u32 {
 }
 
 /** The value of pthread_self() of the process's one thread (an address: known from the snapshot). */
-function threadId(pid: u32): u64 {
+export function threadId(pid: u32): u64 {
   return 0x7f0000000000 + (<u64>pid << 20);
 }
 
@@ -278,6 +279,7 @@ function openssl(r: usize, vm: u32, i: u32, lib: u32, st: usize, out: usize, len
     memory.fill(ADIN, 0, 24);
     store<u32>(ADIN, pid);
     store<u64>(ADIN + 8, threadId(pid));
+    ledgerCallClock(vm, i, clockOf(r));
     store<u64>(ADIN + 16, randomGetEntropy(r) & 0xffffffff);
     alen = 24;
     ledgerCallBits(vm, i, hasFeature(r, FEAT_JITTER) ? TSC_OFFSET_BITS + READ_JITTER_BITS : 0);

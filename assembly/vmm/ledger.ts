@@ -14,6 +14,9 @@
 //  512 parent u16 x 64    bits in process i's parent generator (OpenSSL's master/primary DRBG)
 //  640 cause u8 x 64      what last raised process i's bits
 //  704 safe cause u8 x 64 process i's cause when it first held SAFE_BITS in the draw run
+//  768 call clocks f64 x 2 x 16  virtual ns of the first two per-call inputs since restore of
+//                         process i < 16 (what an attacker replaying the run from the snapshot
+//                         knows: the same virtual time in every clone; not the clone's offset)
 //
 // The attacker model (docs/FIDELITY.md "The entropy ledger"): the attacker holds the snapshot, so
 // every byte in it is known, and can observe the clones' outputs. An input of fewer than
@@ -36,6 +39,9 @@ const L_CRNG_CAUSE: usize = 4;
 const L_POOL_CAUSE: usize = 5;
 const L_CAUSE: usize = 640;
 const L_SAFE_CAUSE: usize = 704;
+const L_CALL_CLOCK: usize = 768;
+/** Processes whose first two per-call input times are kept. */
+export const CALL_CLOCK_PROCS: u32 = 16;
 /** Causes beside the EV_* event kinds: RDRAND/RDSEED words, the boot's own entropy. */
 export const CAUSE_RDRAND: u32 = 100;
 export const CAUSE_BOOT: u32 = 101;
@@ -68,6 +74,7 @@ export function ledgerFill(vm: u32, bits: u32): void {
     store<u8>(a + L_CAUSE + i, cause);
     store<u8>(a + L_SAFE_CAUSE + i, 0);
   }
+  memory.fill(a + L_CALL_CLOCK, 0, 256);
 }
 
 /** Fresh input mixed into the input pool (pooled: small inputs add up here); `cause` names it. */
@@ -204,4 +211,20 @@ export function ledgerParentBits(vm: u32, i: u32): u32 {
 export function ledgerSetParent(vm: u32, i: u32, bits: u32): void {
   const a = ledgerAddr(vm);
   if (a != 0 && i < 64) store<u16>(a + L_PARENT + (<usize>i << 1), cap(bits));
+}
+
+/** Notes when process i mixed in a per-call input (its first two since restore are kept). */
+export function ledgerCallClock(vm: u32, i: u32, t: f64): void {
+  const a = ledgerAddr(vm);
+  if (a == 0 || i >= CALL_CLOCK_PROCS) return;
+  const at = a + L_CALL_CLOCK + (<usize>i << 4);
+  if (load<f64>(at) == 0) store<f64>(at, t);
+  else if (load<f64>(at + 8) == 0) store<f64>(at + 8, t);
+}
+
+/** The virtual ns of process i's call k (0 or 1) per-call input since restore (0: none yet). */
+export function ledgerCallClockNs(vm: u32, i: u32, k: u32): f64 {
+  const a = ledgerAddr(vm);
+  if (a == 0 || i >= CALL_CLOCK_PROCS || k > 1) return 0;
+  return load<f64>(a + L_CALL_CLOCK + (<usize>i << 4) + (<usize>k << 3));
 }
