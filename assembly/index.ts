@@ -114,7 +114,7 @@ export {
   processField,
   processCount,
 } from './kernel/kernel';
-export { spawnProcess, forkProcess, drawVm } from './guest/processes';
+export { spawnProcess, forkProcess, drawVm, callEveryProcess } from './guest/processes';
 export { aes256SetKey, aes256Encrypt } from './crypto/aes';
 export { osslSearch, osslStep } from './libs/attack';
 export { ledgerCallClockNs, CALL_CLOCK_PROCS } from './vmm/ledger';

@@ -71,6 +71,21 @@ export function spawnProcess(vm: u32, lib: u32, bytes: u32): i32 {
 }
 
 /**
+ * Every process makes one call of its library, as the application does at the end of its
+ * initialisation (a function's init phase uses its RNG right up to the snapshot). In 6.1 and
+ * 5.10 this is what last reseeds the CRNG on demand before the snapshot.
+ */
+export function callEveryProcess(vm: u32): i32 {
+  const r = vmRec(vm);
+  if (r == 0) return fail(E_UNKNOWN_VM, vm);
+  if (recState(r) != VM_RUNNING) return fail(E_VM_PAUSED, vm);
+  if (!reserveForGuestOps(r)) return fail(E_OUT_OF_GUEST_MEMORY, 2 * (6 + procCount(r)));
+  const n = procCount(r);
+  for (let i: u32 = 0; i < n; i++) libGenerate(r, vm, i, SCRATCH_OUT, load<u32>(procR(r, i) + P_BYTES));
+  return <i32>n;
+}
+
+/**
  * fork(2) of process i: the child gets a new pid and a copy of the parent's state page —
  * except that a MADV_WIPEONFORK page reads as zeros in the child. Returns the child's index.
  */

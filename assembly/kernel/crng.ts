@@ -2,10 +2,13 @@
 // setting; docs/FIDELITY.md cites each function):
 //
 //   6.1   (5.18 .. 6.1.y)  BLAKE2s input pool; base ChaCha20 key + generation; per-CPU key; fast
-//                          key erasure. Reseed on demand in crng_make_state() once the key is
-//                          older than crng_reseed_interval(): max(1 s, uptime/2) while uptime <
-//                          120 s, then 60 s. The guest's own activity asks for random bytes all
-//                          the time, so the lab reseeds at that due time (scheduled events).
+//                          key erasure. Reseed ON DEMAND in crng_make_state(): the first request
+//                          that finds the key older than crng_reseed_interval() (max(1 s,
+//                          uptime/2) while uptime < 120 s, then 60 s) reseeds. No timer: a guest
+//                          that asks for nothing keeps its key (the real 6.1 kernel in v86 showed
+//                          it: clones stayed identical until about twice the uptime of their last
+//                          request before the snapshot). Requests in the model are the processes'
+//                          calls into the kernel.
 //   6.11  (6.2 ..)         the same CRNG, reseeded in delayed work that re-arms itself every
 //                          crng_reseed_interval() (commit 9148de3196ed); an out-of-band reseed
 //                          (VMGenID, agent, PM) does not move the pending timer; + vDSO data.
@@ -48,7 +51,7 @@ import {
   VS_KDATA_PAGE,
 } from '../vmm/vmstate';
 import { archLong, archSeedLong, FLUSH_CREDIT_BITS, FLUSH_INTERVAL_NS, randomGetEntropy } from './timing';
-import { crng510Reseed, CRNG_RESEED_INTERVAL_510_NS, getRandomBytes510, K5_INIT_TIME } from './crng510';
+import { crng510Reseed, getRandomBytes510 } from './crng510';
 
 export const K_BASE_KEY: usize = 0;
 export const K_BASE_GEN: usize = 32;
@@ -171,24 +174,13 @@ export function crngReseedAt(r: usize, vm: u32, t: f64, cause: u32): void {
 }
 
 /**
- * When the next scheduled reseed falls due: 6.11's delayed work (K_NEXT_RESEED, re-armed by each
- * periodic reseed); 6.1's first request after birth + interval (the guest's own activity asks for
- * random bytes continually); 5.10's 300 s (crng510.ts).
+ * When the next timer-driven reseed falls due: only 6.11's delayed work has one (K_NEXT_RESEED,
+ * re-armed by each periodic reseed). 6.1 and 5.10 reseed on demand, inside a request
+ * (getRandomBytes, crng510.ts extractCrng).
  */
 export function nextScheduledReseed(r: usize): f64 {
-  const k = kdataR(r);
-  if (hasFeature(r, FEAT_GEN_611)) return load<f64>(k + K_NEXT_RESEED);
-  if (hasFeature(r, FEAT_GEN_510)) return load<f64>(k + K5_INIT_TIME) + CRNG_RESEED_INTERVAL_510_NS;
-  if (load<u32>(k + K_READY) == 0) return Infinity;
-  // the first t with t > birth + interval(t): interval grows with t, so a few steps settle it
-  const birth = load<f64>(k + K_BASE_BIRTH);
-  let t = birth + crngReseedInterval(birth);
-  for (let i = 0; i < 4; i++) {
-    const u = birth + crngReseedInterval(t);
-    if (u <= t) break;
-    t = u;
-  }
-  return t + 1; // strictly after: time_is_before_jiffies(birth + interval)
+  if (hasFeature(r, FEAT_GEN_611)) return load<f64>(kdataR(r) + K_NEXT_RESEED);
+  return Infinity;
 }
 
 /** The scheduled reseed due at t: 6.11 re-arms its timer from the time it ran. */

@@ -94,6 +94,11 @@ export class GuestCalls {
     return this.status(this.core.spawnProcess(vm, lib, bytes));
   }
 
+  /** Every process makes one library call (the application's last use before a snapshot). */
+  callEveryProcess(vm: VmId): Result<number, EngineError> {
+    return this.status(this.core.callEveryProcess(vm));
+  }
+
   /** fork(2) of process i; the child's index. */
   forkProcess(vm: VmId, i: number): Result<number, EngineError> {
     return this.status(this.core.forkProcess(vm, i));

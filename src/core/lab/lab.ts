@@ -107,7 +107,8 @@ export class Lab {
   }
 
   /**
-   * Lets the guest run to its uptime at the snapshot (opts.uptimeS), then pauses it, suspends it
+   * Lets the guest run to its uptime at the snapshot (opts.uptimeS; every process calls its
+   * library once more there, as an application's init does), then pauses it, suspends it
    * to S3 where the kernel has MADV_WIPEONSUSPEND (the flagged pages are wiped on the way in),
    * and captures it.
    */
@@ -120,6 +121,9 @@ export class Lab {
       if (uptimeNs > now) {
         const idle = g.idleVm(vm, uptimeNs - now);
         if (!idle.ok) return idle;
+        // the application's initialisation ends at that uptime, using its RNG once more
+        const used = g.callEveryProcess(vm);
+        if (!used.ok) return used;
       }
       const s3 = g.kernelSuspend(vm);
       if (!s3.ok) return s3;
