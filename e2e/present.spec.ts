@@ -1,11 +1,12 @@
 // Compare and present: a guided scenario stepped by keyboard with each step's claim on screen, a
 // permalink that rebuilds the same outputs in a new page, a broken link named in an alert over a
 // usable default lab, the mitigation matrix against DESIGN.md's truth table, every export a valid
-// file, and the presenter view and the matrix at 1280x720 (saved to docs/ for the README).
+// file, and the presenter view (e2e/screenshots/) and the matrix (docs/, for the README) at 1280x720.
 
 import { readFile } from 'node:fs/promises';
 import type { Download, Locator, Page } from '@playwright/test';
 import { csvField } from '../src/core/export/csv';
+import { UI_SCENARIO } from '../tests/ui-scenario';
 import { expect, LabPage, test } from './fixtures';
 
 /** Clicks `trigger` and returns the file it downloads. */
@@ -43,42 +44,63 @@ async function atStep(page: Page, k: number, n: number): Promise<void> {
   );
 }
 
+/**
+ * Serves the tests' own scenario as the lab's scenario list (for this page and every page of its
+ * context): the tests check stepping, claims, highlights and links, not the shipped talks.
+ */
+async function useTestScenario(page: Page): Promise<void> {
+  const index = [
+    {
+      id: UI_SCENARIO.id,
+      file: 'ui-test.json',
+      title: UI_SCENARIO.title,
+      description: UI_SCENARIO.description,
+    },
+  ];
+  await page.context().route('**/guest/scenarios/index.json', (r) => r.fulfill({ json: index }));
+  await page.context().route('**/guest/scenarios/ui-test.json', (r) => r.fulfill({ json: UI_SCENARIO }));
+  await page.reload();
+  await expect(page.getByRole('status').first()).toHaveText('Ready');
+}
+
 test.describe('guided scenarios', () => {
-  test('"WIPEONSUSPEND alone is not enough", stepped by keyboard, shows each claim at its step', async ({
+  test("a scenario stepped by keyboard shows each claim at its step, and the step's panel outlined", async ({
     lab,
     page,
   }) => {
-    await startScenario(page, 'WIPEONSUSPEND alone is not enough');
+    await useTestScenario(page);
+    await startScenario(page, UI_SCENARIO.title);
     await atStep(page, 1, 4);
-    const tab = page.getByRole('tab', { name: /^wipeonsuspend / });
-    // 1: wiped state reseeds from one kernel: duplicated
-    await expect(claims(page)).toContainText('wipeonsuspend: duplicated: holds');
-    await expect(tab).toHaveText(/: [1-9]\d* dup$/);
+    const naive = page.getByRole('tab', { name: /^naive / });
+    const getrandom = page.getByRole('tab', { name: /^getrandom / });
+    // 1: every clone resumed the same state: duplicated
+    await expect(claims(page)).toContainText('naive: duplicates >0: holds');
+    await expect(claims(page)).toContainText('naive: duplicated: holds');
+    await expect(naive).toHaveText(/: [1-9]\d* dup$/);
     expect(await lab.duplicateCount()).toBeGreaterThan(0);
-    await expect(page.getByRole('region', { name: /^Memory/ })).toHaveCSS('outline-style', 'solid');
+    await expect(page.getByRole('region', { name: /^Outputs/ })).toHaveCSS('outline-style', 'solid');
 
     await page.keyboard.press('ArrowRight');
     await atStep(page, 2, 4);
-    await expect(claims(page)).toContainText('secret tls-session-key is not in the snapshot file: holds');
     await expect(claims(page)).toContainText('secret db-password is in the snapshot file: holds');
 
     await page.keyboard.press('PageDown');
     await atStep(page, 3, 4);
-    await expect(claims(page)).toContainText('wipeonsuspend: duplicates 0: holds');
-    await expect(claims(page)).toContainText('wipeonsuspend: unique: holds');
-    await expect(tab).toHaveText(/: 0 dup$/);
+    await expect(claims(page)).toContainText('getrandom: duplicates 0: holds');
+    await expect(getrandom).toHaveText(/: 0 dup$/);
+    await expect(page.getByLabel('VMGenID', { exact: true })).toBeChecked();
 
     await page.keyboard.press(' ');
     await atStep(page, 4, 4);
-    await expect(claims(page)).toContainText('wipeonsuspend: duplicates >0: holds');
-    await expect(tab).toHaveText(/: [1-9]\d* dup$/);
+    await expect(claims(page)).toContainText('naive: duplicates >0: holds');
     await expect(page.getByRole('region', { name: /^Race window/ })).toHaveCSS('outline-style', 'solid');
     await expect(claims(page)).not.toContainText('FAILS');
 
-    // back: the lab is rebuilt at step 3, unique again
+    // back: the lab is rebuilt at step 3
     await page.keyboard.press('ArrowLeft');
     await atStep(page, 3, 4);
-    await expect(tab).toHaveText(/: 0 dup$/);
+    await expect(getrandom).toHaveText(/: 0 dup$/);
+    await expect(page.getByText('Rebuilt from step 1')).toBeVisible();
     await page.keyboard.press('PageUp');
     await atStep(page, 2, 4);
 
@@ -86,24 +108,26 @@ test.describe('guided scenarios', () => {
     await lab.draw(4);
     await page.keyboard.press('ArrowRight');
     await atStep(page, 3, 4);
-    await expect(claims(page)).toContainText('wipeonsuspend: unique: holds');
+    await expect(claims(page)).toContainText('getrandom: duplicates 0: holds');
 
     await page.keyboard.press('Escape');
     await expect(page.getByLabel('Guided scenario')).toBeVisible();
   });
 
   test('a step of a scenario has a link that reopens it, claims checked again', async ({ lab, page }) => {
-    await startScenario(page, 'The race window');
-    await atStep(page, 1, await page.getByRole('list', { name: 'Steps' }).getByRole('listitem').count());
+    await useTestScenario(page);
+    await startScenario(page, UI_SCENARIO.title);
+    await atStep(page, 1, 4);
     await page.keyboard.press('ArrowRight');
-    const n = await page.getByRole('list', { name: 'Steps' }).getByRole('listitem').count();
-    await atStep(page, 2, n);
+    await atStep(page, 2, 4);
+    await page.keyboard.press('ArrowRight');
+    await atStep(page, 3, 4);
     const shown = await claims(page).textContent();
     await lab.button('Copy link').click();
     const url = await page.getByRole('textbox', { name: 'Link to this lab' }).inputValue();
     const p2 = await page.context().newPage();
     await p2.goto(url);
-    await atStep(p2, 2, n);
+    await atStep(p2, 3, 4);
     await expect(claims(p2)).toHaveText(shown!);
     await p2.close();
   });
@@ -319,13 +343,10 @@ test.describe('presenter mode', () => {
       page,
     }) => {
       await page.setViewportSize({ width: 1280, height: 720 });
+      await useTestScenario(page);
       if (theme === 'light') await page.getByLabel('Light theme').check();
-      await startScenario(page, 'The problem: clones collide');
-      await atStep(page, 1, 6);
-      for (let k = 2; k <= 4; k++) {
-        await page.keyboard.press('ArrowRight');
-        await atStep(page, k, 6);
-      }
+      await startScenario(page, UI_SCENARIO.title);
+      await atStep(page, 1, 4);
       await page.keyboard.press('p');
       await expect(page.getByRole('button', { name: 'Present' })).toHaveAttribute('aria-pressed', 'true');
       const fits = await page.evaluate(() => document.documentElement.scrollHeight <= window.innerHeight);
@@ -343,9 +364,7 @@ test.describe('presenter mode', () => {
       await expect(page.getByRole('region', { name: /^Outputs/ })).toHaveCSS('outline-style', 'solid');
       // the chrome a talk does not need is gone
       await expect(page.getByRole('region', { name: 'Experiment' })).toBeHidden();
-      await page.screenshot({
-        path: theme === 'dark' ? 'docs/presenter.png' : 'e2e/screenshots/presenter-light.png',
-      });
+      await page.screenshot({ path: `e2e/screenshots/presenter-${theme}.png` });
       await page.keyboard.press('p');
       await expect(page.getByRole('button', { name: 'Present' })).toHaveAttribute('aria-pressed', 'false');
     });

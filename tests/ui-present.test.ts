@@ -2,18 +2,32 @@
 // scenario steps set the controls to the step, a matrix cell opens in the lab on its library,
 // links are made from the session's history and open in a fresh worker with the same outputs,
 // a refused or cancelled link leaves an alert and an empty lab, and a cancelled draw after a step
-// rebuilds the step's lab.
+// rebuilds the step's lab. Scenarios are the tests' own (ui-scenario.ts), so these check the app,
+// not the shipped talks' content.
 
 import { describe, expect, it } from 'vitest';
 import { outputText } from '../src/core/lab/draw';
 import type { DrawResult } from '../src/core/lab/types';
 import { decodeLabState } from '../src/core/permalink';
-import { loadScenarioList } from '../src/ui/lib/scenarios';
-import { journey, newStore as baseStore, readGuest } from './ui-setup';
+import { journey, newStore as baseStore } from './ui-setup';
+import { UI_SCENARIO } from './ui-scenario';
 
 async function newStore() {
   const store = await baseStore();
-  store.getState().setScenarios(await loadScenarioList(readGuest), null);
+  store
+    .getState()
+    .setScenarios(
+      [
+        {
+          id: UI_SCENARIO.id,
+          title: UI_SCENARIO.title,
+          description: UI_SCENARIO.description,
+          scenario: UI_SCENARIO,
+          error: null,
+        },
+      ],
+      null,
+    );
   return store;
 }
 
@@ -28,21 +42,25 @@ describe('guided scenarios in the store', () => {
   it('scenario steps set the controls to the step and check its claims', async () => {
     const store = await newStore();
     const s = () => store.getState();
-    await s().startScenario('wipeonsuspend-alone');
+    await s().startScenario('ui-test');
     expect(s().active!.step).toBe(0);
     expect(s().active!.result!.ok).toBe(true);
-    expect(s().draft!.guest).toBe('wipeonsuspend-rfc');
-    expect(s().draft!.vmgenid).toBe(false);
-    expect(s().lastDraw!.libraries.some((l) => l.duplicates > 0)).toBe(true);
+    expect(s().draft).toMatchObject({
+      guest: 'default',
+      libraries: ['naive', 'getrandom'],
+      clones: 4,
+      vmgenid: false,
+    });
+    expect(s().lastDraw!.libraries[0]!.duplicates).toBeGreaterThan(0);
     expect(s().vms.map((v) => v.id)).toContain(s().selection.vm);
     await s().nextStep();
     expect(s().active!.rebuilt).toBe(false);
+    expect(s().active!.result!.secrets!.find((x) => x.name === 'db-password')!.inSnapshot).toBe(true);
     await s().nextStep();
     expect(s().active!.step).toBe(2);
-    expect(s().draft!.vmgenid).toBe(true);
-    expect(s().draft!.notifyDelayUs).toBe(0);
-    const wos = s().lastDraw!.libraries.find((l) => l.library === 'wipeonsuspend')!;
-    expect(wos.duplicates).toBe(0);
+    expect(s().active!.result!.ok).toBe(true);
+    expect(s().draft).toMatchObject({ vmgenid: true, notifyDelayUs: 0 });
+    expect(s().lastDraw!.libraries.find((l) => l.library === 'getrandom')!.duplicates).toBe(0);
     // the controls are the settings in effect: nothing waits for a Boot
     expect(s().notice).toBeNull();
     await s().prevStep();
@@ -55,7 +73,7 @@ describe('guided scenarios in the store', () => {
   it('a draw with the buttons between steps: the next step rebuilds the scenario', async () => {
     const store = await newStore();
     const s = () => store.getState();
-    await s().startScenario('wipeonsuspend-alone');
+    await s().startScenario('ui-test');
     await s().nextStep();
     await s().draw();
     await s().nextStep();
@@ -67,7 +85,7 @@ describe('guided scenarios in the store', () => {
   it('a cancelled draw after a scenario step rebuilds the lab of that step', async () => {
     const store = await newStore();
     const s = () => store.getState();
-    await s().startScenario('the-problem');
+    await s().startScenario('ui-test');
     await s().gotoStep(3);
     const before = s().lastDraw!;
     const vms = s().vms;
@@ -139,12 +157,12 @@ describe('links', () => {
 
   it('a step of a scenario has a link that reopens it, claims checked again', async () => {
     const a = await newStore();
-    await a.getState().startScenario('wipeonsuspend-alone');
+    await a.getState().startScenario('ui-test');
     await a.getState().gotoStep(2);
     const shown = a.getState().active!.result!.checks;
     const hash = await a.getState().currentHash();
     const state = await decodeLabState(hash.slice(3));
-    expect(state.ok && state.value.scenario).toEqual({ id: 'wipeonsuspend-alone', step: 2 });
+    expect(state.ok && state.value.scenario).toEqual({ id: 'ui-test', step: 2 });
 
     const b = await newStore();
     await b.getState().openHash(hash);

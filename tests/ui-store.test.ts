@@ -8,7 +8,13 @@ import { describe, expect, it } from 'vitest';
 import { outputText } from '../src/core/lab/draw';
 import type { DrawResult } from '../src/core/lab/types';
 import { resolveSettings } from '../src/core/settings/settings';
-import { selectCan, selectNeedsReboot, selectProblems, settingsToSend } from '../src/ui/store/selectors';
+import {
+  selectCan,
+  selectConflict,
+  selectNeedsReboot,
+  selectProblems,
+  settingsToSend,
+} from '../src/ui/store/selectors';
 import { defaultGuest } from '../src/ui/store/settings';
 import { journey, newStore } from './ui-setup';
 
@@ -179,6 +185,18 @@ describe('the controls', () => {
     expect(store.getState().typed).toEqual({});
     await a.boot();
     expect(store.getState().vms).toHaveLength(1);
+  });
+
+  it("a combination no kernel has is named before Boot, in the core's words, and Boot waits for it", async () => {
+    const store = await newStore();
+    const a = store.getState();
+    a.setSetting('vdso', true); // the default guest runs 6.1
+    expect(selectConflict(store.getState())).toMatch(/^vDSO getrandom arrived in Linux 6\.11/);
+    expect(selectCan(store.getState()).boot).toBe(false);
+    a.setSetting('kernel', '6.11');
+    expect(selectConflict(store.getState())).toBeNull();
+    await a.boot();
+    expect(store.getState().session!.log).toEqual([{ a: 'boot' }]);
   });
 
   it('defaultGuest skips invalid entries', () => {

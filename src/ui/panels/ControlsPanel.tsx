@@ -6,10 +6,11 @@
 // "MADV_WIPEONSUSPEND" exact, and keep those words out of every other button's name.
 
 import { useShallow } from 'zustand/react/shallow';
-import type { SettingKey } from '../../core/settings/settings';
+import { SETTINGS, type SettingKey } from '../../core/settings/settings';
 import { useLab, useLabStore } from '../store/context';
 import {
   selectCan,
+  selectConflict,
   selectMoreSettings,
   selectNeedsReboot,
   selectProblems,
@@ -21,19 +22,12 @@ import { SettingControl } from './SettingControl';
 const KERNEL: SettingKey[] = ['cpu', 'kernel', 'vmgenid', 'sysgenid', 'wipeOnSuspend', 'vdso', 'agent'];
 const PROCESSES: SettingKey[] = ['libraries', 'consumer'];
 const FLEET: SettingKey[] = ['clones', 'draws', 'notifyDelayUs', 'snapshot'];
-/** Everything else a run can set (guest and seed are in the header, pages to write below). */
-const MORE: SettingKey[] = [
-  'memoryMiB',
-  'timingEntropy',
-  'vmgenidUevent',
-  'sysgenidBump',
-  'agentDelayUs',
-  'vmclock',
-  'uptimeS',
-  'clockSync',
-  'drawIntervalUs',
-  'lazy',
-];
+/** The settings the header holds (guest and seed) and the selected VM's own (pages to write). */
+const ELSEWHERE: SettingKey[] = ['guest', 'seed', 'touchPages'];
+/** Every other setting the table has, in its order: a new setting shows up here by itself. */
+const MORE: SettingKey[] = SETTINGS.map((x) => x.key).filter(
+  (k) => ![...KERNEL, ...PROCESSES, ...FLEET, ...ELSEWHERE].includes(k),
+);
 
 export function ControlsPanel() {
   const store = useLabStore();
@@ -43,13 +37,19 @@ export function ControlsPanel() {
   const needsReboot = useLab(selectNeedsReboot);
   const selected = useLab(selectSelectedSummary);
   const more = useLab(selectMoreSettings);
+  const conflict = useLab(selectConflict);
   const why = problems.length ? `Fix first: ${problems.join('; ')}` : undefined;
 
   return (
     <section className="panel controls" aria-labelledby="controls-h">
       <h2 id="controls-h">Experiment</h2>
       <div className="actions three" role="group" aria-label="Lab actions">
-        <button className="primary" disabled={!can.boot} title={why} onClick={() => void a.boot()}>
+        <button
+          className="primary"
+          disabled={!can.boot}
+          title={why ?? (conflict ? `Boot: ${conflict}` : undefined)}
+          onClick={() => void a.boot()}
+        >
           Boot
         </button>
         <button className="primary" disabled={!can.snapshot} title={why} onClick={() => void a.snapshot()}>
@@ -76,6 +76,11 @@ export function ControlsPanel() {
       {problems.length > 0 && (
         <p className="hint bad" role="alert">
           Nothing runs until every value is within its limits: {problems.join('; ')}.
+        </p>
+      )}
+      {conflict && (
+        <p className="hint bad" role="alert">
+          No such kernel: {conflict}.
         </p>
       )}
       {needsReboot && <p className="hint warn">Kernel, guest and process settings apply at the next Boot.</p>}

@@ -2,7 +2,14 @@
 // Selectors that build objects or lists are wrapped in useShallow at the call site. Also the
 // pure reading of the store the actions share: which settings an action sends, what blocks it.
 
-import { SETTINGS, settingSpec, type LabSettings, type SettingKey } from '../../core/settings/settings';
+import {
+  processesOf,
+  SETTINGS,
+  settingsConflict,
+  settingSpec,
+  type LabSettings,
+  type SettingKey,
+} from '../../core/settings/settings';
 import { rangeText } from '../../core/settings/words';
 import type { LabState } from './types';
 
@@ -81,6 +88,21 @@ export const selectProblems = (s: LabState): string[] =>
     return `${x.label} must be ${expectedText(x.key)}${text === '' ? ' (the field is empty)' : ` (not ${text})`}`;
   });
 
+/**
+ * Why the controls cannot boot: a combination no real guest has (vDSO before 6.11, rdrand on a
+ * CPU without RDRAND...), in the core's words; null when they can.
+ */
+export const selectConflict = (s: LabState): string | null => {
+  const guest = selectManifest(s);
+  if (!s.draft || !guest) return null;
+  return (
+    settingsConflict(
+      s.draft,
+      processesOf(guest, s.draft).map((p) => p.library),
+    )?.message ?? null
+  );
+};
+
 /** What each action may do now (an object: use with useShallow). */
 export const selectCan = (s: LabState) => {
   const idle = s.ready && !s.busy && s.draft !== null;
@@ -90,7 +112,7 @@ export const selectCan = (s: LabState) => {
   const selected = s.vms.find((v) => v.id === s.selection.vm);
   return {
     valid,
-    boot: valid,
+    boot: valid && selectConflict(s) === null,
     snapshot: valid && (selected !== undefined || boot !== undefined),
     restore: valid && s.selection.snapshot !== null,
     draw: valid && (s.session?.drawing.length ?? 0) > 0,
