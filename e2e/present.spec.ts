@@ -6,6 +6,7 @@
 import { readFile } from 'node:fs/promises';
 import type { Download, Locator, Page } from '@playwright/test';
 import { csvField } from '../src/core/export/csv';
+import { VERDICT_WORDS, type Verdict } from '../src/core/settings/words';
 import { UI_SCENARIO } from '../tests/ui-scenario';
 import { expect, LabPage, test } from './fixtures';
 
@@ -213,17 +214,22 @@ test.describe('permalinks', () => {
   }
 });
 
-// DESIGN.md's truth table: the three vmgenid columns, per library.
+// DESIGN.md's truth table v2, as the matrix shows it: per library, the verdicts of the first three
+// columns (Intel: no mitigation, vmgenid δ = 0, vmgenid δ > 0), and the cells it names on a CPU
+// without RDRAND.
 const TRUTH: Record<string, [string, string, string]> = {
   naive: ['dup', 'dup', 'dup'],
-  'openssl-pid': ['dup', 'dup', 'dup'],
-  wipeonfork: ['dup', 'dup', 'dup'],
-  wipeonsuspend: ['dup', 'unique', 'dup'],
-  sysgenid: ['dup', 'unique', 'dup-until'],
+  'openssl-1.1.1': ['predictable', 'predictable', 'predictable'],
+  boringssl: ['unique', 'unique', 'unique'],
   vdso: ['dup', 'unique', 'dup-until'],
   getrandom: ['dup', 'unique', 'dup-until'],
   rdrand: ['unique', 'unique', 'unique'],
 };
+const TRUTH_NO_RDRAND: Array<[string, RegExp, string]> = [
+  ['boringssl', /^no mitigation · none/, 'dup'],
+  ['aws-lc', /^vmgenid \+ SysGenId, δ = 0 · none/, 'unique'],
+  ['rdrand', /^no mitigation · none/, 'refused'],
+];
 
 test.describe('the mitigation matrix', () => {
   test('equals the truth table, opens a cell in the lab, and exports CSV and SVG', async ({ lab, page }) => {
@@ -233,33 +239,40 @@ test.describe('the mitigation matrix', () => {
     await expect(table).toBeVisible({ timeout: 60_000 });
     await lab.idle();
     const heads = await table.getByRole('columnheader').allTextContents();
-    expect(heads[1]).toMatch(/^no vmgenid driver/);
-    expect(heads[2]).toMatch(/^vmgenid driver, δ = 0/);
-    expect(heads[3]).toMatch(/^vmgenid driver, δ = \d+ µs/);
-    for (const [lib, want] of Object.entries(TRUTH)) {
-      const row = table.getByRole('row', { name: new RegExp(`^${lib} `) });
-      const verdicts = await row
+    expect(heads[1]).toMatch(/^no mitigation · intel/);
+    expect(heads[2]).toMatch(/^vmgenid driver, δ = 0 · intel/);
+    expect(heads[3]).toMatch(/^vmgenid driver, δ = \d+ µs · intel/);
+    const verdictsOf = (lib: string) =>
+      table
+        .getByRole('row', { name: new RegExp(`^${lib.replace(/\./g, '\\.')} `) })
         .getByRole('button')
-        .evaluateAll((els) => els.slice(0, 3).map((e) => e.getAttribute('data-verdict')));
-      expect(verdicts, lib).toEqual(want);
+        .evaluateAll((els) => els.map((e) => e.getAttribute('data-verdict')));
+    for (const [lib, want] of Object.entries(TRUTH)) {
+      expect((await verdictsOf(lib)).slice(0, 3), lib).toEqual(want);
       // and in words on the cell, not by colour alone
-      const word = { dup: 'duplicated', unique: 'unique', 'dup-until': 'duplicated until' }[want[0]]!;
-      await expect(row.getByRole('button').first()).toContainText(word);
+      const row = table.getByRole('row', { name: new RegExp(`^${lib.replace(/\./g, '\\.')} `) });
+      await expect(row.getByRole('button').first()).toContainText(VERDICT_WORDS[want[0] as Verdict].word);
+    }
+    for (const [lib, column, want] of TRUTH_NO_RDRAND) {
+      const col = heads.findIndex((h) => column.test(h)) - 1;
+      expect(col, String(column)).toBeGreaterThanOrEqual(0);
+      expect((await verdictsOf(lib))[col], `${lib} ${column}`).toBe(want);
     }
     await page.screenshot({ path: 'docs/matrix.png' });
 
     const csv = await downloaded(page, lab.button('Export CSV'));
     expect(csv.name).toMatch(/^matrix-default-seed\d+\.csv$/);
     const lines = csv.bytes.toString('utf8').trimEnd().split('\r\n');
-    expect(lines[0]).toMatch(/^library,column,columnTitle,verdict,duplicates,/);
+    expect(lines[0]).toMatch(/^library,column,columnTitle,cpu,verdict,duplicates,/);
     const cols = heads.length - 1;
-    expect(lines).toHaveLength(1 + Object.keys(TRUTH).length * cols);
+    const rows = await table.locator('tbody').getByRole('row').count();
+    expect(lines).toHaveLength(1 + rows * cols);
     const svg = await downloaded(page, lab.button('Export SVG'));
     expect(svg.name).toMatch(/\.svg$/);
     expect(await parsesAsSvg(page, svg.bytes.toString('utf8'))).toBe(true);
 
     // Enter on a cell opens that configuration in the lab, showing that library
-    const cell = table.getByRole('button', { name: /^vdso, vmgenid driver, δ = 0:/ });
+    const cell = table.getByRole('button', { name: /^vdso, vmgenid driver, δ = 0 · intel:/ });
     await cell.focus();
     await page.keyboard.press('Enter');
     await expect(page.getByRole('tab', { name: /^vdso / })).toHaveAttribute('aria-selected', 'true', {

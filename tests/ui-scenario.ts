@@ -7,7 +7,7 @@ import type { Scenario } from '../src/core/scenario/types';
 export const UI_SCENARIO: Scenario = {
   id: 'ui-test',
   title: 'UI test: clones, secrets, a reseed',
-  description: 'Four clones collide, the secrets are in the file, VMGenID with δ = 0 makes getrandom unique.',
+  description: 'Clones collide, the secrets are in the file, VMGenID without delay makes getrandom unique.',
   guest: 'default',
   steps: [
     {
@@ -17,25 +17,47 @@ export const UI_SCENARIO: Scenario = {
       actions: [{ a: 'boot' }, { a: 'snapshot' }, { a: 'restore' }, { a: 'draw' }],
       highlight: 'outputs',
       expect: [
-        { library: 'naive', duplicates: '>0' },
-        { library: 'naive', verdict: 'dup' },
+        {
+          library: 'naive',
+          duplicates: '>0',
+          source: 'https://docs.oracle.com/javase/8/docs/api/java/util/Random.html',
+        },
+        {
+          library: 'naive',
+          verdict: 'dup',
+          source: 'https://docs.oracle.com/javase/8/docs/api/java/util/Random.html',
+        },
       ],
     },
     {
       title: 'The secrets',
       narration: 'The snapshot file holds the guest’s secrets.',
       highlight: 'secrets',
-      expect: [{ secretInSnapshot: { name: 'db-password', present: true } }],
+      expect: [
+        {
+          secretInSnapshot: { name: 'db-password', present: true },
+          source:
+            'https://github.com/firecracker-microvm/firecracker/blob/main/docs/snapshotting/snapshot-support.md',
+        },
+      ],
     },
     {
       title: 'VMGenID reseeds',
-      narration: 'With the vmgenid driver and δ = 0 the kernel reseeds before the first draw.',
+      narration: 'With the vmgenid driver and no notify delay the kernel reseeds before the first draw.',
       state: { vmgenid: true, notifyDelayUs: 0 },
       actions: [{ a: 'reset' }, { a: 'boot' }, { a: 'snapshot' }, { a: 'restore' }, { a: 'draw' }],
       highlight: 'outputs',
       expect: [
-        { library: 'getrandom', duplicates: '0' },
-        { library: 'naive', duplicates: '>0' },
+        {
+          library: 'getrandom',
+          duplicates: '0',
+          source: 'https://github.com/torvalds/linux/blob/v6.1/drivers/virt/vmgenid.c',
+        },
+        {
+          library: 'naive',
+          duplicates: '>0',
+          source: 'https://docs.oracle.com/javase/8/docs/api/java/util/Random.html',
+        },
       ],
     },
     {
@@ -43,7 +65,13 @@ export const UI_SCENARIO: Scenario = {
       narration: 'The same clones draw once more: naive still repeats itself.',
       actions: [{ a: 'draw' }],
       highlight: 'timeline',
-      expect: [{ library: 'naive', duplicates: '>0' }],
+      expect: [
+        {
+          library: 'naive',
+          duplicates: '>0',
+          source: 'https://docs.oracle.com/javase/8/docs/api/java/util/Random.html',
+        },
+      ],
     },
   ],
 };
