@@ -2,9 +2,14 @@
 import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
-import type { GuestManifest } from '../src/core/lab/types';
-import { guestDir, listGuestsNode, loadGuestNode } from '../src/core/manifest/load-node';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { Lab } from '../src/core/lab/lab';
+import { loadCoreNode } from '../src/core/load/node';
+import type { Action } from '../src/core/session/actions';
+import { catalogOf, Session, type GuestCatalog } from '../src/core/session/session';
+import { LIBRARY_IDS, LIBRARY_NAMES, type GuestManifest } from '../src/core/lab/types';
+import { CPUS, KERNEL_GENERATIONS, type SettingsPatch } from '../src/core/settings/settings';
+import { guestDir, listGuestsNode, loadGuestNode, shippedGuestsNode } from '../src/core/manifest/load-node';
 import {
   KERNEL_KEYS,
   parseGuestIndexText,
@@ -12,7 +17,7 @@ import {
   parseManifestText,
   type ManifestError,
 } from '../src/core/manifest/validate';
-import type { Result } from '../src/core/types';
+import { unwrap, vmId, type Result } from '../src/core/types';
 
 const dir = guestDir();
 const shipped = readdirSync(dir).filter(
@@ -72,29 +77,63 @@ describe('shipped guest manifests', () => {
     const m = value(await loadGuestNode('default'));
     expect(m.memoryMiB).toBe(128);
     expect(m.kernel).toMatchObject({
+      generation: '6.1',
+      cpu: 'intel',
       vmgenid: false,
       sysgenid: 'off',
       wipeOnSuspend: false,
       vdsoGetrandom: false,
       agentReseed: false,
-      jitterEntropy: false,
+      jitterEntropy: true,
     });
     expect(m.secrets.some((s) => s.wipeOnSuspend)).toBe(true);
     expect(m.secrets.some((s) => !s.wipeOnSuspend)).toBe(true);
     const libraries = m.processes.map((p) => p.library);
     expect(libraries).not.toContain('rdrand');
-    expect(libraries).toEqual(expect.arrayContaining(['naive', 'openssl-pid']));
+    expect(libraries).toEqual(expect.arrayContaining(['naive', 'openssl-1.1.1']));
   });
 
   it('each preset switches on the mechanism it is named after', async () => {
     const kernel = async (name: string) => value(await loadGuestNode(name)).kernel;
-    expect(await kernel('linux-6.11-vmgenid')).toMatchObject({ vmgenid: true, vdsoGetrandom: true });
-    expect(await kernel('amazon-linux-sysgenid')).toMatchObject({ vmgenid: true, sysgenid: 'vmgenid' });
-    expect(await kernel('wipeonsuspend-rfc')).toMatchObject({ vmgenid: true, wipeOnSuspend: true });
-    expect(await kernel('linux-5.10-agent')).toMatchObject({ vmgenid: false, agentReseed: true });
+    expect(await kernel('linux-6.11-vmgenid')).toMatchObject({
+      generation: '6.11',
+      vmgenid: true,
+      vdsoGetrandom: true,
+    });
+    // 5.10 has no mainline vmgenid driver: SysGenId's own v1-v7 backend takes the notification
+    expect(await kernel('amazon-linux-sysgenid')).toMatchObject({
+      generation: '5.10',
+      vmgenid: false,
+      sysgenid: 'vmgenid',
+    });
+    expect(await kernel('wipeonsuspend-rfc')).toMatchObject({
+      generation: '6.1',
+      vmgenid: true,
+      wipeOnSuspend: true,
+    });
+    expect(await kernel('linux-5.10-agent')).toMatchObject({
+      generation: '5.10',
+      vmgenid: false,
+      agentReseed: true,
+    });
     expect((await kernel('linux-5.10-agent')).agentDelayUs).toBeGreaterThan(0);
-    expect(await kernel('sysgenid-overseer')).toMatchObject({ sysgenid: 'overseer' });
+    expect(await kernel('sysgenid-overseer')).toMatchObject({
+      generation: '6.1',
+      cpu: 'amd',
+      vmgenid: true,
+      sysgenid: 'overseer',
+    });
   });
+
+  it.each(shipped)(
+    '%s names its kernel generation and CPU, and its libraries by id (no old alias)',
+    (file) => {
+      const raw = readJson(file) as any;
+      expect(KERNEL_GENERATIONS).toContain(raw.kernel.generation);
+      expect(CPUS).toContain(raw.kernel.cpu);
+      for (const p of raw.processes) expect(LIBRARY_IDS).toContain(p.library);
+    },
+  );
 
   it('the index lists every shipped manifest once, under its own name', async () => {
     const index = value(await listGuestsNode());
@@ -112,16 +151,7 @@ describe('shipped guest manifests', () => {
     expect(Object.keys(schema.$defs.kernel.properties).sort()).toEqual([...KERNEL_KEYS].sort());
     const m = value(parseManifest(readJson('default.json'), 'default.json'));
     for (const k of Object.keys(m.kernel)) expect(KERNEL_KEYS).toContain(k);
-    expect(schema.$defs.process.properties.library.enum).toEqual([
-      'naive',
-      'openssl-pid',
-      'wipeonfork',
-      'wipeonsuspend',
-      'sysgenid',
-      'vdso',
-      'getrandom',
-      'rdrand',
-    ]);
+    expect(schema.$defs.process.properties.library.enum).toEqual([...LIBRARY_NAMES]);
   });
 });
 
@@ -360,5 +390,114 @@ describe('loading guests from disk', () => {
     );
     writeFileSync(file, JSON.stringify(variant((m) => (m.name = 'mine'))));
     expect(value(await loadGuestNode(file)).name).toBe('mine');
+  });
+});
+
+describe('each shipped guest does what its description says', () => {
+  let catalog: GuestCatalog;
+  let lab: Lab;
+  beforeAll(async () => {
+    catalog = catalogOf(value(await shippedGuestsNode()));
+    lab = new Lab(await loadCoreNode('release'));
+  });
+
+  /** Boots the guest with the patch, snapshots, restores 4 clones, runs `then`, draws; per library its draw. */
+  function run(guest: string, patch: SettingsPatch = {}, then: Action[] = []) {
+    const s = unwrap(Session.open(lab, catalog, { guest, clones: 4, draws: 8, seed: 7, ...patch }));
+    for (const a of [
+      { a: 'reset' },
+      { a: 'boot' },
+      { a: 'snapshot' },
+      { a: 'restore' },
+      ...then,
+      { a: 'draw' },
+    ])
+      unwrap(s.apply(a as Action));
+    const d = s.lastDraw!;
+    const lib = (id: string) => {
+      const l = d.libraries.find((x) => x.library === id);
+      if (!l) throw new Error(`${guest} drew no ${id}`);
+      return l;
+    };
+    const secret = (name: string) => unwrap(s.secrets()!).find((x) => x.name === name)!.inSnapshot;
+    const timeline = unwrap(lab.timeline(vmId(s.lineage.clones[0]!))).map((e) => e.kind);
+    return { lib, secret, timeline };
+  }
+
+  it('default: java.util.Random repeats, OpenSSL 1.1.1 is predictable, getrandom repeats until an on-demand reseed; both secrets are in the file', () => {
+    const r = run('default');
+    expect(r.lib('naive').verdict).toBe('dup');
+    expect(r.lib('openssl-1.1.1').verdict).toBe('predictable');
+    expect(r.lib('openssl-1.1.1').perCallBits).toBeGreaterThan(0);
+    expect(r.lib('getrandom').verdict).toBe('dup');
+    expect([r.secret('tls-session-key'), r.secret('db-password')]).toEqual([true, true]);
+    const later = run('default', { draws: 90, drawIntervalUs: 1_000_000 });
+    expect(later.lib('getrandom').verdict).toBe('dup-until');
+    expect(later.lib('getrandom').endedBy).toBe('periodic-reseed');
+  });
+
+  it('linux-6.11-vmgenid: vdso and getrandom unique once the notification is handled, repeated before it', () => {
+    const r = run('linux-6.11-vmgenid');
+    for (const id of ['vdso', 'getrandom']) {
+      expect(r.lib(id).verdict, id).toBe('unique');
+      expect(r.lib(id).endedBy, id).toBe('vmgenid-notify');
+    }
+    expect(r.lib('naive').verdict).toBe('dup');
+    expect([r.secret('tls-session-key'), r.secret('db-password')]).toEqual([true, true]);
+    const late = run('linux-6.11-vmgenid', { notifyDelayUs: 20 });
+    for (const id of ['vdso', 'getrandom']) expect(late.lib(id).verdict, id).toBe('dup-until');
+  });
+
+  it('amazon-linux-sysgenid: the counter bump makes AWS-LC reseed from a CRNG nobody reseeded; only RDRAND makes it differ', () => {
+    const r = run('amazon-linux-sysgenid');
+    expect(r.timeline).toContain('sysgenid-bump');
+    expect(r.timeline).not.toContain('crng-reseed');
+    expect(r.lib('aws-lc').reseeds).toBeGreaterThan(0);
+    expect(r.lib('aws-lc').verdict).toBe('unique');
+    expect(r.lib('aws-lc').endedBy).toBe('rdrand');
+    expect(r.lib('getrandom').firstUniqueDraw).toBe(1); // 5.10's RDRAND XOR in every block
+    expect(r.lib('openssl-1.1.1').verdict).toBe('predictable');
+    const none = run('amazon-linux-sysgenid', { cpu: 'none' });
+    expect(none.lib('aws-lc').reseeds).toBeGreaterThan(0);
+    expect(none.lib('aws-lc').verdict).toBe('dup');
+    expect(none.lib('getrandom').verdict).toBe('dup');
+  });
+
+  it('wipeonsuspend-rfc: flagged secrets stay out of the file, the PM notifier reseeds on resume, the wiped library is unique', () => {
+    const r = run('wipeonsuspend-rfc');
+    expect([r.secret('tls-session-key'), r.secret('api-token'), r.secret('db-password')]).toEqual([
+      false,
+      false,
+      true,
+    ]);
+    expect(r.timeline).toContain('pm-reseed');
+    expect(r.lib('wipeonsuspend').verdict).toBe('unique');
+    expect(r.lib('wipeonsuspend').reseeds).toBe(4);
+    expect(r.lib('boringssl').verdict).toBe('unique');
+    expect(r.lib('boringssl').endedBy).toBe('rdrand');
+    expect(run('wipeonsuspend-rfc', { cpu: 'amd' }).lib('boringssl').verdict).toBe('dup');
+  });
+
+  it('linux-5.10-agent: getrandom differs from the first draw on Intel (mixed); without RDRAND only the agent ends the duplication', () => {
+    const r = run('linux-5.10-agent');
+    expect(r.lib('getrandom').firstUniqueDraw).toBe(1);
+    expect(r.lib('getrandom').verdict).toBe('mixed');
+    expect(r.lib('getrandom').firstSafeDraw).toBe(4);
+    expect(r.lib('naive').verdict).toBe('dup');
+    const none = run('linux-5.10-agent', { cpu: 'none', drawIntervalUs: 500 });
+    expect(none.lib('getrandom').verdict).toBe('dup-until');
+    expect(none.lib('getrandom').endedBy).toBe('agent-reseed');
+    expect(none.lib('naive').verdict).toBe('dup');
+  });
+
+  it('sysgenid-overseer: AWS-LC repeats until the overseer bumps the counter, getrandom is unique after the driver reseed', () => {
+    const r = run('sysgenid-overseer');
+    expect(r.lib('aws-lc').verdict).toBe('dup');
+    expect(r.lib('getrandom').verdict).toBe('unique');
+    expect(r.timeline).not.toContain('sysgenid-bump');
+    const bumped = run('sysgenid-overseer', {}, [{ a: 'sysgenid-trigger' }]);
+    expect(bumped.lib('aws-lc').verdict).toBe('unique');
+    expect(bumped.lib('aws-lc').endedBy).toBe('sysgenid-bump');
+    expect(run('sysgenid-overseer', { cpu: 'intel' }).lib('aws-lc').verdict).toBe('unique');
   });
 });
