@@ -10,11 +10,15 @@ import { analyseRows, verdictOf } from '../src/core/lab/verdict';
 import { shippedGuestsNode } from '../src/core/manifest/load-node';
 import {
   countSentences,
+  fillNarration,
+  NOT_YET,
   parseScenario,
   parseScenarioIndex,
   parseScenarioText,
   runScenarioStep,
   runScenarioTo,
+  readPlaceholders,
+  typedMeasurement,
   SCENARIO_LIMITS,
   type Scenario,
   type Step,
@@ -76,6 +80,26 @@ describe('shipped scenarios', () => {
     }
   });
 
+  it('every claim cites the upstream source it rests on (an https URL to a repository or a mail)', () => {
+    for (const s of scenarios)
+      for (const [i, st] of s.steps.entries())
+        for (const e of st.expect ?? [])
+          expect(e.source ?? '', `${s.id} step ${i + 1}`).toMatch(
+            /^https:\/\/(github\.com\/[\w.-]+\/[\w.-]+\/blob\/[^#\s]+#L\d+(-L\d+)?|lore\.kernel\.org\/all\/[^\s/]+\/)$/,
+          );
+  });
+
+  it('no narration types a measured number, and each placeholder shows "…" until its step runs', () => {
+    for (const s of scenarios)
+      for (const st of s.steps) {
+        expect(typedMeasurement(st.narration), `${s.id}: ${st.title}`).toBeNull();
+        const read = readPlaceholders(st.narration);
+        if (!read.ok) throw new Error(`${s.id}: ${st.title}: ${read.error}`);
+        const shown = fillNarration(st.narration, null, null);
+        expect(shown.split(NOT_YET).length - 1, `${s.id}: ${st.title}`).toBe(read.value.length);
+      }
+  });
+
   const ids = REQUIRED;
   for (const id of ids) {
     it(`"${id}": running every step in a Lab makes every claim true`, async () => {
@@ -95,6 +119,10 @@ describe('shipped scenarios', () => {
         for (const c of r.value.checks)
           expect(c.ok, `${id} step ${i + 1} "${step.title}": ${c.claim} (got ${c.got})`).toBe(true);
         expect(r.value.ok).toBe(true);
+        // the narration's numbers come from this run: every placeholder is filled
+        const said = fillNarration(step.narration, session.lastDraw, session.settings);
+        expect(said, `${id} step ${i + 1} "${step.title}"`).not.toContain(NOT_YET);
+        expect(said, `${id} step ${i + 1} "${step.title}"`).not.toMatch(/[{}]/);
         claims += r.value.checks.length;
       }
       expect(claims, id).toBeGreaterThan(0);
@@ -216,7 +244,9 @@ describe('the executor', () => {
     const lab = new Lab(core);
     const state = open(lab, {
       guest,
-      libraries: ['openssl-pid', 'wipeonfork'],
+      libraries: ['openssl-1.1.1', 'boringssl'],
+      // an AMD vCPU: BoringSSL mixes no RDRAND into its calls (on Intel it would, and be unique)
+      cpu: 'amd',
       vmgenid: false,
       clones: 3,
       draws: 4,
@@ -226,7 +256,7 @@ describe('the executor', () => {
     const f = unwrap(state.apply({ a: 'fork', p: 1 }));
     expect(f.vms).toEqual(state.lineage.clones);
     const d = unwrap(state.apply({ a: 'draw' })).draw!;
-    expect(d.libraries.map((l) => l.library)).toEqual(['openssl-pid', 'wipeonfork', 'wipeonfork']);
+    expect(d.libraries.map((l) => l.library)).toEqual(['openssl-1.1.1', 'boringssl', 'boringssl']);
     expect(d.libraries[2]!.reseeds).toBe(3); // each child found its page wiped...
     expect(outputsVerdict(outputRows(d.libraries[2]!))).toBe('dup'); // ...and reseeded from the same kernel
     const bad = state.apply({ a: 'fork', p: 9 });
@@ -266,6 +296,9 @@ describe('the executor', () => {
   });
 });
 
+/** An upstream line a test claim cites. */
+const SOURCE = 'https://github.com/gregkh/linux/blob/v6.11.11/drivers/char/random.c#L983-L990';
+
 /** A valid scenario to break one field at a time. */
 function valid(): Record<string, unknown> {
   return {
@@ -280,7 +313,7 @@ function valid(): Record<string, unknown> {
         state: { clones: 2 },
         actions: ['boot', { a: 'restore', n: 2 }],
         highlight: 'memory',
-        expect: { library: 'vdso', duplicates: '0' },
+        expect: { library: 'vdso', duplicates: '0', source: SOURCE },
       },
     ],
   };
@@ -290,7 +323,7 @@ describe('malformed scenarios', () => {
   it('a valid file parses, shorthand expanded and expect always a list', () => {
     const s = unwrap(parseScenario(valid(), 'demo.json'));
     expect(s.steps[0]!.actions).toEqual([{ a: 'boot' }, { a: 'restore', n: 2 }]);
-    expect(s.steps[0]!.expect).toEqual([{ library: 'vdso', duplicates: '0' }]);
+    expect(s.steps[0]!.expect).toEqual([{ library: 'vdso', duplicates: '0', source: SOURCE }]);
   });
 
   const cases: [string, (s: Record<string, unknown>) => void, string][] = [
@@ -341,7 +374,7 @@ describe('malformed scenarios', () => {
     [
       'bad library',
       (s) => ((s.steps as Step[])[0]!.state = { libraries: ['vdso', 'libsodium'] } as never),
-      'demo.json: steps[0].state.libraries[1]: must be one of "naive", "openssl-pid", "wipeonfork", "wipeonsuspend", "sysgenid", "vdso", "getrandom", "rdrand" (got "libsodium")',
+      'demo.json: steps[0].state.libraries[1]: must be one of "naive", "openssl-1.1.1", "openssl-3", "boringssl", "aws-lc", "aws-lc-ube", "wipeonsuspend", "vdso", "getrandom", "rdrand", "openssl-pid", "wipeonfork", "sysgenid" (got "libsodium")',
     ],
     [
       'bad sysgenid switch',
@@ -375,29 +408,39 @@ describe('malformed scenarios', () => {
     ],
     [
       'bad verdict',
-      (s) => ((s.steps as Step[])[0]!.expect = { verdict: 'dupe' } as never),
+      (s) => ((s.steps as Step[])[0]!.expect = { verdict: 'dupe', source: SOURCE } as never),
       'demo.json: steps[0].expect.verdict: must be one of "dup", "dup-until", "predictable", "unique", "mixed" (got "dupe")',
     ],
     [
       'bad duplicates claim',
       (s) =>
-        ((s.steps as Step[])[0]!.expect = [{ library: 'vdso', verdict: 'dup' }, { duplicates: 0 }] as never),
+        ((s.steps as Step[])[0]!.expect = [
+          { library: 'vdso', verdict: 'dup', source: SOURCE },
+          { duplicates: 0, source: SOURCE },
+        ] as never),
       'demo.json: steps[0].expect[1].duplicates: must be ">0" or "0" (got 0)',
     ],
     [
       'empty claim',
-      (s) => ((s.steps as Step[])[0]!.expect = { library: 'vdso' } as never),
+      (s) => ((s.steps as Step[])[0]!.expect = { library: 'vdso', source: SOURCE } as never),
       'demo.json: steps[0].expect: must claim something: duplicates, verdict, secretInSnapshot, nsPerCall or waitWatchers',
     ],
     [
       'secret claim without present',
-      (s) => ((s.steps as Step[])[0]!.expect = { secretInSnapshot: { name: 'db-password' } } as never),
+      (s) =>
+        ((s.steps as Step[])[0]!.expect = {
+          secretInSnapshot: { name: 'db-password' },
+          source: SOURCE,
+        } as never),
       'demo.json: steps[0].expect.secretInSnapshot.present: is required',
     ],
     [
       'inverted ns bounds',
       (s) =>
-        ((s.steps as Step[])[0]!.expect = [{ verdict: 'dup' }, { nsPerCall: { min: 20, max: 10 } }] as never),
+        ((s.steps as Step[])[0]!.expect = [
+          { verdict: 'dup', source: SOURCE },
+          { nsPerCall: { min: 20, max: 10 }, source: SOURCE },
+        ] as never),
       'demo.json: steps[0].expect[1].nsPerCall: min (20) must not exceed max (10)',
     ],
   ];
@@ -450,5 +493,202 @@ describe('malformed scenarios', () => {
     s.steps = Array.from({ length: SCENARIO_LIMITS.maxSteps + 1 }, () => (valid().steps as Step[])[0]);
     const r = parseScenario(s, 'demo.json');
     expect(r.ok ? '' : r.error.message).toBe('demo.json: steps: must hold at most 50 steps (got 51)');
+  });
+});
+
+describe('claims cite their source', () => {
+  it('a claim without a source is refused, naming its field', () => {
+    const s = valid();
+    (s.steps as Step[])[0]!.expect = [{ library: 'vdso', duplicates: '0' }];
+    const r = parseScenario(s, 'demo.json');
+    expect(r.ok ? '' : r.error.message).toBe('demo.json: steps[0].expect[0].source: is required');
+    expect(r.ok ? '' : r.error.field).toBe('steps[0].expect[0].source');
+  });
+
+  it('a source must be an https URL', () => {
+    for (const source of ['http://lore.kernel.org/all/x/', 'random.c line 983', '']) {
+      const s = valid();
+      (s.steps as Step[])[0]!.expect = [{ library: 'vdso', duplicates: '0', source }];
+      const r = parseScenario(s, 'demo.json');
+      expect(r.ok ? '' : r.error.message, source).toMatch(
+        /^demo\.json: steps\[0\]\.expect\[0\]\.source: must be an https URL to the upstream source line the claim rests on/,
+      );
+    }
+  });
+
+  it("a step's checks carry their claim's source", () => {
+    const lab = new Lab(core);
+    const state = open(lab, { guest: 'linux-6.11-vmgenid', clones: 2, draws: 2, memoryMiB: 32 });
+    const r = unwrap(
+      runScenarioStep(state, {
+        title: 't',
+        narration: 'n.',
+        actions: [{ a: 'boot' }, { a: 'snapshot' }, { a: 'restore' }, { a: 'draw' }],
+        expect: [{ library: 'getrandom', duplicates: '0', source: SOURCE }],
+      }),
+    );
+    expect(r.checks).toEqual([
+      { claim: 'getrandom: duplicates 0', ok: true, got: 'duplicates 0', source: SOURCE },
+    ]);
+    lab.reset();
+  });
+});
+
+/** A one-step scenario that boots the given libraries and draws, with this narration. */
+function drawing(
+  narration: string,
+  libraries: string[] | null = ['vdso', 'getrandom'],
+): Record<string, unknown> {
+  return {
+    id: 'demo',
+    title: 'Demo',
+    description: 'A demo.',
+    guest: 'linux-6.11-vmgenid',
+    steps: [
+      {
+        title: 'Draw',
+        narration,
+        ...(libraries ? { state: { libraries } } : {}),
+        actions: ['reset', 'boot', 'snapshot', 'restore', 'draw'],
+        expect: { library: 'vdso', duplicates: '0', source: SOURCE },
+      },
+    ],
+  };
+}
+
+describe('narration placeholders', () => {
+  it('a valid narration parses; versions and constants without a unit of measure are not measurements', () => {
+    const ok = parseScenario(
+      drawing(
+        'Linux 6.1 and 5.19 reseed; BoringSSL after 4096 calls mixes 32 bytes: {verdict:vdso} at {nsPerCall:vdso}, from {firstSafeDraw:getrandom}, {freshBits:vdso}, {duplicates:getrandom}, {reseeds:vdso}, {firstUniqueDraw:vdso} with {setting:clones} clones.',
+      ),
+      'demo.json',
+    );
+    if (!ok.ok) throw new Error(ok.error.message);
+    expect(typedMeasurement('Linux 6.1, 5.19, v8, S3, 2^16 calls, RFC 9562, uptime/2, 32 bytes.')).toBeNull();
+  });
+
+  it.each([
+    ['It costs 11.5 ns a call.', '11.5 ns'],
+    ['The window is 40 µs wide.', '40 µs'],
+    ['Clones collided for up to 36 ms.', '36 ms'],
+    ['It reseeds after 60 s.', '60 s'],
+    ['Half of them, 50%, collide.', '50%'],
+    ['Each clone has 128 bits.', '128 bits'],
+    ['Unique from draw #9.', '#9'],
+    ['All 16 draws collide.', '16 draws'],
+    ['Here 4 clones start.', '4 clones'],
+    ['There are 64 duplicates.', '64 duplicates'],
+  ])('a typed measurement is refused: %s', (narration, typed) => {
+    expect(typedMeasurement(narration)).toBe(typed);
+    const r = parseScenario(drawing(narration), 'demo.json');
+    expect(r.ok ? '' : r.error.message).toBe(
+      `demo.json: steps[0].narration: types the measured number "${typed}": write a placeholder such as {nsPerCall:vdso}, {firstSafeDraw:getrandom} or {setting:notifyDelayUs}, filled from the live run`,
+    );
+  });
+
+  it.each([
+    [
+      'It costs {nsPercall:vdso}.',
+      '{nsPercall:vdso}: unknown field "nsPercall" (one of "verdict", "nsPerCall", "duplicates", "firstUniqueDraw", "firstSafeDraw", "freshBits", "reseeds", "setting")',
+    ],
+    [
+      'It is {verdict:libsodium}.',
+      '{verdict:libsodium}: "libsodium" is not a library id (one of naive, openssl-1.1.1, openssl-3, boringssl, aws-lc, aws-lc-ube, wipeonsuspend, vdso, getrandom, rdrand)',
+    ],
+    [
+      'It is {verdict:wipeonfork}.',
+      '{verdict:wipeonfork}: "wipeonfork" is not a library id (one of naive, openssl-1.1.1, openssl-3, boringssl, aws-lc, aws-lc-ube, wipeonsuspend, vdso, getrandom, rdrand)',
+    ],
+    ['It is {setting:clone}.', '{setting:clone}: "clone" is not a setting (one of '],
+    ['It costs {nsPerCall vdso}.', '{nsPerCall vdso}: a placeholder is {FIELD:LIBRARY} or {setting:KEY}'],
+    ['It costs {nsPerCall:vdso.', 'has an unmatched "{" or "}"'],
+    [
+      'RDRAND is {verdict:rdrand}.',
+      `{verdict:rdrand}: "rdrand" does not take part in the step's run (it draws vdso, getrandom)`,
+    ],
+  ])('a bad placeholder is refused with the field path: %s', (narration, problem) => {
+    const r = parseScenario(drawing(narration), 'demo.json');
+    if (r.ok) throw new Error('accepted');
+    expect(r.error.field).toBe('steps[0].narration');
+    expect(r.error.message.startsWith(`demo.json: steps[0].narration: ${problem}`), r.error.message).toBe(
+      true,
+    );
+  });
+
+  it('a draw placeholder needs a draw by its step; a setting placeholder does not', () => {
+    const s = valid(); // boots and restores, draws nothing
+    (s.steps as Step[])[0]!.narration = 'It is {verdict:vdso}.';
+    const r = parseScenario(s, 'demo.json');
+    expect(r.ok ? '' : r.error.message).toBe(
+      'demo.json: steps[0].narration: {verdict:vdso}: nothing has been drawn by this step (since its last reset or boot), so there is nothing to read it from',
+    );
+    (s.steps as Step[])[0]!.narration = 'It restores {setting:clones} clones.';
+    expect(parseScenario(s, 'demo.json').ok).toBe(true);
+  });
+
+  it("with the guests' processes known, a step that runs the guest's own processes must name one of them", () => {
+    const s = drawing('The vDSO is {verdict:vdso}.', null);
+    expect(parseScenario(s, 'demo.json').ok).toBe(true);
+    const guestLibraries = (g: string) => (g === 'linux-6.11-vmgenid' ? (['naive'] as const) : undefined);
+    const r = parseScenario(s, 'demo.json', { guestLibraries });
+    expect(r.ok ? '' : r.error.message).toBe(
+      `demo.json: steps[0].narration: {verdict:vdso}: "vdso" does not take part in the step's run (it draws naive)`,
+    );
+  });
+
+  it("fills every placeholder from the step's live run, and shows … before it has run", () => {
+    const lab = new Lab(core);
+    const state = open(lab, {
+      guest: 'linux-6.11-vmgenid',
+      clones: 4,
+      draws: 16,
+      notifyDelayUs: 40,
+      drawIntervalUs: 5,
+      memoryMiB: 32,
+    });
+    for (const a of ['boot', 'snapshot', 'restore', 'draw'] as const) unwrap(state.apply({ a }));
+    const d = state.lastDraw!;
+    const lib = (id: string) => d.libraries.find((l) => l.library === id)!;
+    const text =
+      '{verdict:getrandom} {firstSafeDraw:getrandom} {firstUniqueDraw:naive} {nsPerCall:getrandom} {duplicates:naive} {freshBits:naive} {reseeds:vdso} {setting:notifyDelayUs} {setting:clones} {setting:vmgenid} {setting:kernel}.';
+    const g = lib('getrandom');
+    expect(g.verdict).toBe('dup-until');
+    expect(fillNarration(text, d, state.settings)).toBe(
+      [
+        `duplicated until #${g.firstSafeDraw}`,
+        `#${g.firstSafeDraw}`,
+        'never',
+        '176 ns',
+        String(lib('naive').duplicates),
+        '0 bits',
+        String(lib('vdso').reseeds),
+        '40 µs',
+        '4',
+        'on',
+        '6.11.',
+      ].join(' '),
+    );
+    // not yet run: a neutral "…" for each, settings too
+    expect(fillNarration(text, null, null)).toBe(`${Array(11).fill(NOT_YET).join(' ')}.`);
+    // a library the draw does not hold
+    expect(fillNarration('{verdict:rdrand}.', d, state.settings)).toBe(`${NOT_YET}.`);
+    // bits differ between clones: min–max
+    const mixedBits = { ...d, libraries: [{ ...g, freshEntropyBits: [0, 128, 256] }] };
+    expect(fillNarration('{freshBits:getrandom}', mixedBits, null)).toBe('0–256 bits');
+    lab.reset();
+  });
+
+  it('says times in the unit that reads best', () => {
+    const lab = new Lab(core);
+    const state = open(lab, { guest: 'default', drawIntervalUs: 1_000_000, notifyDelayUs: 1500 });
+    expect(
+      fillNarration(
+        '{setting:drawIntervalUs}, {setting:notifyDelayUs}, {setting:uptimeS}.',
+        null,
+        state.settings,
+      ),
+    ).toBe('1 s, 1.5 ms, 30 s.');
+    lab.reset();
   });
 });

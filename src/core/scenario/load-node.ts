@@ -5,6 +5,8 @@
 
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
+import type { LibraryId } from '../lab/types';
+import { shippedGuestsNode } from '../manifest/load-node';
 import { err, type Result } from '../types';
 import { parseScenarioIndexText, parseScenarioText, scenarioError, SCENARIO_ID_PATTERN } from './parse';
 import type { Scenario, ScenarioError, ScenarioIndexEntry } from './types';
@@ -28,7 +30,17 @@ export async function listScenariosNode(): Promise<Result<ScenarioIndexEntry[], 
   return text.ok ? parseScenarioIndexText(text.value, 'index.json') : text;
 }
 
-/** Loads a shipped scenario by id ("the-problem"); its id must match its file name. */
+/** The libraries of each shipped guest's processes (placeholders are checked against them). */
+async function shippedGuestLibraries(): Promise<(guest: string) => readonly LibraryId[] | undefined> {
+  const guests = await shippedGuestsNode();
+  const map = new Map(guests.ok ? guests.value.map((g) => [g.name, g.processes.map((p) => p.library)]) : []);
+  return (guest) => map.get(guest);
+}
+
+/**
+ * Loads a shipped scenario by id ("the-problem"); its id must match its file name. Narration
+ * placeholders are checked against the shipped guests' processes too.
+ */
 export async function loadScenarioNode(id: string): Promise<Result<Scenario, ScenarioError>> {
   const file = `${id}.json`;
   if (!SCENARIO_ID_PATTERN.test(id)) {
@@ -43,7 +55,7 @@ export async function loadScenarioNode(id: string): Promise<Result<Scenario, Sce
     }
     return text;
   }
-  const parsed = parseScenarioText(text.value, file);
+  const parsed = parseScenarioText(text.value, file, { guestLibraries: await shippedGuestLibraries() });
   if (parsed.ok && parsed.value.id !== id)
     return err(scenarioError(file, 'id', `must be "${id}", the file's name (got "${parsed.value.id}")`));
   return parsed;

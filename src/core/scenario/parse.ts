@@ -6,12 +6,39 @@
 // Invariants: a value is returned whole, shorthand action names expanded and `expect` always a
 // list, or refused with the FIRST problem, named by its field path:
 // `the-problem.json: steps[2].actions[1]: ...`. Unknown keys are errors.
+//
+// Claims cite their source. Every `expect` entry carries `source`: an https URL to the upstream
+// line the claim rests on (random.c at the right version, lib/vdso/getrandom.c, Firecracker,
+// OpenSSL, BoringSSL, AWS-LC, the SysGenId and MADV_WIPEONSUSPEND mails). A claim without one is
+// refused.
+//
+// Narration placeholders. A narration never types a measured number: it writes a placeholder and
+// the app fills it from the step's live run (fillNarration in narration.ts; "…" until the step
+// has run). The forms:
+//
+//   {verdict:LIB}          the verdict in words ("duplicated until #9", "unique")
+//   {nsPerCall:LIB}        mean virtual ns per call ("15.0 ns")
+//   {duplicates:LIB}       outputs that also occur in another clone ("64")
+//   {firstUniqueDraw:LIB}  first draw from which no draw collides ("#9", or "never")
+//   {firstSafeDraw:LIB}    first draw that differs in every clone with 128 unknown bits behind it
+//   {freshBits:LIB}        the entropy ledger's bits per clone, min–max over clones ("0–256 bits")
+//   {reseeds:LIB}          reseeds the library performed across clones ("4")
+//   {setting:KEY}          a setting in effect, with its unit ("40 µs", "4", "on", "intel")
+//
+// LIB is a library id (not an old alias) that takes part in the step's run: the libraries the lab
+// was last booted with by then (a step's `libraries` setting, or the guest's processes when the
+// caller says what they are), and a draw must have happened by then (a reset or boot forgets it).
+// KEY is a LabSettings key. Anything else in braces is refused with the field path
+// (`steps[2].narration: {nsPercall:vdso}: unknown field ...`), and so is a number typed with a
+// unit of measure (ns, µs, ms, s, %, bits, draws, clones, duplicates, or a draw index "#9"):
+// versions ("Linux 6.1", "5.19") and constants without such a unit ("4096 calls") stay allowed.
 
 import { check, oneOf, quoted, wholeNumber, z, type CheckError } from '../check/check';
 import { parseJson } from '../check/json';
-import { LIBRARY_IDS } from '../lab/types';
+import { LIBRARY_IDS, type LibraryId } from '../lab/types';
 import { actionSchema, ACTION_LIMITS, ACTION_NAMES, type Action } from '../session/actions';
 import { NAME_PATTERN, settingsPatchSchema } from '../settings/schema';
+import type { SettingsPatch } from '../settings/settings';
 import { VERDICTS } from '../settings/words';
 import { err, ok, type Result } from '../types';
 import {
@@ -21,6 +48,7 @@ import {
   type ScenarioError,
   type ScenarioIndexEntry,
 } from './types';
+import { readPlaceholders, typedMeasurement } from './narration';
 
 /** The limits of scenario files (the JSON files under public/guest/scenarios/). */
 export const SCENARIO_LIMITS = {
@@ -74,7 +102,10 @@ const stepAction = z.union(
   { error: `must be an action name or an object { "a": NAME, ... }` },
 );
 
-const sourceUrl = z.url({ protocol: /^https$/, error: 'must be an https URL to the upstream source' });
+const sourceUrl = z.url({
+  protocol: /^https$/,
+  error: 'must be an https URL to the upstream source line the claim rests on',
+});
 
 const expectSchema = z
   .strictObject({
@@ -107,7 +138,7 @@ const expectSchema = z
       })
       .optional(),
     waitWatchers: z.enum(WAIT_OUTCOMES, { error: `must be one of ${quoted(WAIT_OUTCOMES)}` }).optional(),
-    source: sourceUrl.optional(),
+    source: sourceUrl,
   })
   .superRefine((o, ctx) => {
     if (!Object.keys(o).some((k) => !['library', 'process', 'source'].includes(k)))
@@ -127,6 +158,14 @@ const stepSchema = z.strictObject({
       ctx.addIssue({
         code: 'custom',
         message: `must be 1 to ${SCENARIO_LIMITS.narrationMaxSentences} sentences, short enough to say aloud (got ${n})`,
+      });
+    const read = readPlaceholders(t);
+    if (!read.ok) ctx.addIssue({ code: 'custom', message: read.error });
+    const typed = typedMeasurement(t);
+    if (typed)
+      ctx.addIssue({
+        code: 'custom',
+        message: `types the measured number "${typed}": write a placeholder such as {nsPerCall:vdso}, {firstSafeDraw:getrandom} or {setting:notifyDelayUs}, filled from the live run`,
       });
   }),
   state: settingsPatchSchema.optional(),
@@ -190,19 +229,86 @@ function inFile<T>(r: Result<T, CheckError>, file: string): Result<T, ScenarioEr
   return r.ok ? r : err(scenarioError(file, r.error.field, r.error.problem));
 }
 
+/** What the parser may know beyond the file. */
+export interface ScenarioParseOptions {
+  /**
+   * The libraries of a shipped guest's processes (undefined: not known). With it, a placeholder
+   * of a step that runs the guest's own processes must name one of them.
+   */
+  guestLibraries?: (guest: string) => readonly LibraryId[] | undefined;
+}
+
+/**
+ * Checks each narration's placeholders against the run the step shows: the session is followed
+ * step by step (settings, then actions) to know which libraries the lab was booted with and
+ * whether anything was drawn since the last reset or boot.
+ */
+function checkPlaceholders(
+  s: Scenario,
+  opts: ScenarioParseOptions,
+): { field: string; problem: string } | null {
+  let settings: SettingsPatch = { guest: s.guest };
+  let booted: readonly LibraryId[] | null | undefined = undefined; // null: not booted; undefined: unknown
+  let drawn = false;
+  const librariesNow = (): readonly LibraryId[] | undefined => {
+    const libs = settings.libraries ?? 'guest';
+    return libs === 'guest' ? opts.guestLibraries?.(settings.guest ?? s.guest) : libs;
+  };
+  for (const [i, st] of s.steps.entries()) {
+    if (st.state) settings = { ...settings, ...st.state };
+    for (const a of st.actions ?? []) {
+      if (a.a === 'set') settings = { ...settings, ...a.s };
+      else if (a.a === 'reset') {
+        booted = null;
+        drawn = false;
+      } else if (a.a === 'boot') {
+        booted = librariesNow();
+        drawn = false;
+      } else if (a.a === 'draw') drawn = true;
+    }
+    const read = readPlaceholders(st.narration);
+    if (!read.ok) return { field: `steps[${i}].narration`, problem: read.error };
+    for (const p of read.value) {
+      if (p.field === 'setting') continue;
+      if (!drawn)
+        return {
+          field: `steps[${i}].narration`,
+          problem: `${p.text}: nothing has been drawn by this step (since its last reset or boot), so there is nothing to read it from`,
+        };
+      if (booted && !booted.includes(p.arg as LibraryId))
+        return {
+          field: `steps[${i}].narration`,
+          problem: `${p.text}: "${p.arg}" does not take part in the step's run (it draws ${booted.join(', ')})`,
+        };
+    }
+  }
+  return null;
+}
+
 /** Checks parsed JSON against the scenario format; `file` names it in messages. */
-export function parseScenario(json: unknown, file: string): Result<Scenario, ScenarioError> {
+export function parseScenario(
+  json: unknown,
+  file: string,
+  opts: ScenarioParseOptions = {},
+): Result<Scenario, ScenarioError> {
   const r = inFile(check(scenarioSchema, json), file);
-  return r.ok ? ok(normalise(r.value)) : r;
+  if (!r.ok) return r;
+  const s = normalise(r.value);
+  const bad = checkPlaceholders(s, opts);
+  return bad ? err(scenarioError(file, bad.field, bad.problem)) : ok(s);
 }
 
 /** Parses and checks a scenario's JSON text. */
-export function parseScenarioText(textIn: string, file: string): Result<Scenario, ScenarioError> {
+export function parseScenarioText(
+  textIn: string,
+  file: string,
+  opts: ScenarioParseOptions = {},
+): Result<Scenario, ScenarioError> {
   const json = inFile(
     parseJson(textIn, { maxBytes: SCENARIO_LIMITS.textMaxBytes, maxDepth: SCENARIO_LIMITS.maxDepth }),
     file,
   );
-  return json.ok ? parseScenario(json.value, file) : json;
+  return json.ok ? parseScenario(json.value, file, opts) : json;
 }
 
 const indexSchema = z

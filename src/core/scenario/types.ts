@@ -41,13 +41,20 @@ export interface Expect {
   nsPerCall?: { min?: number; max?: number };
   /** What every target VM's WAIT_WATCHERS returned in this step. */
   waitWatchers?: WaitOutcome;
-  /** Where the claim comes from: a URL to the upstream source (shown as a citation). */
+  /**
+   * Where the claim comes from: an https URL to the upstream source line (shown as a citation).
+   * Required in scenario files (parse.ts refuses a claim without one); optional here only for
+   * steps built in code.
+   */
   source?: string;
 }
 
 export interface Step {
   title: string;
-  /** 1-3 sentences for a speaker. */
+  /**
+   * 1-3 sentences for a speaker. Measured numbers are placeholders ({nsPerCall:vdso},
+   * {setting:notifyDelayUs}, ...: parse.ts), filled from the step's live run by fillNarration.
+   */
   narration: string;
   state?: SettingsPatch;
   actions?: Action[];
