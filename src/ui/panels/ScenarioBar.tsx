@@ -1,5 +1,6 @@
 // The guided scenario bar at the bottom (UX.md): a picker, then title, step k/n, the narration in
-// large type, the step list, Prev/Next, and the step's claims checked (pass/fail in words).
+// large type (its placeholders filled from the step's live run, "…" until it has run), the step
+// list, Prev/Next, and the step's claims checked (pass/fail in words), each with its source.
 // Keys (not while typing in a field or choosing in a select): ArrowRight, PageDown, Space = next;
 // ArrowLeft, PageUp = previous; Esc leaves the scenario (or presenter mode); p toggles presenter
 // mode. A control that handles a key itself (a focused button with Space, the memory map's
@@ -7,6 +8,7 @@
 
 import { useEffect, useState } from 'react';
 import { useShallow } from 'zustand/react/shallow';
+import { fillNarration } from '../../core/scenario/narration';
 import { ensureScenarios } from '../lib/scenarios';
 import { useLab, useLabStore } from '../store/context';
 import type { LabStore } from '../store/store';
@@ -18,7 +20,18 @@ const selectBar = (s: LabState) => ({
   active: s.active,
   busy: s.busy,
   ready: s.ready,
+  lastDraw: s.lastDraw,
+  settings: s.session?.settings ?? null,
 });
+
+/** The host a claim's source is on ("lore.kernel.org"). */
+function sourceHost(url: string): string {
+  try {
+    return new URL(url).host;
+  } catch {
+    return url;
+  }
+}
 
 /** True if a key press belongs to the focused element rather than to the scenario. */
 function ownedByTarget(e: KeyboardEvent): boolean {
@@ -69,7 +82,7 @@ export function handleKey(store: LabStore, e: KeyboardEvent): void {
 
 export function ScenarioBar() {
   const store = useLabStore();
-  const { scenarios, error, active, busy, ready } = useLab(useShallow(selectBar));
+  const { scenarios, error, active, busy, ready, lastDraw, settings } = useLab(useShallow(selectBar));
   const [pick, setPick] = useState('');
 
   useEffect(() => {
@@ -172,7 +185,11 @@ export function ScenarioBar() {
         </button>
       </div>
       <div className="scenario-body">
-        <p className="narration">{step ? step.narration : 'Starting…'}</p>
+        <p className="narration">
+          {step
+            ? fillNarration(step.narration, result ? lastDraw : null, result ? settings : null)
+            : 'Starting…'}
+        </p>
         <div className="scenario-checks" aria-live="polite">
           {active.error ? (
             <p className="check-fail" role="alert">
@@ -187,6 +204,14 @@ export function ScenarioBar() {
                       <span aria-hidden="true">{c.ok ? '✓' : '✗'}</span> {c.claim}:{' '}
                       <span className="verdict-word">{c.ok ? 'holds' : 'FAILS'}</span>{' '}
                       <span className="got">({c.got})</span>
+                      {c.source && (
+                        <>
+                          {' '}
+                          <a className="source" href={c.source} target="_blank" rel="noopener">
+                            source ({sourceHost(c.source)})
+                          </a>
+                        </>
+                      )}
                     </li>
                   ))}
                 </ul>
