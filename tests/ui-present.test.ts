@@ -14,20 +14,18 @@ import { UI_SCENARIO } from './ui-scenario';
 
 async function newStore() {
   const store = await baseStore();
-  store
-    .getState()
-    .setScenarios(
-      [
-        {
-          id: UI_SCENARIO.id,
-          title: UI_SCENARIO.title,
-          description: UI_SCENARIO.description,
-          scenario: UI_SCENARIO,
-          error: null,
-        },
-      ],
-      null,
-    );
+  store.getState().setScenarios(
+    [
+      {
+        id: UI_SCENARIO.id,
+        title: UI_SCENARIO.title,
+        description: UI_SCENARIO.description,
+        scenario: UI_SCENARIO,
+        error: null,
+      },
+    ],
+    null,
+  );
   return store;
 }
 
