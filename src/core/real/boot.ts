@@ -7,9 +7,11 @@
 //   /dev/urandom and the shell's $RANDOM. Busybox seeds $RANDOM's generator lazily (pid and clock
 //   at its first use), so without that use each clone would seed its own after the restore; with
 //   it the generator is snapshot state, as a language runtime's PRNG seeded at init would be.
-// - The clones' first kernel reseed is whatever linux 6.1's delayed work had scheduled at the save
-//   (random.c crng_reseed: next = now + max(1 s, uptime/2) until 2 min of uptime, then 60 s), so
-//   the snapshot uptime decides how long the clones keep printing the same bytes.
+// - Linux 6.1 reseeds on demand (random.c crng_make_state -> crng_has_old_seed; the delayed work
+//   came in 6.2): the read just before the save reseeds if the key is older than
+//   max(1 s, uptime/2), and the clones' first reseed is the first read after the key outgrows that
+//   interval again (2 min of uptime and on: 60 s). So the snapshot uptime decides how long the
+//   clones keep printing the same bytes: about as long again (src/core/real/model.ts).
 // - The shell is idle and its console drained at the save: a clone's console starts clean.
 
 import { err, ok, type Result } from '../types';
