@@ -1,7 +1,7 @@
 // The reason for a verdict in one line, from the draw's facts and its entropy ledger: what the
 // report, the CLI table and the app print beside the verdict word. No wasm, no DOM.
 
-import { count, drawLabel } from '../settings/words';
+import { count, drawLabel } from './words';
 import type { CauseName, LibraryDraw } from './types';
 
 /** What each ledger cause is, as a phrase ("the VMGenID notification"). */

@@ -1,7 +1,7 @@
 // The lab's data contracts: guest manifests and the plain-data views the app, the CLI and the
 // tests read. Everything here is serialisable (worker messages, JSON); outputs stay bytes.
 
-import type { Verdict } from '../settings/words';
+import type { Verdict } from './words';
 import * as L from '../wasm/layout';
 
 export const CAUSE_NAMES = [
@@ -77,6 +77,23 @@ export function libraryOfIndex(n: number): LibraryId | undefined {
   return LIBRARY_IDS.find((id) => CORE_INDEX[id] === n);
 }
 
+export const KERNEL_GENERATIONS = ['5.10', '6.1', '6.11'] as const;
+/** The random.c generation the guest kernel follows (DESIGN.md "The world's axes"). */
+export type KernelGeneration = (typeof KERNEL_GENERATIONS)[number];
+export const CPUS = ['intel', 'amd', 'none'] as const;
+/** The vCPU's RNG instructions: RDRAND/RDSEED present (intel: fast RDRAND, amd) or absent (none). */
+export type Cpu = (typeof CPUS)[number];
+
+/** The kernel generation a manifest's free-text version names ("5.10-amzn" -> 5.10). */
+export function generationOf(version: string): KernelGeneration {
+  const m = /^(\d+)\.(\d+)/.exec(version);
+  if (!m) return '6.1';
+  const v = Number(m[1]) * 1000 + Number(m[2]);
+  if (v >= 6011) return '6.11';
+  if (v >= 5017) return '6.1';
+  return '5.10';
+}
+
 export const CONSUMERS = ['uuid', 'nonce', 'key'] as const;
 export type Consumer = (typeof CONSUMERS)[number];
 /** Bytes each consumer draws: UUIDv4 16, nonce 12 (96-bit), key 32 (256-bit). */
@@ -90,9 +107,9 @@ export interface KernelFeatures {
   /** Linux version, for display ("6.11", "5.10-amzn"). */
   version: string;
   /** The random.c generation the model follows (default: from `version`). */
-  generation?: '5.10' | '6.1' | '6.11';
+  generation?: KernelGeneration;
   /** The vCPU's RNG instructions (default intel). */
-  cpu?: 'intel' | 'amd' | 'none';
+  cpu?: Cpu;
   /** The vmgenid driver (Linux >= 5.18): reseeds the CRNG on the VMGenID notification. */
   vmgenid: boolean;
   /** Linux 6.8's NEW_VMGENID=1 uevent. */

@@ -5,7 +5,7 @@
 //
 // Invariants: pure, no wasm, no DOM. With fewer than two clones nothing can collide: 'unique'.
 
-import type { Verdict } from '../settings/words';
+import type { Verdict } from './words';
 import type { LibraryDraw } from './types';
 
 /** Collision facts of one library's outputs, per draw and in total. */

@@ -10,14 +10,21 @@
 // - Boot-time keys take effect at the next boot (a running guest keeps its kernel, as a real one
 //   would); the others where `applies` says.
 
-import { CONSUMERS, LIBRARY_IDS, type Consumer, type GuestManifest, type LibraryId } from '../lab/types';
+import {
+  CONSUMERS,
+  CPUS,
+  generationOf,
+  KERNEL_GENERATIONS,
+  LIBRARY_IDS,
+  type Consumer,
+  type Cpu,
+  type GuestManifest,
+  type KernelGeneration,
+  type LibraryId,
+} from '../lab/types';
 
-export const KERNEL_GENERATIONS = ['5.10', '6.1', '6.11'] as const;
-/** The random.c generation the guest kernel follows (DESIGN.md "The world's axes"). */
-export type KernelGeneration = (typeof KERNEL_GENERATIONS)[number];
-export const CPUS = ['intel', 'amd', 'none'] as const;
-/** The vCPU's RNG instructions: RDRAND/RDSEED present (intel: fast RDRAND, amd) or absent (none). */
-export type Cpu = (typeof CPUS)[number];
+export { CPUS, generationOf, KERNEL_GENERATIONS, type Cpu, type KernelGeneration };
+
 export const SYSGENID_BUMPS = ['vmgenid', 'overseer'] as const;
 /** Who bumps SysGenId after a restore: the VMGenID notification (v1-v7) or the overseer (v8). */
 export type SysGenIdBump = (typeof SYSGENID_BUMPS)[number];
@@ -414,16 +421,6 @@ export function settingSpec(key: SettingKey): SettingSpec {
   const s = SETTINGS.find((x) => x.key === key);
   if (!s) throw new Error(`no setting ${key}`);
   return s;
-}
-
-/** The kernel generation a manifest's free-text version names ("5.10-amzn" -> 5.10). */
-export function generationOf(version: string): KernelGeneration {
-  const m = /^(\d+)\.(\d+)/.exec(version);
-  if (!m) return '6.1';
-  const v = Number(m[1]) * 1000 + Number(m[2]);
-  if (v >= 6011) return '6.11';
-  if (v >= 5017) return '6.1';
-  return '5.10';
 }
 
 /** The values a guest manifest gives the settings marked `fromGuest`. */
