@@ -10,9 +10,11 @@ import { formatAt } from '../crypto/uuid';
 import { err, ok, type Result, type VmId } from '../types';
 import type { LabError } from './api';
 import * as L from '../wasm/layout';
+import { CAUSE_WORDS } from './reason';
 import { analyseClasses, firstSafeDraw, safeFromDraw, verdictOf, type LedgerFacts } from './verdict';
 import {
   CONSUMER_BYTES,
+  EVENT_KINDS,
   type CauseName,
   type Consumer,
   type DrawResult,
@@ -226,21 +228,11 @@ function collideOne(
 
 /** What raised a generator's bits, in words (the event that ended duplication). */
 export function causeName(code: number): CauseName | null {
-  return CAUSES[code] ?? null;
+  if (code === L.CAUSE_RDRAND) return 'rdrand';
+  if (code === L.CAUSE_BOOT) return 'boot';
+  const kind = EVENT_KINDS[code];
+  return kind !== undefined && kind in CAUSE_WORDS ? (kind as CauseName) : null;
 }
-
-const CAUSES: Record<number, CauseName> = {
-  [L.EV_VMGENID_NOTIFY]: 'vmgenid-notify',
-  [L.EV_CRNG_RESEED]: 'crng-reseed',
-  [L.EV_SYSGENID_BUMP]: 'sysgenid-bump',
-  [L.EV_AGENT_RESEED]: 'agent-reseed',
-  [L.EV_PERIODIC_RESEED]: 'periodic-reseed',
-  [L.EV_LIBRARY_RESEED]: 'library-reseed',
-  [L.EV_INTERRUPT_FLUSH]: 'interrupt-timings',
-  [L.EV_PM_RESEED]: 'pm-reseed',
-  [L.CAUSE_RDRAND]: 'rdrand',
-  [L.CAUSE_BOOT]: 'boot',
-};
 
 /** Output (clone c, draw d) as text: a UUID for uuid, lowercase hex otherwise. */
 export function outputText(lib: LibraryDraw, c: number, d: number): string {

@@ -33,38 +33,19 @@ import { drawVms } from './draw';
 import { deviceView, memoryMap, peek, type MemoryMapView } from './inspect';
 import { searchImage } from './secrets';
 import {
+  EVENT_KINDS,
   libraryOfIndex,
   type DeviceView,
   type DrawResult,
   type GuestManifest,
   type SecretReport,
   type TimelineEvent,
-  type TimelineKind,
 } from './types';
 
 export type { VmMeta } from './boot';
 export { secretBytes } from './boot';
 
 const MAX_TIMELINE = 2000;
-const EVENT_KIND: Record<number, TimelineKind> = {
-  [L.EV_RESTORE]: 'restore',
-  [L.EV_RESUME]: 'resume',
-  [L.EV_VMGENID_NOTIFY]: 'vmgenid-notify',
-  [L.EV_CRNG_RESEED]: 'crng-reseed',
-  [L.EV_SYSGENID_BUMP]: 'sysgenid-bump',
-  [L.EV_AGENT_RESEED]: 'agent-reseed',
-  [L.EV_PERIODIC_RESEED]: 'periodic-reseed',
-  [L.EV_LIBRARY_RESEED]: 'library-reseed',
-  [L.EV_LIBRARY_ABORT]: 'library-abort',
-  [L.EV_FORK]: 'fork',
-  [L.EV_DRAW]: 'draw',
-  [L.EV_INTERRUPT_FLUSH]: 'interrupt-flush',
-  [L.EV_PM_RESEED]: 'pm-reseed',
-  [L.EV_VMCLOCK_BUMP]: 'vmclock-bump',
-  [L.EV_UEVENT]: 'uevent',
-  [L.EV_VDSO_FALLBACK]: 'vdso-fallback',
-};
-
 export class Lab {
   readonly engine: Engine;
   private readonly meta = new Map<number, VmMeta>();
@@ -86,7 +67,7 @@ export class Lab {
     for (const e of this.engine.guest.drainEvents()) {
       const m = this.meta.get(e.vm);
       if (!m || m.timeline.length >= MAX_TIMELINE) continue;
-      const kind = EVENT_KIND[e.kind] ?? 'draw';
+      const kind = EVENT_KINDS[e.kind] ?? 'draw';
       const lib =
         kind === 'library-reseed' || kind === 'library-abort' ? (libraryOfIndex(e.detail) ?? '') : '';
       m.timeline.push({ vm: e.vm, tNs: e.tNs, kind, detail: lib || String(e.detail) });

@@ -12,7 +12,7 @@ export const CAUSE_WORDS: Record<CauseName, string> = {
   'agent-reseed': "the agent's reseed (RNDADDENTROPY + RNDRESEEDCRNG)",
   'periodic-reseed': "the kernel's scheduled reseed",
   'library-reseed': "the library's own reseed interval",
-  'interrupt-timings': 'interrupt timings pooled since restore',
+  'interrupt-flush': 'interrupt timings pooled since restore',
   'pm-reseed': 'the PM notifier reseeding on resume from S3',
   rdrand: 'RDRAND in every call',
   boot: "the boot's own entropy (nothing was restored)",

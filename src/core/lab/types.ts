@@ -4,21 +4,6 @@
 import type { Verdict } from './words';
 import * as L from '../wasm/layout';
 
-export const CAUSE_NAMES = [
-  'vmgenid-notify',
-  'crng-reseed',
-  'sysgenid-bump',
-  'agent-reseed',
-  'periodic-reseed',
-  'library-reseed',
-  'interrupt-timings',
-  'pm-reseed',
-  'rdrand',
-  'boot',
-] as const;
-/** The events and sources the entropy ledger credits (lab/draw.ts causeName maps the core's codes). */
-export type CauseName = (typeof CAUSE_NAMES)[number];
-
 /**
  * The libraries by name and version, in the lab's order (what "all" runs, the matrix's rows).
  * assembly/libs/libraries.ts models each from its upstream source (docs/FIDELITY.md).
@@ -263,6 +248,45 @@ export const TIMELINE_KINDS = [
   'vdso-fallback',
 ] as const;
 export type TimelineKind = (typeof TIMELINE_KINDS)[number];
+
+/** The timeline kind of each core event code (assembly/vmm/events.ts EV_*). */
+export const EVENT_KINDS: Readonly<Record<number, TimelineKind>> = {
+  [L.EV_RESTORE]: 'restore',
+  [L.EV_RESUME]: 'resume',
+  [L.EV_VMGENID_NOTIFY]: 'vmgenid-notify',
+  [L.EV_CRNG_RESEED]: 'crng-reseed',
+  [L.EV_SYSGENID_BUMP]: 'sysgenid-bump',
+  [L.EV_AGENT_RESEED]: 'agent-reseed',
+  [L.EV_PERIODIC_RESEED]: 'periodic-reseed',
+  [L.EV_LIBRARY_RESEED]: 'library-reseed',
+  [L.EV_LIBRARY_ABORT]: 'library-abort',
+  [L.EV_FORK]: 'fork',
+  [L.EV_DRAW]: 'draw',
+  [L.EV_INTERRUPT_FLUSH]: 'interrupt-flush',
+  [L.EV_PM_RESEED]: 'pm-reseed',
+  [L.EV_VMCLOCK_BUMP]: 'vmclock-bump',
+  [L.EV_UEVENT]: 'uevent',
+  [L.EV_VDSO_FALLBACK]: 'vdso-fallback',
+};
+
+/**
+ * What the entropy ledger credits for a generator's bits (assembly/vmm/ledger.ts): the event that
+ * put them there, or RDRAND in every call, or the boot's own entropy.
+ */
+export type CauseName =
+  | Extract<
+      TimelineKind,
+      | 'vmgenid-notify'
+      | 'crng-reseed'
+      | 'sysgenid-bump'
+      | 'agent-reseed'
+      | 'periodic-reseed'
+      | 'library-reseed'
+      | 'interrupt-flush'
+      | 'pm-reseed'
+    >
+  | 'rdrand'
+  | 'boot';
 
 /** One event on a VM's virtual timeline (the VM's virtual clock in ns; a clone's clock goes on from the snapshot's). */
 export interface TimelineEvent {
