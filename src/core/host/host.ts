@@ -14,11 +14,22 @@
 
 import { Lab } from '../lab/lab';
 import type { LabError } from '../lab/api';
+import { outputText } from '../lab/draw';
+import { predictOpenssl } from '../lab/predict';
 import type { EngineStats } from '../engine';
 import type { SnapshotSummary, VmSummary } from '../lab/api';
 import { memoryMap, type MemoryMapView } from '../lab/inspect';
-import type { DeviceView, DrawResult, GuestManifest, SecretSpec, TimelineEvent } from '../lab/types';
+import type {
+  Consumer,
+  DeviceView,
+  DrawResult,
+  GuestManifest,
+  LibraryDraw,
+  SecretSpec,
+  TimelineEvent,
+} from '../lab/types';
 import type { CoreExports } from '../load/instantiate';
+import { predictRealDivergence, type ModelPrediction } from '../real/model';
 import { computeMatrix, type Matrix, type MatrixOptions } from '../matrix/matrix';
 import {
   checkExpectations,
@@ -47,6 +58,8 @@ export const RESTORE_BATCH = 16;
 export const DEVICE_ROWS = 256;
 /** Actions replayed between two yields. */
 const REPLAY_CHUNK = 8;
+/** Clones the openssl-1.1.1 attack runs on (each is one bounded search, ~0.15 s in the browser). */
+export const RECOVER_MAX_CLONES = 64;
 
 /** A guest listed in public/guest/index.json, with its checked manifest (or why it failed). */
 export interface GuestEntry {
@@ -158,6 +171,59 @@ export interface SecretScanView {
   unknown: string[];
 }
 
+/** What the openssl-1.1.1 attack found for one clone (lab/predict.ts Prediction, as the app shows it). */
+export interface CloneRecovery {
+  vm: number;
+  /** Counters tried for the clone's first output: its timer's unknown part. */
+  searched: number;
+  /** log2 of `searched`. */
+  unknownBits: number;
+  /** Counters whose output equals the clone's first output (1 unless values collide; 0: not found). */
+  matches: number;
+  /** The recovered low 32 bits of the clone's cycle counter at its first call. */
+  recoveredCounter: number | null;
+  /** The clone's first output, as the outputs table shows it (the search's target). */
+  firstOutput: string;
+  /** Candidates for the second output, computed before looking at it. */
+  nextCandidates: number;
+  nextRecovered: boolean;
+  /** The second output as the outputs table shows it (the one the attack computed, when recovered). */
+  nextOutput: string;
+  /** Host milliseconds the search of this clone took. */
+  ms: number;
+}
+
+/** The attack on one openssl-1.1.1 process of the last draw. */
+export interface RecoveryView {
+  /** The process (its index among the draw's libraries). */
+  proc: number;
+  consumer: Consumer;
+  /** Clones in the draw, and how many the attack ran on (at most RECOVER_MAX_CLONES). */
+  clones: number;
+  attacked: number;
+  /** Distinct first outputs among the attacked clones: why the values "look" unique. */
+  distinctFirst: number;
+  /** The unknown bits one call mixed in (the ledger's per-call bits). */
+  perCallBits: number;
+  results: CloneRecovery[];
+  cancelled: boolean;
+  ms: number;
+}
+
+/** Each openssl-1.1.1 process's first two outputs per clone, copied (index -> a two-draw view). */
+function attackTargets(draw: DrawResult): Map<number, LibraryDraw> {
+  const out = new Map<number, LibraryDraw>();
+  for (const [i, lib] of draw.libraries.entries()) {
+    if (lib.library !== 'openssl-1.1.1' || lib.draws < 2) continue;
+    const row = 2 * lib.width;
+    const bytes = new Uint8Array(lib.clones * row);
+    for (let c = 0; c < lib.clones; c++)
+      bytes.set(lib.bytes.subarray(c * lib.draws * lib.width, c * lib.draws * lib.width + row), c * row);
+    out.set(i, { ...lib, draws: 2, bytes, groups: new Int32Array(0), pairs: new Uint32Array(0) });
+  }
+  return out;
+}
+
 function hostError(
   e: SessionError | LabError | { kind: string; message: string; field?: string },
 ): HostError {
@@ -179,6 +245,11 @@ export class SessionHost {
   /** The scenario step the lab stands at, and the log length that step left. */
   private scenario: { id: string; step: number; session: Session; mark: number } | null = null;
   private drawSent: DrawResult | null = null;
+  /**
+   * The first two outputs of each openssl-1.1.1 process of the last draw sent, kept before the
+   * draw's bytes are transferred to the app (the attack's targets; a small copy).
+   */
+  private attackTargets: { draw: DrawResult; libs: Map<number, LibraryDraw> } | null = null;
   private matrixCore: Promise<CoreExports> | null = null;
 
   constructor(
@@ -266,6 +337,7 @@ export class SessionHost {
     if (forceDraw || draw !== this.drawSent) {
       out.draw = draw;
       this.drawSent = draw;
+      if (draw && this.attackTargets?.draw !== draw) this.attackTargets = { draw, libs: attackTargets(draw) };
     }
     return out;
   }
@@ -619,6 +691,127 @@ export class SessionHost {
       core,
     );
     return m.ok ? m : { ok: false, error: hostError(m.error) };
+  }
+
+  /**
+   * "Predictable", shown: the attack of lab/predict.ts on process `proc` of the last draw, one
+   * clone at a time (progress and cancel between clones). It reads only what the snapshot holds
+   * and the clone's outputs; it refuses a draw it cannot attack (not openssl-1.1.1, fewer than two
+   * draws, clones that drew before, VMs gone since).
+   */
+  async recoverOutputs(
+    req: { proc: number },
+    ctx: ChunkContext,
+  ): Promise<{ ok: true; value: RecoveryView } | { ok: false; error: HostError }> {
+    const refuse = (message: string) => ({
+      ok: false as const,
+      error: { kind: 'InvalidValue', field: 'recover', message },
+    });
+    const draw = this.session.lastDraw;
+    if (!draw) return refuse('there is no draw to attack: press Draw first');
+    const lib = draw.libraries[req.proc];
+    if (!lib) return refuse(`the last draw has no process ${req.proc + 1}`);
+    if (lib.library !== 'openssl-1.1.1')
+      return refuse(
+        `the attack searches OpenSSL 1.1.1's per-call timer; ${lib.library} mixes no such input into a shared state`,
+      );
+    if (lib.draws < 2)
+      return refuse(
+        `the attack needs two draws per clone (it finds the first and predicts the second); this draw made ${lib.draws}`,
+      );
+    const log = this.session.log;
+    const last = log.findLastIndex((a) => a.a === 'draw');
+    const since = log
+      .slice(0, last)
+      .findLastIndex((a) => a.a === 'restore' || a.a === 'load' || a.a === 'boot');
+    if (log.slice(since + 1, last).some((a) => a.a === 'draw'))
+      return refuse(
+        "the clones drew before this draw: the attack starts from the snapshot's state, so it needs their first draw after Restore",
+      );
+    const targets = this.attackTargets?.draw === draw ? this.attackTargets.libs.get(req.proc) : undefined;
+    if (!targets) return refuse('the outputs of this draw are no longer held: press Draw again');
+    const vms = new Map(this.lab.vms().map((v) => [v.id as number, v]));
+    const gone = draw.vms.find((v) => !vms.has(v));
+    if (gone !== undefined) return refuse(`vm ${gone} of this draw is gone: press Draw again`);
+    const latest = this.session.latestSnapshot();
+    const attacked = Math.min(draw.vms.length, RECOVER_MAX_CLONES);
+    const results: CloneRecovery[] = [];
+    const t0 = performance.now();
+    let cancelled = false;
+    ctx.progress(0, attacked);
+    for (let c = 0; c < attacked; c++) {
+      if (c > 0) {
+        await ctx.yieldNow();
+        if (ctx.cancelled()) {
+          cancelled = true;
+          break;
+        }
+      }
+      const vm = draw.vms[c]!;
+      const snap = vms.get(vm)!.restoredFrom ?? latest;
+      if (snap === undefined)
+        return refuse(`vm ${vm} comes from no snapshot: there is nothing to attack from`);
+      const one: LibraryDraw = {
+        ...targets,
+        clones: 1,
+        bytes: targets.bytes.subarray(c * 2 * lib.width, (c + 1) * 2 * lib.width),
+      };
+      const t = performance.now();
+      const p = predictOpenssl(this.lab.engine, snapshotId(snap), [vmId(vm)], req.proc, one);
+      const ms = performance.now() - t;
+      if (!p.ok) return { ok: false, error: hostError(p.error) };
+      const r = p.value[0]!;
+      results.push({
+        vm,
+        searched: r.searched,
+        unknownBits: r.unknownBits,
+        matches: r.matches,
+        recoveredCounter: r.recoveredCounter,
+        firstOutput: outputText(targets, c, 0),
+        nextCandidates: r.nextCandidates,
+        nextRecovered: r.nextRecovered,
+        nextOutput: outputText(targets, c, 1),
+        ms,
+      });
+      ctx.progress(c + 1, attacked);
+    }
+    return {
+      ok: true,
+      value: {
+        proc: req.proc,
+        consumer: lib.consumer,
+        clones: draw.vms.length,
+        attacked,
+        distinctFirst: new Set(results.map((r) => r.firstOutput)).size,
+        perCallBits: lib.perCallBits,
+        results,
+        cancelled,
+        ms: performance.now() - t0,
+      },
+    };
+  }
+
+  /**
+   * The model's prediction for the real kernel's clones (real/model.ts), on the second core: the
+   * lab's session is not touched.
+   */
+  async predictReal(req: {
+    uptimeS: number;
+    clones: number;
+    readIntervalS: number;
+    horizonS: number;
+  }): Promise<{ ok: true; value: ModelPrediction } | { ok: false; error: HostError }> {
+    if (!this.loadMatrixCore)
+      return {
+        ok: false,
+        error: {
+          kind: 'Unavailable',
+          message: 'this lab has no second core for the model of the real kernel',
+        },
+      };
+    const core = await (this.matrixCore ??= this.loadMatrixCore());
+    const p = predictRealDivergence(core, req);
+    return p.ok ? p : { ok: false, error: { kind: 'InvalidValue', field: 'model', message: p.error } };
   }
 
   /** TEST ONLY: caps the core's frames (0 lifts the cap). */

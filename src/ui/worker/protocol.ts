@@ -21,11 +21,13 @@ type Answer<F extends (...a: never[]) => unknown> = Awaited<ReturnType<F>>;
 
 export type {
   ChunkContext,
+  CloneRecovery,
   FileView,
   GuestEntry,
   HostAnswer,
   HostError,
   LabBundle,
+  RecoveryView,
   RestoreOutcome,
   SecretScanView,
   Selection,
@@ -47,6 +49,11 @@ export interface CommandMap {
   exportSnapshot: { args: { snap: number }; result: Answer<Host['exportSnapshot']> };
   scanSecrets: { args: { snap: number }; result: Answer<Host['scanSecrets']> };
   matrix: { args: Parameters<Host['matrix']>[0]; result: Answer<Host['matrix']> };
+  recoverOutputs: {
+    args: Parameters<Host['recoverOutputs']>[0];
+    result: Answer<Host['recoverOutputs']>;
+  };
+  predictReal: { args: Parameters<Host['predictReal']>[0]; result: Answer<Host['predictReal']> };
   /** TEST ONLY (window.__lab): caps the core's frames; 0 lifts the cap. */
   setFrameLimit: { args: { frames: number }; result: number };
 }

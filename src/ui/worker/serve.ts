@@ -41,6 +41,8 @@ export function dispatch(host: SessionHost, op: Op, args: unknown, ctx: ChunkCon
     exportSnapshot: (a) => host.exportSnapshot(a.snap),
     scanSecrets: (a) => host.scanSecrets(a.snap),
     matrix: (a, c) => host.matrix(a, c),
+    recoverOutputs: (a, c) => host.recoverOutputs(a, c),
+    predictReal: (a) => host.predictReal(a),
     setFrameLimit: (a) => host.setFrameLimit(a.frames),
   };
   const h = handlers[op] as ((a: unknown, c: ChunkContext) => unknown) | undefined;
