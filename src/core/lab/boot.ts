@@ -9,12 +9,15 @@ import type { Engine } from '../engine';
 import * as L from '../wasm/layout';
 import { err, guestAddr, ok, pageNo, PAGE_SIZE, type Result, type VmId } from '../types';
 import type { BootOptions, LabError } from './api';
-import { generationOf, type Cpu, type KernelGeneration } from '../settings/settings';
+import { repeatedByteProblem } from './secrets';
 import {
   CONSUMER_BYTES,
+  generationOf,
   LIBRARY_IDS,
   libraryId,
   libraryIndex,
+  type Cpu,
+  type KernelGeneration,
   type Consumer,
   type GuestManifest,
   type LibraryId,
@@ -88,6 +91,40 @@ function processesFor(guest: GuestManifest, opts: BootOptions): ProcessMeta[] {
     : guest.processes.map((p) => ({ ...p, consumer: consumer ?? p.consumer }));
 }
 
+/** Pages the kernel lays out after its image: kdata, process table, VMGenID, SysGenId, SysGenId driver. */
+const KERNEL_FIXED_PAGES = 5;
+
+/**
+ * Whether a guest's kernel layout and secrets fit in `memoryMiB` (what kernelBoot and bootGuest
+ * lay out): the first field that does not, and why, naming the limit; null when all fit. The
+ * manifest checks call it with the manifest's own size, a boot with the size it runs at.
+ */
+export function guestLayoutProblem(
+  guest: Pick<GuestManifest, 'layout' | 'secrets'>,
+  memoryMiB: number,
+): { field: string; problem: string } | null {
+  const pages = (memoryMiB * 1024 * 1024) / PAGE_SIZE;
+  const kernelPages = guest.layout?.kernelPages ?? DEFAULT_KERNEL_PAGES;
+  const most = pages - KERNEL_FIXED_PAGES - L.MAX_PROCS - 1;
+  if (kernelPages < 1 || kernelPages > most)
+    return {
+      field: 'layout.kernelPages',
+      problem: `${kernelPages} kernel pages leave no room for the kernel's RNG and devices (${KERNEL_FIXED_PAGES} pages), ${L.MAX_PROCS} process pages and the secrets in a ${memoryMiB} MiB guest of ${pages} pages: at most ${most}`,
+    };
+  const first = kernelPages + KERNEL_FIXED_PAGES + L.MAX_PROCS;
+  let page = first;
+  for (const [i, s] of guest.secrets.entries()) {
+    const bytes = secretBytes(s).length;
+    page += Math.max(1, Math.ceil(bytes / PAGE_SIZE));
+    if (page > pages)
+      return {
+        field: `secrets[${i}]`,
+        problem: `secret "${s.name}" does not fit: a ${memoryMiB} MiB guest has ${pages} pages, the kernel takes the first ${first} (layout.kernelPages ${kernelPages}, its RNG and devices, ${L.MAX_PROCS} process pages), which leaves ${pages - first} for secrets, and secrets[0] to secrets[${i}] need ${page - first}`,
+      };
+  }
+  return null;
+}
+
 const invalid = (field: string, message: string) =>
   err<LabError>({ kind: 'InvalidValue', field, message: `${field}: ${message}` });
 
@@ -119,12 +156,12 @@ export function bootGuest(
   }
   const kernelPages = guest.layout?.kernelPages ?? DEFAULT_KERNEL_PAGES;
   const pages = (memoryMiB * 1024 * 1024) / PAGE_SIZE;
-  const fixed = kernelPages + 5 + L.MAX_PROCS + 1;
-  if (kernelPages < 1 || fixed > pages)
-    return invalid(
-      'layout.kernelPages',
-      `${kernelPages} kernel pages leave no room for the kernel's RNG, devices and ${L.MAX_PROCS} process pages in a ${memoryMiB} MiB guest (at most ${pages - 5 - L.MAX_PROCS - 1})`,
-    );
+  const misfit = guestLayoutProblem(guest, memoryMiB);
+  if (misfit) return invalid(misfit.field, misfit.problem);
+  for (const [i, s] of guest.secrets.entries()) {
+    const repeated = repeatedByteProblem(secretBytes(s));
+    if (repeated) return invalid(`secrets[${i}]`, `secret "${s.name}" ${repeated}`);
+  }
   g.setHostSeed(opts.seed);
   const booted = engine.bootVm({ memoryMiB, features: featureBits(guest.kernel) });
   if (!booted.ok) return booted;
@@ -140,13 +177,7 @@ export function bootGuest(
   for (const [i, s] of guest.secrets.entries()) {
     const bytes = secretBytes(s);
     const n = Math.max(1, Math.ceil(bytes.length / PAGE_SIZE));
-    if (page + n > pages)
-      return undo(
-        invalid(
-          `secrets[${i}]`,
-          `secret "${s.name}" does not fit: the guest's ${memoryMiB} MiB hold ${pages} pages and the secrets need pages ${first.value} to ${page + n - 1}`,
-        ),
-      );
+    if (page + n > pages) return undo(invalid(`secrets[${i}]`, 'does not fit (the layout check missed it)'));
     const w = engine.write(vm, guestAddr(page * PAGE_SIZE), bytes);
     if (!w.ok) return undo(w);
     const role = engine.setRole(vm, pageNo(page), n, 'secret');

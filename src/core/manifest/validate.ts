@@ -24,6 +24,8 @@ import {
   type SysGenIdMode,
 } from '../lab/types';
 import { err, ok, pagesForMiB, type Result } from '../types';
+import { guestLayoutProblem, secretBytes } from '../lab/boot';
+import { repeatedByteProblem } from '../lab/secrets';
 import { join, object, present, quoted, Reject, shown, type Json, type JsonObject } from '../json/check';
 import { parseJson } from '../check/json';
 import { CPUS, KERNEL_GENERATIONS, settingSpec } from '../settings/settings';
@@ -255,6 +257,8 @@ function secret(v: Json, path: string): SecretSpec {
     if (hex.length === 0 || hex.length > 2 * max) {
       throw new Reject(field, `must hold 1 to ${max} bytes (got ${hex.length / 2})`);
     }
+    const repeated = repeatedByteProblem(secretBytes({ hex }));
+    if (repeated) throw new Reject(field, repeated);
     spec.hex = hex.toLowerCase();
   } else {
     const text = o.text;
@@ -262,9 +266,12 @@ function secret(v: Json, path: string): SecretSpec {
     if (typeof text !== 'string') throw new Reject(field, `must be a string (got ${shown(text)})`);
     if (LONE_SURROGATE.test(text))
       throw new Reject(field, 'must be valid Unicode (it holds a lone surrogate)');
-    const bytes = utf8.encode(text).length;
+    const encoded = utf8.encode(text);
+    const bytes = encoded.length;
     if (bytes === 0 || bytes > max)
       throw new Reject(field, `must be 1 to ${max} bytes as UTF-8 (got ${bytes})`);
+    const repeated = repeatedByteProblem(encoded);
+    if (repeated) throw new Reject(field, repeated);
     spec.text = text;
   }
   spec.wipeOnSuspend = boolean(o, 'wipeOnSuspend', path);
@@ -337,6 +344,9 @@ function manifest(v: Json): GuestManifest {
     secrets,
   };
   if (Object.hasOwn(o, 'layout')) out.layout = layout(o.layout, memoryMiB);
+  // the kernel, its process area and the secrets must fit in the guest as a boot lays them out
+  const misfit = guestLayoutProblem(out, memoryMiB);
+  if (misfit) throw new Reject(misfit.field, misfit.problem);
   return out;
 }
 
