@@ -293,7 +293,11 @@ describe('refused links', () => {
     const cases: [unknown, string, string][] = [
       [[1, 2], 'state', "the link's state must be a JSON object"],
       [{ ...base, v: undefined }, 'v', "the link's v is missing (the format version)"],
-      [{ ...base, extra: 1 }, 'extra', `the link's extra: unknown key (allowed: v, settings, actions, scenario)`],
+      [
+        { ...base, extra: 1 },
+        'extra',
+        `the link's extra: is not a known key (allowed: v, settings, actions, scenario)`,
+      ],
       [
         { ...base, settings: { ...settings, guest: '../../etc/passwd' } },
         'settings.guest',
@@ -309,15 +313,11 @@ describe('refused links', () => {
         'settings.clones',
         "the link's settings.clones: must be a whole number from 1 to 10000 (got 1000000000)",
       ],
-      [
-        { ...base, settings: { clones: 2 } },
-        'settings.guest',
-        "the link's settings.guest: is required",
-      ],
+      [{ ...base, settings: { clones: 2 } }, 'settings.guest', "the link's settings.guest: is required"],
       [
         { ...base, settings: { ...settings, Vmgenid: true } },
         'settings.Vmgenid',
-        `the link's settings.Vmgenid: unknown key (did you mean "vmgenid"?)`,
+        `the link's settings.Vmgenid: is not a known key (did you mean "vmgenid"?)`,
       ],
       [
         { ...base, actions: [{ a: 'boot' }, { a: 'detonate' }] },

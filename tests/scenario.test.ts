@@ -335,7 +335,11 @@ describe('malformed scenarios', () => {
       (s) => (s.id = 'Demo'),
       'demo.json: id: must use only lowercase letters, digits and "-", starting with a letter or digit (got "Demo")',
     ],
-    ['unknown top key', (s) => (s.Title = 'x'), 'demo.json: Title: unknown key (did you mean "title"?)'],
+    [
+      'unknown top key',
+      (s) => (s.Title = 'x'),
+      'demo.json: Title: is not a known key (did you mean "title"?)',
+    ],
     [
       'bad guest',
       (s) => (s.guest = '../etc'),
@@ -354,7 +358,7 @@ describe('malformed scenarios', () => {
     [
       'unknown action parameter',
       (s) => ((s.steps as Step[])[0]!.actions = [{ a: 'boot', n: 1 }] as never),
-      'demo.json: steps[0].actions[0].n: unknown key (allowed: a)',
+      'demo.json: steps[0].actions[0].n: is not a known key (allowed: a)',
     ],
     [
       'bare set',
@@ -364,7 +368,7 @@ describe('malformed scenarios', () => {
     [
       'misspelt setting',
       (s) => ((s.steps as Step[])[0]!.state = { Clones: 2 } as never),
-      'demo.json: steps[0].state.Clones: unknown key (did you mean "clones"?)',
+      'demo.json: steps[0].state.Clones: is not a known key (did you mean "clones"?)',
     ],
     [
       'setting out of range',

@@ -126,7 +126,7 @@ function describe(issue: Issue, input: unknown, present: boolean, known: string[
     case 'unrecognized_keys': {
       const key = issue.keys[0]!;
       const near = known.find((k) => k.toLowerCase() === key.toLowerCase());
-      return `unknown key (${near ? `did you mean "${near}"?` : `allowed: ${known.join(', ')}`})`;
+      return `is not a known key (${near ? `did you mean "${near}"?` : `allowed: ${known.join(', ')}`})`;
     }
     case 'invalid_type':
       return `must be ${article(issue.expected)}${got}`;

@@ -46,7 +46,7 @@ export function object(
     if (allowed.includes(key)) continue;
     const near = allowed.find((a) => a.toLowerCase() === key.toLowerCase());
     const hint = near ? `did you mean "${near}"?` : `allowed: ${allowed.join(', ')}`;
-    throw new Reject(join(path, key), `unknown key (${hint})`);
+    throw new Reject(join(path, key), `is not a known key (${hint})`);
   }
   return o;
 }
