@@ -5,6 +5,8 @@
 export type SnapFileErrorKind = SnapFileError['kind'];
 
 export type SnapFileError =
+  /** The file itself is larger than any snapshot file can be (checked before it is read). */
+  | { kind: 'TooLarge'; size: number; limit: number; message: string }
   /** The first bytes are not the snapshot file magic. */
   | { kind: 'BadMagic'; found: string; message: string }
   /** Written by a newer uniqueness-lab. */
@@ -34,6 +36,8 @@ const hexNum = (n: number) => `0x${n.toString(16)}`;
 
 /** The message of every kind, in one place. */
 const messages: { [K in SnapFileErrorKind]: (f: Fields<K>) => string } = {
+  TooLarge: (f) =>
+    `not a snapshot file uniqueness-lab can read: it is ${f.size} bytes and a snapshot file is at most ${f.limit} bytes (${(f.limit / 2 ** 30).toFixed(0)} GiB)`,
   BadMagic: (f) =>
     `not a uniqueness-lab snapshot file: it starts with ${f.found || 'nothing'} instead of the magic 89 55 4c 53 4e 50 0d 0a ("\\x89ULSNP\\r\\n")`,
   NewerVersion: (f) =>

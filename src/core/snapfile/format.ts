@@ -41,9 +41,12 @@
 // Reading checks, in this order, and stops at the first problem (one SnapFileError): magic,
 // version, the declared length against the real one (a short file names the section it ends
 // in), the checksum, then every section's bounds and limits before anything is allocated, the
-// page indexes, the layers against each other, and the JSON and raw vmstate against the pages.
+// page indexes, the layers against each other, and the JSON (nesting bounded before it is
+// parsed) and raw vmstate against the pages. checkSnapshotFileHead runs the first checks on the
+// first 32 bytes and the file's size alone, so read.ts can refuse a file before reading the rest.
 
 import { IMPORT_DATA, LAYER_ENTRY_BITS, E_PRESENT, VMSTATE_BYTES, type LayerPages } from '../engine';
+import { parseJson } from '../check/json';
 import { parseManifest } from '../manifest/validate';
 import { err, ok, PAGE_SIZE, type Result } from '../types';
 import { Crc64 } from './crc64';
@@ -85,6 +88,8 @@ export const SNAPSHOT_FILE_LIMITS = {
   /** The engine's longest snapshot chain. */
   maxLayers: 1024,
   maxJsonBytes: 1 << 20,
+  /** Deepest nesting in the vmstate JSON (the format needs 4): nothing recurses deeper. */
+  maxJsonDepth: 16,
   maxFileBytes: 0xffffffff,
 } as const;
 
@@ -159,15 +164,20 @@ function truncated(section: string, offset: number, needed: number, length: numb
   return err(snapFileError('Truncated', { section, offset, needed, length }));
 }
 
+/** The little-endian u32 at a byte offset of the file (a DataView over it, or the words read so far). */
+export type WordAt = (offset: number) => number;
+
 /**
  * Walks the header and the section headers, checking that each section fits before `end` and
  * that every declared size is within the limits. Used on the declared content (end = length - 8)
- * and, for a short file, on what there is, to name the section the file ends in.
+ * and, for a short file, on what there is, to name the section the file ends in. It reads only
+ * the header's words and, for each layer whose header ends by `end`, the words at +8, +12 and
+ * +16 of that header (what layerHeaderWords reads for a file not yet held).
  */
-function walk(view: DataView, end: number, fileLen: number): Result<Layout, SnapFileError> {
+export function walk(u32: WordAt, end: number, fileLen: number): Result<Layout, SnapFileError> {
   const L = SNAPSHOT_FILE_LIMITS;
-  const layers = view.getUint32(12, true);
-  const jsonBytes = view.getUint32(24, true);
+  const layers = u32(12);
+  const jsonBytes = u32(24);
   if (layers > L.maxLayers)
     return err(snapFileError('Oversized', { field: 'the layer count', value: layers, limit: L.maxLayers }));
   if (jsonBytes > L.maxJsonBytes)
@@ -185,9 +195,9 @@ function walk(view: DataView, end: number, fileLen: number): Result<Layout, Snap
   for (let k = 0; k < layers; k++) {
     if (at + LAYER_HEADER_BYTES > end)
       return truncated(`layer ${k}'s header`, at, LAYER_HEADER_BYTES, fileLen);
-    const pages = view.getUint32(at + 8, true);
-    const n = view.getUint32(at + 12, true);
-    const d = view.getUint32(at + 16, true);
+    const pages = u32(at + 8);
+    const n = u32(at + 12);
+    const d = u32(at + 16);
     if (pages > L.maxGuestPages)
       return err(
         snapFileError('Oversized', {
@@ -210,14 +220,61 @@ function walk(view: DataView, end: number, fileLen: number): Result<Layout, Snap
   return ok({ layers, jsonBytes, layerAt });
 }
 
-/** Reads and checks a snapshot file: the decoded snapshot, or the first problem found. */
-export function decodeSnapshotFileBytes(bytes: Uint8Array): Result<DecodedSnapshot, SnapFileError> {
+/**
+ * The offsets of the layer headers walk() reads, found from the header (32 bytes) and a reader of
+ * 24-byte layer headers: what a streaming reader fetches before it holds the file.
+ */
+export async function layerHeaderWords(
+  head: Uint8Array,
+  end: number,
+  readHeader: (offset: number) => Promise<Uint8Array>,
+): Promise<WordAt> {
+  const words = new Map<number, number>();
+  const hv = new DataView(head.buffer, head.byteOffset, head.length);
+  for (let i = 0; i + 4 <= Math.min(head.length, HEADER_BYTES); i += 4) words.set(i, hv.getUint32(i, true));
+  const layers = Math.min(words.get(12) ?? 0, SNAPSHOT_FILE_LIMITS.maxLayers);
+  const jsonBytes = words.get(24) ?? 0;
+  if (jsonBytes <= SNAPSHOT_FILE_LIMITS.maxJsonBytes) {
+    let at = HEADER_BYTES + pad8(jsonBytes);
+    for (let k = 0; k < layers && at + LAYER_HEADER_BYTES <= end; k++) {
+      const h = await readHeader(at);
+      if (h.length < LAYER_HEADER_BYTES) break;
+      const v = new DataView(h.buffer, h.byteOffset, LAYER_HEADER_BYTES);
+      for (let i = 0; i < LAYER_HEADER_BYTES; i += 4) words.set(at + i, v.getUint32(i, true));
+      at += LAYER_HEADER_BYTES + 8 * v.getUint32(12, true) + v.getUint32(16, true) * PAGE_SIZE;
+    }
+  }
+  return (offset) => {
+    const w = words.get(offset);
+    if (w === undefined) throw new Error(`snapshot file word at byte ${offset} was not read`);
+    return w;
+  };
+}
+
+/** What a file's first 32 bytes say, checked (magic, version, declared length) against its real size. */
+export interface SnapshotFileHead {
+  version: number;
+  /** The declared length of the whole file (equal to its size for a file that is not cut short). */
+  declared: number;
+}
+
+/**
+ * Checks a snapshot file's first bytes (at least 32, or the whole file if shorter) against the
+ * file's real size, before anything else is read: the magic, the version, the declared length
+ * against the limit and against the size (bytes after the declared end). A file shorter than it
+ * declares passes: truncation() names the section it ends in.
+ */
+export function checkSnapshotFileHead(
+  head: Uint8Array,
+  size: number,
+): Result<SnapshotFileHead, SnapFileError> {
   const L = SNAPSHOT_FILE_LIMITS;
-  const len = bytes.length;
-  const head = bytes.subarray(0, Math.min(8, len));
-  if (head.some((b, i) => b !== MAGIC[i])) return err(snapFileError('BadMagic', { found: spaced(head) }));
-  if (len < HEADER_BYTES) return truncated('the header', 0, HEADER_BYTES, len);
-  const view = new DataView(bytes.buffer, bytes.byteOffset, len);
+  if (size > L.maxFileBytes) return err(snapFileError('TooLarge', { size, limit: L.maxFileBytes }));
+  const magic = head.subarray(0, Math.min(8, size, head.length));
+  if (magic.some((b, i) => b !== MAGIC[i])) return err(snapFileError('BadMagic', { found: spaced(magic) }));
+  if (size < HEADER_BYTES || head.length < HEADER_BYTES)
+    return truncated('the header', 0, HEADER_BYTES, size);
+  const view = new DataView(head.buffer, head.byteOffset, HEADER_BYTES);
   const version = view.getUint32(8, true);
   if (version === 0) return err(snapFileError('UnsupportedVersion', { version }));
   if (version > FORMAT_VERSION)
@@ -236,21 +293,35 @@ export function decodeSnapshotFileBytes(bytes: Uint8Array): Result<DecodedSnapsh
         `the declared file length ${declared} cannot hold the header and the checksum (${HEADER_BYTES + TRAILER_BYTES} bytes)`,
       ),
     );
-  if (len < declared) {
-    // name the section the file ends in (the headers may be fine: the tail is what is missing)
-    const where = walk(view, len, len);
-    if (!where.ok && where.error.kind === 'Truncated') return where;
-    if (where.ok) return truncated('the trailer (CRC-64)', declared - TRAILER_BYTES, TRAILER_BYTES, len);
-    return truncated('the file (its declared length)', 0, declared, len);
-  }
-  if (len > declared) return err(snapFileError('TrailingData', { declared, length: len }));
+  if (size > declared) return err(snapFileError('TrailingData', { declared, length: size }));
+  return ok({ version, declared });
+}
+
+/** Why a file of `size` bytes that declares `declared` is short: the section it ends in. */
+export function truncation(u32: WordAt, size: number, declared: number): SnapFileError {
+  // the headers may be fine: the tail is what is missing
+  const where = walk(u32, size, size);
+  if (!where.ok && where.error.kind === 'Truncated') return where.error;
+  if (where.ok) return truncated('the trailer (CRC-64)', declared - TRAILER_BYTES, TRAILER_BYTES, size).error;
+  return truncated('the file (its declared length)', 0, declared, size).error;
+}
+
+/** Reads and checks a snapshot file: the decoded snapshot, or the first problem found. */
+export function decodeSnapshotFileBytes(bytes: Uint8Array): Result<DecodedSnapshot, SnapFileError> {
+  const len = bytes.length;
+  const head = checkSnapshotFileHead(bytes.subarray(0, HEADER_BYTES), len);
+  if (!head.ok) return head;
+  const { version, declared } = head.value;
+  const view = new DataView(bytes.buffer, bytes.byteOffset, len);
+  const u32: WordAt = (at) => view.getUint32(at, true);
+  if (len < declared) return err(truncation(u32, len, declared));
   const end = declared - TRAILER_BYTES;
   const crc = new Crc64().update(bytes.subarray(0, end));
   const stored = hex64(view.getUint32(end, true), view.getUint32(end + 4, true));
   const computed = crc.digest();
   if (stored !== computed) return err(snapFileError('BadChecksum', { stored, computed }));
 
-  const laid = walk(view, end, len);
+  const laid = walk(u32, end, len);
   if (!laid.ok) return laid;
   const { layers: count, jsonBytes, layerAt } = laid.value;
   if (view.getUint32(28, true) !== 0)
@@ -468,14 +539,28 @@ function bool(v: unknown, field: string): boolean {
 
 /** Parses and checks the vmstate JSON against the layers; fills each layer's vmstate and wiped pages. */
 function readMeta(json: Uint8Array, layers: DecodedLayer[]): Result<SnapshotFileMeta, SnapFileError> {
-  let parsed: unknown;
+  let text: string;
   try {
-    parsed = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(json));
-  } catch (e) {
-    return err(
-      snapFileError('BadVmstate', { field: 'JSON' }, `is not valid JSON text (${(e as Error).message})`),
-    );
+    text = new TextDecoder('utf-8', { fatal: true }).decode(json);
+  } catch {
+    return err(snapFileError('BadVmstate', { field: 'JSON' }, 'is not valid JSON text (it is not UTF-8)'));
   }
+  // the strict scanner bounds the nesting before anything recurses (JSON.parse, the checks, shown)
+  const L = SNAPSHOT_FILE_LIMITS;
+  const scanned = parseJson(text, { maxBytes: L.maxJsonBytes, maxDepth: L.maxJsonDepth });
+  if (!scanned.ok)
+    return err(
+      snapFileError(
+        'BadVmstate',
+        { field: scanned.error.field || 'JSON' },
+        scanned.error.field
+          ? scanned.error.problem
+          : scanned.error.problem.startsWith('nested deeper')
+            ? `is ${scanned.error.problem}`
+            : `is not valid JSON text (${scanned.error.problem})`,
+      ),
+    );
+  const parsed = scanned.value;
   try {
     return ok(meta(parsed, layers));
   } catch (e) {

@@ -27,6 +27,15 @@ export {
   type SecretPlacement,
 } from './format';
 export { scanSecrets, type SecretHit, type SecretScan } from './scan';
+export {
+  blobSource,
+  bytesSource,
+  HOLD_WHOLE_BYTES,
+  readSnapshotFile,
+  SourceChanged,
+  type ByteSource,
+} from './read';
+export { checkSnapshotFileHead, type SnapshotFileHead } from './format';
 
 /** The snapshot file of a lab snapshot and its diff chain. */
 export function encodeSnapshotFile(lab: Lab, snap: SnapshotId): Result<Uint8Array, LabError> {
