@@ -9,11 +9,13 @@
 //   1 for a bug (an exception), reported with its stack.
 // - With --json, stdout holds exactly one JSON object (the run report with every setting),
 //   streamed row by row.
-// - --export and --export-snapshot write before anything is printed, so a failed export leaves
-//   stdout empty too.
+// - --export and --export-snapshot targets are checked, and their temporary files made, before
+//   the run (a target that cannot be written fails at once); the files are written before
+//   anything is printed and moved into place only at the end (cli/export.ts), so a failed export
+//   leaves stdout empty and every file that was there unchanged.
+// - Files are read only if they are regular files, and never beyond their limits (files/node.ts).
 
-import { mkdir, open, readFile, stat, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { fileSource, openRegularFile, readTextFile, reason, type PendingFile } from '../files/node';
 import { parseJson } from '../check/json';
 import { Lab } from '../lab/lab';
 import type { GuestManifest, SecretSpec } from '../lab/types';
@@ -26,14 +28,14 @@ import { catalogOf, replay, Session, standardRun, type SessionHistory } from '..
 import { checkSettings } from '../settings/schema';
 import { resolveSettings, type LabSettings } from '../settings/settings';
 import {
-  decodeSnapshotFile,
   encodeSnapshotFile,
+  readSnapshotFile,
   scanSecrets,
-  SNAPSHOT_FILE_LIMITS,
+  SourceChanged,
   type DecodedSnapshot,
   type SecretScan,
 } from '../snapfile';
-import { err, ok, PAGE_SIZE, type Result } from '../types';
+import { err, ok, type Result } from '../types';
 import {
   guestsHelp,
   parseArgs,
@@ -44,6 +46,7 @@ import {
   type ParsedRun,
   type ParsedScan,
 } from './args';
+import { prepareExport, prepareSnapshotFile, writeSnapshotFile, type PreparedExport } from './export';
 import { formatGuests, formatReport, table } from './format';
 import { realCommand } from './real';
 
@@ -58,143 +61,32 @@ const processIo: CliIo = {
   err: (text) => void process.stderr.write(text),
 };
 
-/** A failed --export; `message` is the whole line after "uniqueness-lab: ". */
-export interface ExportError {
-  kind: 'ExportFailed';
-  path: string;
-  message: string;
-}
-
-/** The format tag of the exported vmstate.json. */
-export const VMSTATE_FORMAT = 'uniqueness-lab/vmstate@1';
-
-/** The flat memory image and device state of a run's snapshot (what --export writes). */
-export interface SnapshotImage {
-  /** Guest-size flat image; for a diff snapshot only `presentPages` hold data (the rest stays zero). */
-  memory: Uint8Array;
-  presentPages: number[];
-  vmstate: Record<string, unknown>;
-}
-
-/** Why a file operation failed, in words (the errno code stays for anything unusual). */
-function reason(e: unknown): string {
-  const code = (e as NodeJS.ErrnoException).code;
-  switch (code) {
-    case 'EEXIST':
-    case 'ENOTDIR':
-      return 'a file is in the way (it or a parent is not a directory)';
-    case 'EISDIR':
-      return 'it is a directory';
-    case 'EACCES':
-    case 'EPERM':
-      return 'permission denied';
-    case 'ENOSPC':
-      return 'no space left on the device';
-    case 'EROFS':
-      return 'read-only file system';
-    case 'ENOENT':
-      return 'no such file or directory';
-    default:
-      return (e as Error).message;
-  }
-}
-
-/** Runs of consecutive page numbers [first, end) from a list (sorted, duplicates dropped). */
-function pageRuns(pages: readonly number[]): [number, number][] {
-  const sorted = [...new Set(pages)].sort((a, b) => a - b);
-  const runs: [number, number][] = [];
-  for (const p of sorted) {
-    const last = runs[runs.length - 1];
-    if (last && last[1] === p) last[1] = p + 1;
-    else runs.push([p, p + 1]);
-  }
-  return runs;
-}
-
-/** Writes the present pages at their offsets and sizes the file to the whole guest: holes stay sparse. */
-async function writeSparse(path: string, memory: Uint8Array, presentPages: readonly number[]): Promise<void> {
-  const pages = memory.length / PAGE_SIZE;
-  const file = await open(path, 'w');
-  try {
-    for (const [first, end] of pageRuns(presentPages)) {
-      if (first < 0 || end > pages || !Number.isInteger(first))
-        throw new Error(`snapshot image lists page ${first} outside the guest's ${pages} pages`);
-      const bytes = memory.subarray(first * PAGE_SIZE, end * PAGE_SIZE);
-      for (let done = 0; done < bytes.length;) {
-        const { bytesWritten } = await file.write(bytes, done, bytes.length - done, first * PAGE_SIZE + done);
-        done += bytesWritten;
-      }
-    }
-    await file.truncate(memory.length);
-  } finally {
-    await file.close();
-  }
-}
-
-/**
- * Writes DIR/memory.bin and DIR/vmstate.json (DIR created as needed), like Firecracker's memory and
- * state files: a full snapshot's memory.bin is the flat image; a diff snapshot's holds only its
- * present pages at their offsets, in a sparse file of the guest's size.
- */
-export async function writeSnapshotFiles(
-  dir: string,
-  image: SnapshotImage,
-  snapshotType: 'full' | 'diff',
-): Promise<Result<{ memoryPath: string; vmstatePath: string }, ExportError>> {
-  const fail = (path: string, e: unknown) =>
-    err<ExportError>({ kind: 'ExportFailed', path, message: `--export: cannot write ${path}: ${reason(e)}` });
-  try {
-    await mkdir(dir, { recursive: true });
-  } catch (e) {
-    return fail(dir, e);
-  }
-  const memoryPath = join(dir, 'memory.bin');
-  const vmstatePath = join(dir, 'vmstate.json');
-  try {
-    if (snapshotType === 'full') await writeFile(memoryPath, image.memory);
-    else await writeSparse(memoryPath, image.memory, image.presentPages);
-  } catch (e) {
-    return fail(memoryPath, e);
-  }
-  const vmstate = {
-    ...image.vmstate,
-    snapshotType,
-    pages: image.memory.length / PAGE_SIZE,
-    presentPages: image.presentPages.length,
-    format: VMSTATE_FORMAT,
-  };
-  try {
-    await writeFile(vmstatePath, `${JSON.stringify(vmstate, null, 2)}\n`);
-  } catch (e) {
-    return fail(vmstatePath, e);
-  }
-  return ok({ memoryPath, vmstatePath });
-}
+export { VMSTATE_FORMAT, writeSnapshotFiles, type ExportError, type SnapshotImage } from './export';
 
 const fail = (io: CliIo, message: string): number => {
   io.err(`uniqueness-lab: ${message.replace(/\s*\n\s*/g, ' ')}\n`);
   return 2;
 };
 
-/** Reads and checks a snapshot file; the error is the line to print (naming the flag and file). */
-async function readSnapshotFile(
+/**
+ * Reads and checks a snapshot file; the error is the line to print (naming the flag and file).
+ * Only a regular file is opened (a FIFO or /dev/zero is refused at once), and its header is
+ * checked against its size before the rest is read (see snapfile/read.ts).
+ */
+async function readSnapshotFileAt(
   path: string,
   flag: string,
 ): Promise<Result<{ bytes: Uint8Array; decoded: DecodedSnapshot }, string>> {
-  let bytes: Uint8Array;
+  const opened = await openRegularFile(path);
+  if (!opened.ok) return err(`${flag}cannot read ${path}: ${opened.error}`);
   try {
-    const size = (await stat(path)).size;
-    // the size limit guards the read itself: nothing is allocated for a file that cannot be valid
-    if (size > SNAPSHOT_FILE_LIMITS.maxFileBytes)
-      return err(
-        `${flag}${path}: a snapshot file is at most ${SNAPSHOT_FILE_LIMITS.maxFileBytes} bytes; this one has ${size}`,
-      );
-    bytes = await readFile(path);
+    const read = await readSnapshotFile(fileSource(opened.value));
+    return read.ok ? read : err(`${flag}${path}: ${read.error.message}`);
   } catch (e) {
-    return err(`${flag}cannot read ${path}: ${reason(e)}`);
+    return err(`${flag}cannot read ${path}: ${e instanceof SourceChanged ? e.message : reason(e)}`);
+  } finally {
+    await opened.value.handle.close().catch(() => undefined);
   }
-  const decoded = decodeSnapshotFile(bytes);
-  return decoded.ok ? ok({ bytes, decoded: decoded.value }) : err(`${flag}${path}: ${decoded.error.message}`);
 }
 
 /** The largest JSON export --settings reads. */
@@ -202,17 +94,9 @@ const MAX_SETTINGS_FILE = 8 << 20;
 
 /** Reads an export's settings and actions (--settings FILE). */
 async function readHistory(path: string): Promise<Result<SessionHistory, string>> {
-  let text: string;
-  try {
-    const size = (await stat(path)).size;
-    if (size > MAX_SETTINGS_FILE)
-      return err(
-        `--settings: ${path} has ${size} bytes; an export with settings is at most ${MAX_SETTINGS_FILE}`,
-      );
-    text = await readFile(path, 'utf8');
-  } catch (e) {
-    return err(`--settings: cannot read ${path}: ${reason(e)}`);
-  }
+  const read = await readTextFile(path, MAX_SETTINGS_FILE, 'an export with settings');
+  if (!read.ok) return err(`--settings: cannot read ${path}: ${read.error}`);
+  const text = read.value;
   const json = parseJson(text, { maxBytes: MAX_SETTINGS_FILE, maxDepth: 64 });
   if (!json.ok)
     return err(
@@ -277,7 +161,7 @@ async function runSession(args: ParsedRun, lab: Lab): Promise<Result<Session, st
     return r.ok ? ok(r.value) : err(`--settings: ${args.settingsFile}: ${r.error.message}`);
   }
   if (args.fromSnapshot !== null) {
-    const read = await readSnapshotFile(args.fromSnapshot, '--from-snapshot: ');
+    const read = await readSnapshotFileAt(args.fromSnapshot, '--from-snapshot: ');
     if (!read.ok) return read;
     const named =
       args.guestFile ?? (args.patch.guest && args.patch.guest !== 'default' ? args.patch.guest : null);
@@ -328,6 +212,42 @@ async function run(args: ParsedRun, io: CliIo): Promise<number> {
     io.out(runHelp(await defaultGuestSettings()));
     return 0;
   }
+  const targets = await prepareTargets(args);
+  if (!targets.ok) return fail(io, targets.error);
+  try {
+    return await runPrepared(args, io, targets.value);
+  } finally {
+    // a refused or failed run leaves no temporary file, and no folder it made
+    await targets.value.snapshotFile?.abandon();
+    await targets.value.exportDir?.abandon();
+  }
+}
+
+/** The export targets of a run, checked (and their temporary files made) before the run. */
+interface Targets {
+  snapshotFile: PendingFile | null;
+  exportDir: PreparedExport | null;
+}
+
+async function prepareTargets(args: ParsedRun): Promise<Result<Targets, string>> {
+  let snapshotFile: PendingFile | null = null;
+  if (args.exportSnapshot !== null) {
+    const f = await prepareSnapshotFile(args.exportSnapshot, args.force);
+    if (!f.ok) return err(f.error.message);
+    snapshotFile = f.value;
+  }
+  if (args.exportDir !== null) {
+    const d = await prepareExport(args.exportDir);
+    if (!d.ok) {
+      await snapshotFile?.abandon();
+      return err(d.error.message);
+    }
+    return ok({ snapshotFile, exportDir: d.value });
+  }
+  return ok({ snapshotFile, exportDir: null });
+}
+
+async function runPrepared(args: ParsedRun, io: CliIo, targets: Targets): Promise<number> {
   const lab = new Lab(await loadCoreNode('release'));
   const made = await runSession(args, lab);
   if (!made.ok) return fail(io, made.error);
@@ -335,33 +255,25 @@ async function run(args: ParsedRun, io: CliIo): Promise<number> {
   const built = buildReport(session);
   if (!built) return fail(io, 'the run drew nothing: its actions hold no draw');
   const latest = session.latestSnapshot();
-  if (args.exportSnapshot !== null) {
+  // both exports are written to their temporary files before either is moved into place
+  let snapshotBytes: Uint8Array | null = null;
+  if (targets.snapshotFile) {
     if (latest === undefined) return fail(io, '--export-snapshot: the run took no snapshot');
     const file = encodeSnapshotFile(lab, latest);
     if (!file.ok) return fail(io, `--export-snapshot: ${file.error.message}`);
-    try {
-      await writeFile(args.exportSnapshot, file.value, { flag: args.force ? 'w' : 'wx' });
-    } catch (e) {
-      const exists = (e as NodeJS.ErrnoException).code === 'EEXIST';
-      return fail(
-        io,
-        exists
-          ? `--export-snapshot: ${args.exportSnapshot} already exists; add --force to replace it`
-          : `--export-snapshot: cannot write ${args.exportSnapshot}: ${reason(e)}`,
-      );
-    }
+    snapshotBytes = file.value;
   }
-  if (args.exportDir !== null) {
+  if (targets.exportDir) {
     if (latest === undefined) return fail(io, '--export: the run took no snapshot');
     const image = lab.memoryImage(latest);
     const vmstate = lab.vmstate(latest);
     if (!image.ok || !vmstate.ok) return fail(io, '--export: the snapshot is gone');
     const info = lab.engine.snapshotInfo(latest)!;
-    const written = await writeSnapshotFiles(
-      args.exportDir,
-      { ...image.value, vmstate: vmstate.value },
-      info.type,
-    );
+    const written = await targets.exportDir.write({ ...image.value, vmstate: vmstate.value }, info.type);
+    if (!written.ok) return fail(io, written.error.message);
+  }
+  if (targets.snapshotFile && snapshotBytes) {
+    const written = await writeSnapshotFile(targets.snapshotFile, snapshotBytes);
     if (!written.ok) return fail(io, written.error.message);
   }
   if (args.json) {
@@ -416,7 +328,7 @@ async function scan(args: ParsedScan, io: CliIo): Promise<number> {
     io.out(scanHelp());
     return 0;
   }
-  const read = await readSnapshotFile(args.file, '');
+  const read = await readSnapshotFileAt(args.file, '');
   if (!read.ok) return fail(io, read.error);
   const { bytes, decoded } = read.value;
   const secrets = await loadGuestNode(args.guest ?? decoded.meta.guest);

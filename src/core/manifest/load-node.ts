@@ -6,12 +6,13 @@
 // from anywhere. Anything with a slash or ending in .json is a path, relative to the working
 // directory. Every failure, including a missing file, is a ManifestError naming the file.
 
-import { readFile } from 'node:fs/promises';
 import { resolve as resolvePath } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { GuestManifest } from '../lab/types';
 import { err, type Result } from '../types';
+import { readTextFile } from '../files/node';
 import {
+  MANIFEST_LIMITS,
   manifestError,
   parseGuestIndexText,
   parseManifestText,
@@ -31,21 +32,11 @@ export const isManifestPath = (nameOrPath: string): boolean =>
 
 type ReadResult = { ok: true; text: string } | { ok: false; reason: string };
 
+/** A manifest's text: a regular file of at most MANIFEST_LIMITS.textMaxBytes (a FIFO or a device is refused). */
 async function readText(path: string): Promise<ReadResult> {
-  try {
-    return { ok: true, text: await readFile(path, 'utf8') };
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    const reason =
-      code === 'ENOENT'
-        ? 'no such file'
-        : code === 'EISDIR'
-          ? 'it is a directory, not a file'
-          : code === 'EACCES' || code === 'EPERM'
-            ? 'permission denied'
-            : (e as Error).message;
-    return { ok: false, reason };
-  }
+  const r = await readTextFile(path, MANIFEST_LIMITS.textMaxBytes, 'a guest manifest');
+  if (r.ok) return { ok: true, text: r.value };
+  return { ok: false, reason: r.error === 'no such file or directory' ? 'no such file' : r.error };
 }
 
 /** Reads and checks the guest index (public/guest/index.json). */
