@@ -43,3 +43,11 @@ export function unwrap<T, E extends { message: string }>(r: Result<T, E>): T {
   if (r.ok) return r.value;
   throw new Error(r.error.message);
 }
+
+/** Random access to a file's bytes (a Node file, a browser File, bytes in memory). */
+export interface ByteSource {
+  /** The file's size in bytes, as its file system says. */
+  readonly size: number;
+  /** The bytes from `offset`: `length` of them, fewer only where the file ends. */
+  read(offset: number, length: number): Promise<Uint8Array>;
+}

@@ -13,7 +13,7 @@
 import { constants, type Stats } from 'node:fs';
 import { link, lstat, mkdir, open, rename, rmdir, stat, unlink, type FileHandle } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
-import type { ByteSource } from '../snapfile';
+import type { ByteSource } from '../types';
 import { err, ok, type Result } from '../types';
 
 /** Why a file operation failed, in words (the errno code stays for anything unusual). */

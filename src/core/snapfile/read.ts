@@ -25,14 +25,9 @@ import {
   walk,
 } from './format';
 import type { DecodedSnapshot } from './types';
+import type { ByteSource } from '../types';
 
-/** Random access to a file's bytes. */
-export interface ByteSource {
-  /** The file's size in bytes, as its file system says. */
-  readonly size: number;
-  /** The bytes from `offset`: `length` of them, fewer only where the file ends. */
-  read(offset: number, length: number): Promise<Uint8Array>;
-}
+export type { ByteSource };
 
 /** Files up to this size are read whole at once; larger ones are checksummed in a streaming pass first. */
 export const HOLD_WHOLE_BYTES = 64 * 1024 * 1024;
