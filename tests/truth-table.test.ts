@@ -214,16 +214,43 @@ describe('truth table v2: library rows', () => {
   });
 
   it('aws-lc on cpu none: unique with VMGenID δ = 0 and SysGenId bumped with the restore; dup without the bump', () => {
+    // mainline's vmgenid driver reseeds the kernel; SysGenId v8's overseer (the restore agent)
+    // bumps the counter, so AWS-LC reseeds from the reseeded kernel. (The v1-v7 backend that
+    // bumped it from the VMGenID notification was a vmgenid driver of its own: the lab refuses
+    // it beside mainline's.)
     const bumped = run(['aws-lc'], {
       cpu: 'none',
       vmgenid: true,
       notifyDelayUs: 0,
       sysgenid: true,
-      sysgenidBump: 'vmgenid',
+      sysgenidBump: 'overseer',
+      agent: true,
+      agentDelayUs: 0,
     }).draw.libraries[0]!;
     expect(verdict(bumped)).toBe('unique');
     expect(bumped.endedBy).toBe('sysgenid-bump');
     expect(verdicts(['aws-lc'], { cpu: 'none', vmgenid: true, notifyDelayUs: 0 })['aws-lc']).toBe('dup');
+    const refused = runExperiment(core, guest(['aws-lc']), {
+      vmgenid: true,
+      sysgenid: true,
+      sysgenidBump: 'vmgenid',
+    });
+    expect(refused.ok ? '' : refused.error.message).toMatch(
+      /v1-v7 backend .* cannot bind beside the mainline vmgenid driver/,
+    );
+  });
+
+  it('aws-lc-ube with /dev/sysgenid adds RDRAND to every (re)seed where the CPU has it', () => {
+    // entropy_sources.c opt-out configuration: extra entropy = RDRAND/RNDR if present, else the OS
+    const lib = run(['aws-lc-ube'], {
+      cpu: 'intel',
+      sysgenid: true,
+      sysgenidBump: 'overseer',
+      draws: 4100,
+      clones: 3,
+    }).draw.libraries[0]!;
+    expect(verdict(lib)).toBe('dup-until');
+    expect(lib.firstUniqueDraw).toBe(4095);
   });
 
   it('the old ids run their libraries: openssl-pid = openssl-1.1.1, wipeonfork = boringssl, sysgenid = aws-lc', () => {

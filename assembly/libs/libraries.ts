@@ -316,22 +316,31 @@ function vmGeneration(r: usize): u32 {
   return sysgenidCounterAt(r);
 }
 
-/** The seed of a (re)seed: getrandom, or for aws-lc-ube's jitter tree the cloned tree DRBG + getrandom. */
+/**
+ * The seed of a (re)seed (rand_get_ctr_drbg_seed_entropy: seed, then extra entropy): BoringSSL
+ * and AWS-LC v1.50 take getrandom; AWS-LC main takes its jitter tree's output (cloned state)
+ * and getrandom as extra entropy, or, where /dev/sysgenid exists (the opt-out configuration,
+ * entropy_sources.c), getrandom and then RDRAND where the CPU has it, else getrandom again.
+ */
 function boringSeed(r: usize, vm: u32, lib: u32, st: usize): u32 {
-  if (lib == LIB_AWSLC_UBE && !hasSysgenid(r)) {
+  if (lib != LIB_AWSLC_UBE) return osEntropy(r, vm, SEED, BORING_SEED_LEN);
+  if (!hasSysgenid(r)) {
     // tree_jitter_get_seed: output of the per-thread seed DRBG (its state is in the snapshot) ...
     if (allZero(st + B_TREE, 32)) osEntropy(r, vm, st + B_TREE, 32); // a fresh thread: seeded at start
     advance(r, <f64>fastKeyErasure(st + B_TREE, SEED, BORING_SEED_LEN) * cost(COST_CHACHA_BLOCK));
     // ... and entropy_os_get_extra_entropy: getrandom as additional input
     return osEntropy(r, vm, SEED + BORING_SEED_LEN, BORING_SEED_LEN);
   }
-  return osEntropy(r, vm, SEED, BORING_SEED_LEN);
+  // vm_ube_fallback_get_seed: getrandom; extra entropy: RDRAND/RNDR if present, else the OS
+  const os = osEntropy(r, vm, SEED, BORING_SEED_LEN);
+  if (hasFeature(r, FEAT_CPU_RDRAND)) return capBits(os + rdrand(r, SEED + BORING_SEED_LEN, BORING_SEED_LEN));
+  return osEntropy(r, vm, SEED + BORING_SEED_LEN, BORING_SEED_LEN);
 }
 
 /** One RAND_bytes of BoringSSL, AWS-LC v1.50 or AWS-LC main; false if the call aborted. */
 function boringOnce(r: usize, vm: u32, i: u32, lib: u32, st: usize, out: usize, len: u32): bool {
   const gen = lib == LIB_BORINGSSL ? 0 : vmGeneration(r);
-  const seedLen: u32 = lib == LIB_AWSLC_UBE && !hasSysgenid(r) ? 2 * BORING_SEED_LEN : BORING_SEED_LEN;
+  const seedLen: u32 = lib == LIB_AWSLC_UBE ? 2 * BORING_SEED_LEN : BORING_SEED_LEN;
   if (load<u32>(st + B_SEEDED) == 0) {
     // a fresh (or, after fork, wiped) thread state: seeded from the OS
     const bits = boringSeed(r, vm, lib, st);

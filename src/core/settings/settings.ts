@@ -545,6 +545,12 @@ export function settingsConflict(s: LabSettings, libraries: readonly LibraryId[]
       message:
         'the vmgenid driver arrived in Linux 5.18; kernel 5.10 has none (set kernel 6.1 or 6.11, or vmgenid off)',
     };
+  if (s.sysgenid && s.sysgenidBump === 'vmgenid' && s.vmgenid)
+    return {
+      keys: ['sysgenidBump', 'vmgenid'],
+      message:
+        "SysGenId's v1-v7 backend is itself a driver for the VMGenID device (its own drivers/virt/vmgenid.c): it cannot bind beside the mainline vmgenid driver. Use sysgenid-bump overseer (v8: userspace bumps it), or vmgenid off",
+    };
   if (s.vmgenidUevent && !s.vmgenid)
     return {
       keys: ['vmgenidUevent', 'vmgenid'],
