@@ -11,6 +11,7 @@ import { EV_DRAW, EV_FORK, logEvent } from '../vmm/events';
 import { ledgerCopyProc, ledgerDrawDone, ledgerDrawStart } from '../vmm/ledger';
 import { advance, clockOf, FEAT_CPU_RDRAND, FEAT_WIPEONSUSPEND, hasFeature } from '../vmm/vmstate';
 import { reserveForGuestOps } from '../kernel/kernel';
+import { getRandomBytes } from '../kernel/crng';
 import { runDueEvents } from '../kernel/events_due';
 import {
   libraryPageFlags,
@@ -71,9 +72,11 @@ export function spawnProcess(vm: u32, lib: u32, bytes: u32): i32 {
 }
 
 /**
- * Every process makes one call of its library, as the application does at the end of its
- * initialisation (a function's init phase uses its RNG right up to the snapshot). In 6.1 and
- * 5.10 this is what last reseeds the CRNG on demand before the snapshot.
+ * The end of the application's initialisation at the snapshot's uptime: the kernel draws for the
+ * init's own process start (exec's stack canary and ASLR offsets: get_random_bytes), then every
+ * process makes one call of its library (a function's init uses its RNG up to the snapshot). In
+ * 6.1 and 5.10, whose CRNG reseeds on demand, this is what last reseeds it before the snapshot,
+ * whatever libraries the guest runs.
  */
 export function callEveryProcess(vm: u32): i32 {
   const r = vmRec(vm);
@@ -81,6 +84,8 @@ export function callEveryProcess(vm: u32): i32 {
   if (recState(r) != VM_RUNNING) return fail(E_VM_PAUSED, vm);
   if (!reserveForGuestOps(r)) return fail(E_OUT_OF_GUEST_MEMORY, 2 * (6 + procCount(r)));
   const n = procCount(r);
+  runDueEvents(r, vm);
+  getRandomBytes(r, vm, SCRATCH_OUT, 16);
   for (let i: u32 = 0; i < n; i++) libGenerate(r, vm, i, SCRATCH_OUT, load<u32>(procR(r, i) + P_BYTES));
   return <i32>n;
 }
