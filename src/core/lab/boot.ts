@@ -38,7 +38,14 @@ export interface VmMeta {
   guest: GuestManifest;
   processes: ProcessMeta[];
   origin: 'boot' | 'clone' | 'resumed';
-  secretPages: { name: string; bytes: Uint8Array; page: number; wipeOnSuspend: boolean }[];
+  /** wipeOnSuspend: the page is flagged; madviseRefused: the program asked and the kernel said EINVAL. */
+  secretPages: {
+    name: string;
+    bytes: Uint8Array;
+    page: number;
+    wipeOnSuspend: boolean;
+    madviseRefused?: boolean;
+  }[];
   heapPage: number;
   heapPages: number;
   touched: number;
@@ -182,11 +189,20 @@ export function bootGuest(
     if (!w.ok) return undo(w);
     const role = engine.setRole(vm, pageNo(page), n, 'secret');
     if (!role.ok) return undo(role);
-    if (s.wipeOnSuspend) {
+    // MADV_WIPEONSUSPEND was never merged: a kernel without it answers EINVAL (mm/madvise.c,
+    // unknown advice) and the page stays unflagged
+    const flagged = s.wipeOnSuspend && guest.kernel.wipeOnSuspend;
+    if (flagged) {
       const m = engine.madvise(vm, guestAddr(page * PAGE_SIZE), n * PAGE_SIZE, 'WIPEONSUSPEND');
       if (!m.ok) return undo(m);
     }
-    secretPages.push({ name: s.name, bytes, page, wipeOnSuspend: s.wipeOnSuspend });
+    secretPages.push({
+      name: s.name,
+      bytes,
+      page,
+      wipeOnSuspend: flagged,
+      madviseRefused: s.wipeOnSuspend && !flagged,
+    });
     page += n;
   }
   const heapPages = Math.min(guest.layout?.heapPages ?? DEFAULT_HEAP_PAGES, pages - page);

@@ -407,6 +407,7 @@ export class Lab {
         name: s.name,
         hex: toHex(s.bytes),
         wipeOnSuspend: s.wipeOnSuspend,
+        madviseRefused: s.madviseRefused ?? false,
         inSnapshot: hits[i]!.occurrences > 0,
         occurrences: hits[i]!.occurrences,
         offsets: hits[i]!.offsets,

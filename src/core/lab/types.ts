@@ -204,6 +204,8 @@ export interface SecretReport {
   name: string;
   hex: string;
   wipeOnSuspend: boolean;
+  /** The program asked for MADV_WIPEONSUSPEND and the kernel refused it (EINVAL: it has no such advice). */
+  madviseRefused: boolean;
   /** Found by searching the snapshot's bytes (not from the flag). */
   inSnapshot: boolean;
   /** How many times the secret occurs in the memory image. */
