@@ -3,7 +3,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { Engine } from '../src/core/engine';
 import { Lab } from '../src/core/lab/lab';
-import { outputRows } from '../src/core/lab/draw';
 import { LIBRARY_IDS, type LibraryId } from '../src/core/lab/types';
 import { analyseRows, verdictOf } from '../src/core/lab/verdict';
 import type { CoreExports } from '../src/core/load/instantiate';
@@ -173,6 +172,19 @@ describe('the mitigation matrix', () => {
         expect(m.cells[r]![c]!.verdict === 'refused', `${lib}/${column.key}`).toBe(
           lib === 'rdrand' && column.cpu === 'none',
         );
+  });
+
+  it('every cell says why, in the reason line the CLI prints, and the reason agrees with the verdict', () => {
+    const says: Record<string, RegExp> = {
+      dup: /^every clone emitted the same/,
+      'dup-until': /^duplicated until #\d+, then unique: /,
+      unique: /^distinct from the first draw with at least 128 unknown bits/,
+      predictable: /^values differ, but /,
+      mixed: /^some draws collide/,
+      refused: /no RDRAND/,
+    };
+    for (const row of m.cells)
+      for (const c of row) expect(c.reason, `${c.library}/${c.column}`).toMatch(says[c.verdict]!);
   });
 
   it('"dup until δ" cells turn unique after the notification, not before', () => {

@@ -21,6 +21,7 @@
 import { Lab } from '../lab/lab';
 import type { LabError } from '../lab/api';
 import { LIBRARY_IDS, type Consumer, type GuestManifest, type LibraryId } from '../lab/types';
+import { verdictReason } from '../lab/reason';
 import { analyseDraw, describePattern, verdictOf } from '../lab/verdict';
 import type { CoreExports } from '../load/instantiate';
 import { LAB_STATE_VERSION, type LabState } from '../permalink/types';
@@ -85,11 +86,11 @@ export const MATRIX_COLUMNS: readonly ColumnSpec[] = [
   },
   {
     id: 'sysgenid',
-    kernel: k(true, true, false, false),
+    kernel: { ...k(true, true, false, true), sysgenidBump: 'overseer', agentDelayUs: 0 },
     delay: 'zero',
-    title: () => 'vmgenid + SysGenId, δ = 0',
+    title: () => 'vmgenid + SysGenId (v8 overseer), δ = 0',
     description:
-      'The vmgenid driver reseeds the CRNG and the SysGenId counter is bumped with the restore: AWS-LC reseeds on the counter change.',
+      'The vmgenid driver reseeds the CRNG; the restore agent, as SysGenId v8’s overseer, reseeds it again and bumps the counter at once: AWS-LC reseeds on the counter change.',
   },
   {
     id: 'wipeonsuspend-reseed',
@@ -182,6 +183,8 @@ export interface MatrixCell {
   pattern: string;
   /** Fewest fresh bits in one clone's generator after the draw (the entropy ledger). */
   freshBits: number;
+  /** Why the cell has its verdict, in one line (lab/reason.ts, the line the CLI prints). */
+  reason: string;
   /** Whether each secret reaches this column's snapshot file (the same for every row). */
   secrets: { name: string; inSnapshot: boolean }[];
 }
@@ -244,7 +247,8 @@ export function columnSettings(
     kernel: '6.11',
     cpu,
     vdso: true,
-    agentDelayUs: spec.kernel.agent ? o.agentDelayUs : guest.kernel.agentDelayUs,
+    agentDelayUs:
+      spec.kernel.agentDelayUs ?? (spec.kernel.agent ? o.agentDelayUs : guest.kernel.agentDelayUs),
     libraries: runnable(cpu),
     consumer: o.consumer,
     clones: o.clones,
@@ -357,6 +361,7 @@ export async function computeMatrix(
           aborts: 0,
           pattern: '',
           freshBits: 0,
+          reason: `the vCPU has no RDRAND: a program that executes it dies of SIGILL, so ${library} cannot run here`,
           secrets: secrets.map((s) => ({ name: s.name, inSnapshot: s.inSnapshot })),
         });
         continue;
@@ -367,10 +372,11 @@ export async function computeMatrix(
         throw new Error(
           `core counters disagree with the outputs for ${library} in ${spec.id}: core ${rep.duplicates}/${rep.firstUniqueDraw}, outputs ${a.duplicates}/${a.firstUniqueDraw}`,
         );
+      const verdict = verdictOf(a, { safeFrom: [rep.safeFromDraw ?? 0] });
       cells[r]!.push({
         library,
         column: key,
-        verdict: verdictOf(a, { safeFrom: [rep.safeFromDraw ?? 0] }),
+        verdict,
         duplicates: rep.duplicates,
         collidingPairs: rep.collidingPairs,
         firstUniqueDraw: rep.firstUniqueDraw,
@@ -379,6 +385,7 @@ export async function computeMatrix(
         aborts: rep.aborts,
         pattern: describePattern(a),
         freshBits: Math.min(...rep.freshEntropyBits),
+        reason: verdictReason({ ...rep, verdict }),
         secrets: secrets.map((s) => ({ name: s.name, inSnapshot: s.inSnapshot })),
       });
     }
