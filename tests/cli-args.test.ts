@@ -69,6 +69,7 @@ describe('run flags', () => {
       link: null,
       settingsFile: null,
       force: false,
+      predict: false,
       json: false,
     });
   });

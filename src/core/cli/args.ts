@@ -45,6 +45,8 @@ export interface ParsedRun {
   settingsFile: string | null;
   /** Replace an existing --export-snapshot file. */
   force: boolean;
+  /** Run the openssl-1.1.1 attack on the last draw. */
+  predict: boolean;
   json: boolean;
 }
 
@@ -280,6 +282,12 @@ const RUN_ONLY_FLAGS: readonly FlagSpec<ParsedRun>[] = [
     default: 'boot the guest',
   },
   {
+    flag: '--predict',
+    set: (r) => (r.predict = true),
+    help: "run the attack on every openssl-1.1.1 process of the last draw: recover each clone's first output from the snapshot and a bounded search over its timer bits, then its next one among 31 candidates (needs 2 draws or more)",
+    default: 'off',
+  },
+  {
     flag: '--json',
     set: (r) => (r.json = true),
     help: 'print exactly one JSON object (the run report, with every setting) on stdout instead of tables',
@@ -410,6 +418,7 @@ export function defaultRun(): ParsedRun {
     link: null,
     settingsFile: null,
     force: false,
+    predict: false,
     json: false,
   };
 }

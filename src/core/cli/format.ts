@@ -123,9 +123,27 @@ export function formatReport(
     '',
     secretTable(report.secrets),
     '',
+    ...(report.predictions ? [predictionLines(report.predictions), ''] : []),
     samples(draw, perClone, maxClones),
     '',
   ].join('\n');
+}
+
+/** `--predict`: what the attack recovered, per openssl-1.1.1 process. */
+function predictionLines(predictions: NonNullable<RunReport['predictions']>): string {
+  return predictions
+    .map((p) => {
+      const c = p.clones;
+      const first = c.filter((x) => x.matches > 0).length;
+      const next = c.filter((x) => x.nextRecovered).length;
+      const searched = c[0]?.searched ?? 0;
+      return (
+        `attack    ${p.library} (process ${p.process}): each clone's first output recovered in ${first} of ${c.length} clones ` +
+        `by searching ${thousands(searched)} timer values (${(c[0]?.unknownBits ?? 0).toFixed(1)} bits) from the snapshot; ` +
+        `its next output then among ${c[0]?.nextCandidates ?? 0} candidates in ${next} of ${c.length}: distinct, not safe`
+      );
+    })
+    .join('\n');
 }
 
 /** The table of `uniqueness-lab guests`. */

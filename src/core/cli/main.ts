@@ -18,12 +18,13 @@
 import { fileSource, openRegularFile, readTextFile, reason, type PendingFile } from '../files/node';
 import { parseJson } from '../check/json';
 import { Lab } from '../lab/lab';
-import type { GuestManifest, SecretSpec } from '../lab/types';
+import { predictOpenssl } from '../lab/predict';
+import type { DrawResult, GuestManifest, SecretSpec } from '../lab/types';
 import { loadCoreNode } from '../load/node';
 import { listGuestsNode, loadGuestNode, shippedGuestsNode } from '../manifest/load-node';
 import { decodeLabState, stateFromUrl } from '../permalink/codec';
 import { checkActions, type Action } from '../session/actions';
-import { buildReport, writeReportJson } from '../session/report';
+import { buildReport, writeReportJson, type RunReport } from '../session/report';
 import { catalogOf, replay, Session, standardRun, type SessionHistory } from '../session/session';
 import { checkSettings } from '../settings/schema';
 import { resolveSettings, type LabSettings } from '../settings/settings';
@@ -35,7 +36,7 @@ import {
   type DecodedSnapshot,
   type SecretScan,
 } from '../snapfile';
-import { err, ok, type Result } from '../types';
+import { err, ok, vmId, type Result, type SnapshotId } from '../types';
 import {
   guestsHelp,
   parseArgs,
@@ -255,6 +256,11 @@ async function runPrepared(args: ParsedRun, io: CliIo, targets: Targets): Promis
   const built = buildReport(session);
   if (!built) return fail(io, 'the run drew nothing: its actions hold no draw');
   const latest = session.latestSnapshot();
+  if (args.predict) {
+    const attacked = attack(lab, latest, built.draw);
+    if (!attacked.ok) return fail(io, `--predict: ${attacked.error}`);
+    built.report.predictions = attacked.value;
+  }
   // both exports are written to their temporary files before either is moved into place
   let snapshotBytes: Uint8Array | null = null;
   if (targets.snapshotFile) {
@@ -288,6 +294,25 @@ async function runPrepared(args: ParsedRun, io: CliIo, targets: Targets): Promis
     io.out(`${buffer}\n`);
   } else io.out(formatReport(built.report, built.draw));
   return 0;
+}
+
+/** The openssl-1.1.1 attack on every such process of the draw (lab/predict.ts). */
+function attack(
+  lab: Lab,
+  snap: SnapshotId | undefined,
+  draw: DrawResult,
+): Result<NonNullable<RunReport['predictions']>, string> {
+  if (snap === undefined) return err('the run took no snapshot to attack from');
+  const targets = draw.libraries.flatMap((l, i) => (l.library === 'openssl-1.1.1' ? [{ l, i }] : []));
+  if (targets.length === 0)
+    return err('the run has no openssl-1.1.1 process (the attack searches its per-call timer bits)');
+  const out: NonNullable<RunReport['predictions']> = [];
+  for (const { l, i } of targets) {
+    const p = predictOpenssl(lab.engine, snap, draw.vms.map(vmId), i, l);
+    if (!p.ok) return err(p.error.message.replace(/^predict: /, ''));
+    out.push({ library: l.library, process: i, clones: p.value });
+  }
+  return ok(out);
 }
 
 async function guests(args: ParsedGuests, io: CliIo): Promise<number> {

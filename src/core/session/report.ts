@@ -10,6 +10,7 @@
 // - Draw indexes are 1-based; "no unique draw" is null in JSON.
 
 import { outputText } from '../lab/draw';
+import type { Prediction } from '../lab/predict';
 import { verdictReason } from '../lab/reason';
 import type { DrawResult, LibraryDraw, SecretReport } from '../lab/types';
 import type { LabSettings } from '../settings/settings';
@@ -54,6 +55,8 @@ export interface RunReport {
   secrets: SecretReport[];
   libraries: LibrarySummary[];
   memory: { wasmBytes: number; bytesPerClone: number; faults: number };
+  /** `run --predict`: the openssl-1.1.1 attack on each such process of the last draw. */
+  predictions?: { library: string; process: number; clones: Prediction[] }[];
 }
 
 /** The summary of one library's draw. */
