@@ -17,6 +17,7 @@ import {
 } from '../../core/settings/words';
 import { csvBlob, download, svgBlob } from '../lib/download';
 import { useLab, useLabStore } from '../store/context';
+import { WhyVerdict } from '../why/WhyVerdict';
 import { matrixArgs } from '../store/presentSlice';
 import type { LabState } from '../store/types';
 
@@ -174,6 +175,12 @@ export function MatrixView() {
                             {inFile === 0 ? '✓ 0 in file' : `⚠ ${inFile}/${cell.secrets.length}`}
                           </span>
                         </button>
+                        <WhyVerdict
+                          subject={`${lib}, ${col.title}`}
+                          verdict={cell.verdict}
+                          reason={cell.reason}
+                          compact
+                        />
                       </td>
                     );
                   })}

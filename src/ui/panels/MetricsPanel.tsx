@@ -4,12 +4,14 @@
 // then host memory and faults. Words and numbers are the core's (settings/words.ts).
 
 import { scaleLog } from 'd3';
+import { verdictReason } from '../../core/lab/reason';
 import { useState } from 'react';
 import { count as fmt, drawLabel, nsText, VERDICT_WORDS, verdictPhrase } from '../../core/settings/words';
 import { COST_SOURCES } from '../lib/costSources';
 import { formatBytes } from '../lib/format';
 import { useLab } from '../store/context';
 import { selectLastDraw, selectStats, selectVms } from '../store/selectors';
+import { WhyVerdict } from '../why/WhyVerdict';
 
 const BAR_W = 28;
 
@@ -64,6 +66,7 @@ export function MetricsPanel() {
                   >
                     <span aria-hidden="true">{VERDICT_WORDS[l.verdict].glyph}</span>{' '}
                     {verdictPhrase(l.verdict, l.firstUniqueDraw)}
+                    <WhyVerdict subject={l.library} verdict={l.verdict} reason={verdictReason(l)} compact />
                   </td>
                   <td className="num">
                     <strong>{fmt(l.duplicates)}</strong>
