@@ -98,3 +98,34 @@ export function formatAt(bytes: Uint8Array, offset: number, size: number, uuid: 
   }
   return s;
 }
+
+/** ASCII of the two lowercase hex digits of each byte value: HEX_ASCII[2b], HEX_ASCII[2b + 1]. */
+const HEX_ASCII = Uint8Array.from({ length: 512 }, (_, i) => HEX_PAIRS[i >> 1]!.charCodeAt(i & 1));
+const HYPHEN = 0x2d;
+
+/** Characters formatAt makes of `size` bytes (a UUID's four hyphens included). */
+export function textLength(size: number, uuid: boolean): number {
+  return size * 2 + (uuid ? 4 : 0);
+}
+
+/**
+ * The text formatAt makes, written as ASCII into `out` at `at` (which must have room for
+ * textLength(size, uuid) bytes); returns the index after it. Writers of large outputs (the CLI's
+ * JSON) use it to make no string per value.
+ */
+export function writeTextAt(
+  bytes: Uint8Array,
+  offset: number,
+  size: number,
+  uuid: boolean,
+  out: Uint8Array,
+  at: number,
+): number {
+  for (let k = 0; k < size; k++) {
+    if (uuid && (k === 4 || k === 6 || k === 8 || k === 10)) out[at++] = HYPHEN;
+    const b = bytes[offset + k]! << 1;
+    out[at++] = HEX_ASCII[b]!;
+    out[at++] = HEX_ASCII[b + 1]!;
+  }
+  return at;
+}

@@ -3,13 +3,14 @@
 // (`uniqueness-lab run --settings FILE`) and gives the same outputs.
 //
 // Invariants:
-// - The JSON shape (DESIGN.md "CLI contract") is written by writeReportJson, one piece at a time:
-//   outputs are formatted row by row from the draw's bytes and never held as one big string, so a
-//   10,000 x 1,000 run streams instead of building hundreds of MB of text. reportJson() is the
-//   same object, whole (small runs, tests).
+// - The JSON shape (DESIGN.md "CLI contract") is written by writeReportJsonBytes, one piece of
+//   UTF-8 at a time: outputs are formatted from the draw's bytes straight into the piece and never
+//   held as strings, so a 10,000 x 1,000 run streams instead of building hundreds of MB of text.
+//   writeReportJson is the same text as string pieces; reportJson() is the same object, whole
+//   (small runs, tests).
 // - Draw indexes are 1-based; "no unique draw" is null in JSON.
 
-import { outputText } from '../lab/draw';
+import { textLength, writeTextAt } from '../crypto/uuid';
 import type { Prediction } from '../lab/predict';
 import { verdictReason } from '../lab/reason';
 import type { DrawResult, LibraryDraw, SecretReport } from '../lab/types';
@@ -115,27 +116,134 @@ export function buildReport(session: Session): { report: RunReport; draw: DrawRe
   return { report, draw };
 }
 
+/** Bytes of JSON text in each piece the writers hand out (the last may be shorter). */
+export const JSON_CHUNK_BYTES = 1 << 20;
+
+const QUOTE = 0x22;
+const COMMA = 0x2c;
+const OPEN = 0x5b;
+const CLOSE = 0x5d;
+
+/**
+ * Fills pieces of UTF-8 of `size` bytes and hands each one over whole: a piece is never touched
+ * again after `write` got it, so a consumer may keep it (an asynchronous stream).
+ */
+class PieceWriter {
+  private buf: Uint8Array;
+  at = 0;
+  private readonly encoder = new TextEncoder();
+
+  constructor(
+    private readonly write: (piece: Uint8Array) => void,
+    readonly size: number,
+  ) {
+    this.buf = new Uint8Array(size);
+  }
+
+  /** The current piece with room for n more bytes at `at` (null: n is more than a piece holds). */
+  room(n: number): Uint8Array | null {
+    if (n > this.size) return null;
+    if (this.at + n > this.size) this.flush();
+    return this.buf;
+  }
+
+  /** Appends bytes, across pieces where they do not fit. */
+  put(bytes: Uint8Array): void {
+    for (let i = 0; i < bytes.length;) {
+      if (this.at === this.size) this.flush();
+      const k = Math.min(bytes.length - i, this.size - this.at);
+      this.buf.set(bytes.subarray(i, i + k), this.at);
+      this.at += k;
+      i += k;
+    }
+  }
+
+  byte(b: number): void {
+    if (this.at === this.size) this.flush();
+    this.buf[this.at++] = b;
+  }
+
+  text(s: string): void {
+    this.put(this.encoder.encode(s));
+  }
+
+  flush(): void {
+    if (this.at === 0) return;
+    this.write(this.buf.subarray(0, this.at));
+    this.buf = new Uint8Array(this.size);
+    this.at = 0;
+  }
+}
+
+/** Writes `"text",` (the comma first unless it is the row's first) of output (c, d) into buf at `at`. */
+function putOutput(lib: LibraryDraw, offset: number, first: boolean, buf: Uint8Array, at: number): number {
+  if (!first) buf[at++] = COMMA;
+  buf[at++] = QUOTE;
+  at = writeTextAt(lib.bytes, offset, lib.width, lib.consumer === 'uuid', buf, at);
+  buf[at++] = QUOTE;
+  return at;
+}
+
 /**
  * Writes the report as one JSON object (DESIGN.md "CLI contract"), each library's outputs under
- * "outputs" as rows of text, in pieces: `write` is called many times, with no piece bigger than
- * one clone's row of outputs.
+ * "outputs" as rows of text, as UTF-8 in pieces of `pieceBytes` (the last may be shorter; a
+ * piece may end inside a row or a character). Each output is formatted from the draw's bytes
+ * straight into the piece (no string per value), so the text of a 10,000 x 1,000 run is never
+ * held whole and costs the GC nothing.
  */
-export function writeReportJson(report: RunReport, draw: DrawResult, write: (chunk: string) => void): void {
+export function writeReportJsonBytes(
+  report: RunReport,
+  draw: DrawResult,
+  write: (piece: Uint8Array) => void,
+  pieceBytes = JSON_CHUNK_BYTES,
+): void {
+  const w = new PieceWriter(write, pieceBytes);
   const { libraries, ...head } = report;
-  const headText = JSON.stringify(head);
-  write(`${headText.slice(0, -1)},"libraries":[`);
+  w.text(`${JSON.stringify(head).slice(0, -1)},"libraries":[`);
   libraries.forEach((summary, i) => {
     const lib = draw.libraries[i]!;
-    const text = JSON.stringify(summary);
-    write(`${i > 0 ? ',' : ''}${text.slice(0, -1)},"outputs":[`);
+    w.text(`${i > 0 ? ',' : ''}${JSON.stringify(summary).slice(0, -1)},"outputs":[`);
+    const item = textLength(lib.width, lib.consumer === 'uuid') + 3; // ,"..."
+    const staged = new Uint8Array(item);
     for (let c = 0; c < lib.clones; c++) {
-      const row: string[] = new Array<string>(lib.draws);
-      for (let d = 0; d < lib.draws; d++) row[d] = outputText(lib, c, d);
-      write(`${c > 0 ? ',' : ''}${JSON.stringify(row)}`);
+      if (c > 0) w.byte(COMMA);
+      w.byte(OPEN);
+      let offset = c * lib.draws * lib.width;
+      for (let d = 0; d < lib.draws; d++, offset += lib.width) {
+        const buf = w.room(item);
+        if (buf) w.at = putOutput(lib, offset, d === 0, buf, w.at);
+        else w.put(staged.subarray(0, putOutput(lib, offset, d === 0, staged, 0)));
+      }
+      w.byte(CLOSE);
     }
-    write(']}');
+    w.text(']}');
   });
-  write(']}');
+  w.text(']}');
+  w.flush();
+}
+
+/**
+ * The same JSON as text pieces (each a whole number of characters): what a consumer of strings
+ * (a CLI's io, a download) writes one after another.
+ */
+export function writeReportJson(
+  report: RunReport,
+  draw: DrawResult,
+  write: (chunk: string) => void,
+  pieceBytes = JSON_CHUNK_BYTES,
+): void {
+  const decoder = new TextDecoder();
+  writeReportJsonBytes(
+    report,
+    draw,
+    (piece) => {
+      const text = decoder.decode(piece, { stream: true });
+      if (text) write(text);
+    },
+    pieceBytes,
+  );
+  const rest = decoder.decode();
+  if (rest) write(rest);
 }
 
 /** The same JSON object, whole (for small runs and tests). */
