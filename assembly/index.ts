@@ -97,8 +97,6 @@ export {
   sysgenidCounterPage,
   sysgenidVmgenidNotified,
 } from './devices/sysgenid';
-export { newVector, freeVector, vectorFrames } from './memory/frame_vector';
-export { collide, collideStat, MATRIX_MAX_CLONES } from './collide/collisions';
 export {
   kernelBoot,
   layoutNextFree,
@@ -112,9 +110,11 @@ export {
   idleVm,
   vmStateField,
   processField,
+  processFacts,
+  PROCESS_FACTS,
   processCount,
 } from './kernel/kernel';
-export { spawnProcess, forkProcess, drawVm, callEveryProcess } from './guest/processes';
+export { spawnProcess, forkProcess, drawVm, drawBuffer, DRAW_BUFFER_BYTES, callEveryProcess } from './guest/processes';
 export { aes256SetKey, aes256Encrypt } from './crypto/aes';
 export { osslSearch, osslStep } from './libs/attack';
 export { ledgerCallClockNs, CALL_CLOCK_PROCS } from './vmm/ledger';

@@ -143,21 +143,14 @@ function linuxGetrandom(before: Uint8Array, len: number): { out: Uint8Array; aft
 function drawRaw(vm: VmId): Uint8Array[] {
   const core = lab.core;
   const n = core.processCount(vm);
-  const tops = Array.from({ length: n }, () => core.newVector(64));
-  if (tops.includes(0)) throw new Error('no memory for an output vector');
-  const bytes = tops.map((_, i) => core.processField(vm, i, 8));
+  const buffer = core.drawBuffer();
+  const bytes = Array.from({ length: n }, (_, i) => core.processField(vm, i, 8));
   const io = core.ioBuffer();
-  new Uint32Array(core.memory.buffer, io, n * 4).set(tops.flatMap((top, i) => [top, 64, bytes[i]!, 0]));
-  const r = core.drawVm(vm, 1, 0, io, n, 0);
+  new Uint32Array(core.memory.buffer, io, n * 4).set(bytes.flatMap((b, i) => [buffer + i * 64, 64, b, 0]));
+  const r = core.drawVm(vm, 0, 1, 0, io, n);
   if (r < 0) throw new Error(`drawVm failed with ${r}`);
-  const base = core.poolBaseAddr();
-  return tops.map((top, i) => {
-    const leaf = lab.engine.leafEntries(new Uint32Array(core.memory.buffer, base + top * PAGE_SIZE, 1)[0]!);
-    const at = base + (leaf[0]! & 0x7fffff) * PAGE_SIZE;
-    const out = new Uint8Array(core.memory.buffer).slice(at, at + bytes[i]!);
-    core.freeVector(top, 64);
-    return out;
-  });
+  const mem = new Uint8Array(core.memory.buffer);
+  return bytes.map((b, i) => mem.slice(buffer + i * 64, buffer + i * 64 + b));
 }
 
 describe('kernel-rng pages and the VMGenID device across clones', () => {

@@ -105,33 +105,24 @@ function drawAll(vm: VmId, draws = 1, intervalUs = 5): Uint8Array[][] {
   const core = lab.core;
   const n = core.processCount(vm);
   const stride = 64;
-  const tops: number[] = [];
-  for (let i = 0; i < n; i++) {
-    const top = core.newVector(draws * stride);
-    if (top === 0) throw new Error('no memory for an output vector');
-    tops.push(top);
-  }
+  const buffer = core.drawBuffer();
+  if (n * draws * stride > core.DRAW_BUFFER_BYTES.value)
+    throw new Error('the draw does not fit the draw buffer');
   const io = core.ioBuffer();
   const list = new Uint32Array(core.memory.buffer, io, n * 4);
-  for (let i = 0; i < n; i++) list.set([tops[i]!, stride, field(vm, i, P_BYTES), 0], i * 4);
-  const r = core.drawVm(vm, draws, intervalUs * 1000, io, n, 0);
+  for (let i = 0; i < n; i++)
+    list.set([buffer + i * draws * stride, stride, field(vm, i, P_BYTES), 0], i * 4);
+  const r = core.drawVm(vm, 0, draws, intervalUs * 1000, io, n);
   drain();
   if (r < 0) throw new Error(`drawVm failed with ${r}`);
-  const out = tops.map((top, i) => {
+  const mem = new Uint8Array(core.memory.buffer);
+  return Array.from({ length: n }, (_, i) => {
     const bytes = field(vm, i, P_BYTES);
-    const mem = new Uint8Array(core.memory.buffer);
-    const base = core.poolBaseAddr();
-    const topEntries = new Uint32Array(core.memory.buffer, base + top * PAGE_SIZE, 1024);
     return Array.from({ length: draws }, (_, d) => {
-      const o = d * stride;
-      const leaf = lab.engine.leafEntries(topEntries[(o >> 12) >> 10]!);
-      const frame = leaf[(o >> 12) & 1023]! & 0x7fffff;
-      const at = base + frame * PAGE_SIZE + (o & 4095);
+      const at = buffer + (i * draws + d) * stride;
       return mem.slice(at, at + bytes);
     });
   });
-  tops.forEach((top) => core.freeVector(top, draws * stride));
-  return out;
 }
 
 /** Linux's getrandom for len <= 32 from kdata bytes (fast key erasure; see kernel.test.ts). */

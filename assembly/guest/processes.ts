@@ -4,9 +4,8 @@
 
 import { E_NO_RDRAND, E_OUT_OF_GUEST_MEMORY, E_UNKNOWN_VM, E_VM_PAUSED, E_INVALID_ARGUMENT, E_TOO_MANY_OBJECTS, fail } from '../errors';
 import { PAGE_SIZE } from '../memory/frames';
-import { pageForRead, pageForWrite, recState, VM_RUNNING, vmRec, vmSetRole, vmMadvise } from '../memory/guest_memory';
+import { beginCallCache, endCallCache, pageForRead, pageForWrite, recState, VM_RUNNING, vmRec, vmSetRole, vmMadvise } from '../memory/guest_memory';
 import { ROLE_LIBRARY_STATE, E_WIPEONFORK, E_WIPEONSUSPEND } from '../memory/page_table';
-import { vecAddr } from '../memory/frame_vector';
 import { EV_DRAW, EV_FORK, logEvent } from '../vmm/events';
 import { ledgerCopyProc, ledgerDrawDone, ledgerDrawStart } from '../vmm/ledger';
 import { advance, clockOf, FEAT_CPU_RDRAND, FEAT_WIPEONSUSPEND, hasFeature } from '../vmm/vmstate';
@@ -114,28 +113,50 @@ export function forkProcess(vm: u32, i: u32): i32 {
   return <i32>c;
 }
 
+/** Bytes of the draw buffer: drawVm writes a piece of every process's outputs here. */
+export const DRAW_BUFFER_BYTES: u32 = 1 << 20;
+const DRAW_BUFFER = memory.data(DRAW_BUFFER_BYTES, 16);
+
+/** Address of the draw buffer (DRAW_BUFFER_BYTES of contiguous host memory). */
+export function drawBuffer(): usize {
+  return DRAW_BUFFER;
+}
+
 /**
- * Every process of the VM makes `draws` calls, one per request, `intervalNs` of virtual time
- * apart. list (at listPtr) holds 4 u32 per process: output vector top, stride, bytes, uuid (1 =
- * set the RFC 9562 version and variant bits), listCount entries (the VM's process count); call d
- * of the VM with index `vmIndex` writes at output index vmIndex * draws + d.
+ * Every process of the VM makes `count` calls, one per request, `intervalNs` of virtual time
+ * apart: draws first .. first + count - 1 of the VM's draw run (first = 0 starts the run; a run
+ * drawn in several pieces makes exactly the calls and events of one drawn at once). list (at
+ * listPtr) holds 4 u32 per process: output address, stride, bytes, uuid (1 = set the RFC 9562
+ * version and variant bits), listCount entries (the VM's process count); call k of the piece
+ * writes at address + k * stride, which must lie in the draw buffer.
  */
-export function drawVm(vm: u32, draws: u32, intervalNs: f64, listPtr: usize, listCount: u32, vmIndex: u32): i32 {
+export function drawVm(vm: u32, first: u32, count: u32, intervalNs: f64, listPtr: usize, listCount: u32): i32 {
   const r = vmRec(vm);
   if (r == 0) return fail(E_UNKNOWN_VM, vm);
   if (recState(r) != VM_RUNNING) return fail(E_VM_PAUSED, vm);
   if (listCount != procCount(r)) return fail(E_INVALID_ARGUMENT, listCount); // one entry per process
   if (!(intervalNs >= 0) || !isFinite(intervalNs)) return fail(E_INVALID_ARGUMENT, intervalNs);
+  for (let i: u32 = 0; i < listCount; i++) {
+    const e = listPtr + (<usize>i << 4);
+    const out = <u64>load<u32>(e);
+    const stride = load<u32>(e + 4);
+    const bytes = load<u32>(e + 8);
+    const end = out + <u64>count * <u64>stride;
+    if (bytes == 0 || bytes > stride || out < <u64>DRAW_BUFFER || end > <u64>DRAW_BUFFER + DRAW_BUFFER_BYTES) {
+      return fail(E_INVALID_ARGUMENT, i);
+    }
+  }
   if (!reserveForGuestOps(r)) return fail(E_OUT_OF_GUEST_MEMORY, 2 * (6 + procCount(r)));
   const n = procCount(r);
-  ledgerDrawStart(vm, n);
-  for (let d: u32 = 0; d < draws; d++) {
+  if (first == 0) ledgerDrawStart(vm, n);
+  beginCallCache(r, vm);
+  for (let k: u32 = 0; k < count; k++) {
+    const d = first + k;
     runDueEvents(r, vm); // what fell due between rounds happens before this round starts
     logEvent(vm, EV_DRAW, clockOf(r), d);
     for (let i: u32 = 0; i < n; i++) {
       const e = listPtr + (<usize>i << 4);
-      const stride = load<u32>(e + 4);
-      const out = vecAddr(load<u32>(e), <u64>(vmIndex * draws + d) * stride);
+      const out = <usize>load<u32>(e) + <usize>k * <usize>load<u32>(e + 4);
       libGenerate(r, vm, i, out, load<u32>(e + 8));
       ledgerDrawDone(vm, i, d);
       if (load<u32>(e + 12) != 0) {
@@ -146,6 +167,6 @@ export function drawVm(vm: u32, draws: u32, intervalNs: f64, listPtr: usize, lis
     advance(r, intervalNs);
   }
   runDueEvents(r, vm);
+  endCallCache();
   return 0;
 }
-

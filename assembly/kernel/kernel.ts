@@ -70,7 +70,7 @@ import {
   wallClockNs,
 } from './crng';
 import { initCrng510 } from './crng510';
-import { MAX_PROCS, procCount, procR } from './process';
+import { MAX_PROCS, P_ABORTS, P_CALLS, P_NS, P_RESEEDS, procCount, procR } from './process';
 import { runDueEvents } from './events_due';
 import { newTscOffset } from './timing';
 
@@ -295,6 +295,35 @@ export function processField(vm: u32, i: u32, offset: u32): f64 {
   if (offset == 16) return <f64>load<u64>(e + 16);
   if (offset == 24 || offset == 48) return load<f64>(e + offset);
   return <f64>load<u32>(e + offset);
+}
+
+/** f64 values processFacts writes per process. */
+export const PROCESS_FACTS: u32 = 9;
+
+/**
+ * The facts a draw reads of every process, in one call: for process i < n, PROCESS_FACTS f64 at
+ * out + 8 * PROCESS_FACTS * i: calls, ns spent, reseeds, aborts, then the ledger's generator
+ * bits, per-call bits, safe-from draw, cause and safe cause (ledgerBits 2, 66, 130, 195 and 259
+ * + i). Reads the process table as processField does. Returns n or an error code.
+ */
+export function processFacts(vm: u32, n: u32, out: usize): i32 {
+  const r = vmRec(vm);
+  if (r == 0) return fail(E_UNKNOWN_VM, vm);
+  if (n > procCount(r)) return fail(E_INVALID_ARGUMENT, n);
+  for (let i: u32 = 0; i < n; i++) {
+    const e = procR(r, i);
+    const o = out + <usize>(i * PROCESS_FACTS) * 8;
+    store<f64>(o, <f64>load<u64>(e + P_CALLS));
+    store<f64>(o + 8, load<f64>(e + P_NS));
+    store<f64>(o + 16, <f64>load<u32>(e + P_RESEEDS));
+    store<f64>(o + 24, <f64>load<u32>(e + P_ABORTS));
+    store<f64>(o + 32, <f64>ledgerRead(vm, 2 + i));
+    store<f64>(o + 40, <f64>ledgerRead(vm, 66 + i));
+    store<f64>(o + 48, <f64>ledgerRead(vm, 130 + i));
+    store<f64>(o + 56, <f64>ledgerRead(vm, 195 + i));
+    store<f64>(o + 64, <f64>ledgerRead(vm, 259 + i));
+  }
+  return <i32>n;
 }
 
 /** Number of processes in the VM. */

@@ -306,6 +306,10 @@ function framesForWrite(r: usize, p0: u32, p1: u32): u32 {
  * marking the page dirty and clearing WIPED. Frames must be reserved (framesForWrite).
  */
 export function pageForWrite(r: usize, p: u32): usize {
+  const slot = <usize>(p & (CALL_CACHE_SLOTS - 1)) << 2;
+  if (r == cacheRec && load<u32>(cachePage + slot) == p + 1 && load<u32>(cacheWritable + slot) != 0) {
+    return load<u32>(cacheAddr + slot);
+  }
   touch(r, p);
   const leaf = leafForWrite(recTop(r), p >> LEAF_SHIFT);
   const ea = leaf + (<usize>(p & LEAF_MASK) << 2);
@@ -323,13 +327,29 @@ export function pageForWrite(r: usize, p: u32): usize {
   if (nf != f) store<u32>(r + R_COW, load<u32>(r + R_COW) + 1);
   store<u32>(ea, ((e & ~E_FRAME_MASK) & ~E_WIPED) | nf | E_PRESENT);
   markDirty(r, p);
-  return frameAddr(nf);
+  const a = frameAddr(nf);
+  if (r == cacheRec) {
+    store<u32>(cachePage + slot, p + 1);
+    store<u32>(cacheAddr + slot, <u32>a);
+    store<u32>(cacheWritable + slot, 1);
+  }
+  return a;
 }
 
 /** Host address of page p's frame for reading (counts a lazy first-touch fault). */
 export function pageForRead(r: usize, p: u32): usize {
+  if (r != cacheRec) {
+    touch(r, p);
+    return frameAddr(readEntry(recTop(r), p) & E_FRAME_MASK);
+  }
+  const slot = <usize>(p & (CALL_CACHE_SLOTS - 1)) << 2;
+  if (load<u32>(cachePage + slot) == p + 1) return load<u32>(cacheAddr + slot);
   touch(r, p);
-  return frameAddr(readEntry(recTop(r), p) & E_FRAME_MASK);
+  const a = frameAddr(readEntry(recTop(r), p) & E_FRAME_MASK);
+  store<u32>(cachePage + slot, p + 1);
+  store<u32>(cacheAddr + slot, <u32>a);
+  store<u32>(cacheWritable + slot, 0);
+  return a;
 }
 
 /** Host address of page p's frame for an observer (the lab's views): no fault is counted. */
@@ -526,8 +546,41 @@ export function resetVmIds(): void {
 
 /** Address of VM id's ledger record (0 if the id was never handed out). */
 export function ledgerAddr(vm: u32): usize {
+  if (vm == cacheVm) return cacheLedger;
   ensureInit();
   return recordAddr(ledgers, vm);
+}
+
+// The call cache of one VM's draw (guest/processes.ts drawVm), between beginCallCache and
+// endCallCache: the host address of each guest page the draw has read or written, and the VM's
+// ledger record. Inside one core call nothing but the draw runs on the VM (no snapshot, restore,
+// madvise or destroy), so a page's frame changes only when the draw itself first writes it.
+// - An entry made by a write is "writable": every effect of pageForWrite (the lazy first-touch
+//   fault, the copy-on-write, the dirty bit, WIPED cleared) happened then, so later writes and
+//   reads of the page get its address straight from the cache.
+// - An entry made by a read answers reads only (its lazy fault was counted then); the page's
+//   first write takes the full path (it may copy the frame) and makes the entry writable.
+const CALL_CACHE_SLOTS: u32 = 32;
+const cachePage = memory.data(CALL_CACHE_SLOTS * 4); // page + 1 (0 = empty), by page % slots
+const cacheAddr = memory.data(CALL_CACHE_SLOTS * 4);
+const cacheWritable = memory.data(CALL_CACHE_SLOTS * 4);
+let cacheRec: usize = 0;
+let cacheVm: u32 = NONE;
+let cacheLedger: usize = 0;
+
+/** Starts the call cache for VM vm (record r): nothing cached yet. */
+export function beginCallCache(r: usize, vm: u32): void {
+  memory.fill(cachePage, 0, CALL_CACHE_SLOTS * 4);
+  cacheLedger = recordAddr(ledgers, vm);
+  cacheVm = vm;
+  cacheRec = r;
+}
+
+/** Ends the call cache (before the core call returns). */
+export function endCallCache(): void {
+  cacheRec = 0;
+  cacheVm = NONE;
+  cacheLedger = 0;
 }
 
 /** Host bytes this VM holds alone: private leaves, private frames, its top, bitmaps, record. */

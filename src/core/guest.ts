@@ -1,12 +1,12 @@
-// The guest side of the facade over the wasm core: kernel boot, processes, draws, the VMM's
-// restore path, events, collision detection and work vectors. Engine (engine.ts) holds one as
+// The guest side of the facade over the wasm core: kernel boot, processes, draws (into the
+// core's draw buffer), the VMM's restore path and events. Engine (engine.ts) holds one as
 // `engine.guest`, so every call into the wasm goes through the one facade, and every offset and
 // code comes from the wasm's own exported layout (src/core/wasm/layout.ts, generated).
 
 import { engineError, type EngineError } from './errors';
 import type { CoreExports } from './load/instantiate';
 import * as L from './wasm/layout';
-import { err, ok, PAGE_SIZE, type Result, type VmId } from './types';
+import { err, ok, type Result, type VmId } from './types';
 
 /** One event of the core's log: which VM, what, when (virtual ns), and a detail number. */
 export interface CoreEvent {
@@ -29,12 +29,28 @@ const PROCESS_FIELD: Record<ProcessField, number> = {
   restarts: L.P_RESTARTS,
 };
 
-/** What one library's draw buffer needs: where outputs go, their stride and size, and UUID bits. */
+/** Where one process's outputs of a draw piece go: an address in the draw buffer, stride, size, UUID bits. */
 export interface DrawTarget {
-  vector: number;
+  address: number;
   stride: number;
   size: number;
   uuid: boolean;
+}
+
+/** What a draw reads of each process (processFacts): its counters and its entropy ledger. */
+export interface ProcessFacts {
+  calls: number;
+  ns: number;
+  reseeds: number;
+  aborts: number;
+  /** The ledger's bits in its generator. */
+  bits: number;
+  /** Unknown bits its last call mixed in by itself. */
+  callBits: number;
+  /** The draw (1-based) of the last draw run from which it held 128 bits (0: not yet). */
+  safeFrom: number;
+  cause: number;
+  safeCause: number;
 }
 
 const EVENT_BYTES = 24;
@@ -154,18 +170,61 @@ export class GuestCalls {
     return this.core.vmclockCounter(vm);
   }
 
-  /** Every process of a VM draws `draws` outputs into its target (vmIndex: the VM's row). */
+  /** Address of the draw buffer: a draw piece's outputs land here (contiguous host memory). */
+  get drawBuffer(): number {
+    return this.core.drawBuffer();
+  }
+
+  /** Bytes of the draw buffer. */
+  get drawBufferBytes(): number {
+    return this.core.DRAW_BUFFER_BYTES.value;
+  }
+
+  /**
+   * Every process of a VM makes draws first .. first + count - 1 of its draw run (first = 0
+   * starts the run), into its target in the draw buffer (one target per process).
+   */
   drawVm(
     vm: VmId,
-    draws: number,
+    first: number,
+    count: number,
     intervalNs: number,
     targets: readonly DrawTarget[],
-    vmIndex: number,
   ): Result<number, EngineError> {
     const io = this.core.ioBuffer();
     const list = new Uint32Array(this.core.memory.buffer, io, targets.length * 4);
-    targets.forEach((t, i) => list.set([t.vector, t.stride, t.size, t.uuid ? 1 : 0], i * 4));
-    return this.status(this.core.drawVm(vm, draws, intervalNs, io, targets.length, vmIndex));
+    targets.forEach((t, i) => list.set([t.address, t.stride, t.size, t.uuid ? 1 : 0], i * 4));
+    return this.status(this.core.drawVm(vm, first, count, intervalNs, io, targets.length));
+  }
+
+  /** The draw buffer's bytes [at, at + bytes) (a view: valid until the next core call). */
+  drawBufferView(at: number, bytes: number): Uint8Array {
+    return new Uint8Array(this.core.memory.buffer, at, bytes);
+  }
+
+  /** Counters and ledger facts of processes 0 .. n - 1 of a VM, read in one core call. */
+  processFacts(vm: VmId, n: number): Result<ProcessFacts[], EngineError> {
+    const io = this.core.ioBuffer();
+    const r = this.core.processFacts(vm, n, io);
+    if (r < 0) return this.fail(r);
+    const per = this.core.PROCESS_FACTS.value;
+    const f = new Float64Array(this.core.memory.buffer, io, n * per);
+    return ok(
+      Array.from({ length: n }, (_, i) => {
+        const o = i * per;
+        return {
+          calls: f[o]!,
+          ns: f[o + 1]!,
+          reseeds: f[o + 2]!,
+          aborts: f[o + 3]!,
+          bits: f[o + 4]!,
+          callBits: f[o + 5]!,
+          safeFrom: f[o + 6]!,
+          cause: f[o + 7]!,
+          safeCause: f[o + 8]!,
+        };
+      }),
+    );
   }
 
   /** Lets virtual time pass in a VM. */
@@ -211,61 +270,6 @@ export class GuestCalls {
         });
       }
     }
-  }
-
-  /** A work vector of `bytes` bytes in the frame pool (0 if memory ran out). */
-  newVector(bytes: number): number {
-    return this.core.newVector(bytes);
-  }
-
-  freeVector(top: number, bytes: number): void {
-    this.core.freeVector(top, bytes);
-  }
-
-  /** Frames a vector of `bytes` bytes needs. */
-  vectorFrames(bytes: number): number {
-    return this.core.vectorFrames(bytes);
-  }
-
-  /** The largest fleet whose clone x clone matrix the core computes. */
-  get matrixMaxClones(): number {
-    return this.core.MATRIX_MAX_CLONES.value;
-  }
-
-  /** Collision detection over a library's outputs; the statistics of the call. */
-  collide(
-    out: number,
-    clones: number,
-    draws: number,
-    size: number,
-    stride: number,
-    groupTop: number,
-    flagTop: number,
-    matrixTop: number,
-  ): Result<{ duplicates: number; collidingPairs: number; firstUniqueIndex: number }, EngineError> {
-    const r = this.core.collide(out, clones, draws, size, stride, groupTop, flagTop, matrixTop);
-    if (r < 0) return this.fail(r);
-    return ok({
-      duplicates: this.core.collideStat(0),
-      collidingPairs: this.core.collideStat(1),
-      firstUniqueIndex: this.core.collideStat(2),
-    });
-  }
-
-  /** Copies the first `bytes` bytes of a vector out of wasm memory (or into `into` at `at`). */
-  vectorBytes(top: number, bytes: number, into?: Uint8Array, at = 0): Uint8Array {
-    const out = into ?? new Uint8Array(bytes);
-    const mem = new Uint8Array(this.core.memory.buffer);
-    const mem32 = new Uint32Array(this.core.memory.buffer);
-    const base = this.core.poolBaseAddr();
-    const topWord = (base + top * PAGE_SIZE) >>> 2;
-    for (let p = 0; p * PAGE_SIZE < bytes; p++) {
-      const leafWord = (base + mem32[topWord + (p >> 10)]! * PAGE_SIZE) >>> 2; // read in place
-      const frame = mem32[leafWord + (p & 1023)]! & L.E_FRAME_MASK;
-      const n = Math.min(PAGE_SIZE, bytes - p * PAGE_SIZE);
-      out.set(mem.subarray(base + frame * PAGE_SIZE, base + frame * PAGE_SIZE + n), at + p * PAGE_SIZE);
-    }
-    return out;
   }
 
   /** Whether the VM has the SysGenId driver (its counter page), without touching it. */

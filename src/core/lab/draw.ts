@@ -1,17 +1,23 @@
-// A draw: every process of every drawing VM calls its library `draws` times; the outputs land in
-// one work vector per library in the frame pool (wasm), the core finds collisions across clones
-// over the raw bytes, and each library's outputs leave the wasm ONCE, as one Uint8Array with its
-// duplicate marks as typed arrays. Text (UUIDs, hex) is made only where a row is shown or printed.
+// A draw: every process of every drawing VM calls its library `draws` times. The core writes a
+// piece of each VM's outputs into its draw buffer (contiguous), and the facade copies each
+// library's part straight to its place in that library's ONE Uint8Array (clone by clone, packed
+// at the output's width); collisions across clones are then found over those bytes
+// (lab/collide.ts), and the outputs leave the draw as that array with their marks as typed
+// arrays. Text (UUIDs, hex) is made only where a row is shown or printed.
+//
+// Invariants: a VM's draws are made in pieces that fit the buffer, and a run drawn in pieces
+// makes exactly the core calls and events of one drawn at once (guest/processes.ts drawVm); the
+// counters and the ledger are read before and after each VM's draw in one core call each.
 
-import { engineError, ERROR_CODE } from '../errors';
 import type { Engine } from '../engine';
-import type { DrawTarget } from '../guest';
+import type { DrawTarget, ProcessFacts } from '../guest';
 import { formatAt } from '../crypto/uuid';
-import { err, ok, type Result, type VmId } from '../types';
+import { ok, type Result, type VmId } from '../types';
 import type { LabError } from './api';
 import * as L from '../wasm/layout';
+import { collide } from './collide';
 import { CAUSE_WORDS } from './reason';
-import { analyseClasses, firstSafeDraw, safeFromDraw, verdictOf, type LedgerFacts } from './verdict';
+import { analyseClasses, firstSafeDraw, safeFromDraw, verdictOf } from './verdict';
 import {
   CONSUMER_BYTES,
   EVENT_KINDS,
@@ -28,25 +34,10 @@ export interface DrawProcess {
   consumer: Consumer;
 }
 
-/** Stride of one output in an output vector: a power of two so no output crosses a page. */
-export function strideFor(bytes: number): number {
-  let s = 1;
-  while (s < bytes) s <<= 1;
-  return s;
-}
-
-/** The dense group numbers (first occurrence first) of the core's per-output group heads. */
-function denseGroups(heads: Uint32Array, flags: Uint8Array): { groups: Int32Array; count: number } {
-  const groups = new Int32Array(heads.length).fill(-1);
-  const dense = new Map<number, number>();
-  for (let i = 0; i < heads.length; i++) {
-    if (!(flags[i]! & 1)) continue;
-    const h = heads[i]!;
-    let g = dense.get(h);
-    if (g === undefined) dense.set(h, (g = dense.size));
-    groups[i] = g;
-  }
-  return { groups, count: dense.size };
+/** Draws of one VM that fit the core's draw buffer at once, for outputs of these sizes. */
+export function drawsPerPiece(bufferBytes: number, sizes: readonly number[], draws: number): number {
+  const round = sizes.reduce((a, b) => a + b, 0);
+  return Math.max(1, Math.min(draws, Math.floor(bufferBytes / Math.max(1, round))));
 }
 
 /**
@@ -64,31 +55,18 @@ export function drawVms(
   const clones = vms.length;
   const n = clones * draws;
   const sizes = procs.map((p) => CONSUMER_BYTES[p.consumer]);
-  const strides = sizes.map(strideFor);
-  const vectors: number[] = [];
-  const cleanup = () => strides.forEach((s, i) => vectors[i] && g.freeVector(vectors[i]!, n * s));
-  for (const s of strides) {
-    const v = g.newVector(n * s);
-    if (v === 0) {
-      cleanup();
-      return err(engineError(ERROR_CODE.OutOfGuestMemory, g.vectorFrames(n * s)));
-    }
-    vectors.push(v);
-  }
+  const outputs = sizes.map((s) => new Uint8Array(n * s));
+  const piece = drawsPerPiece(g.drawBufferBytes, sizes, draws);
+  // library i's part of the buffer: `piece` outputs at its width, after the parts before it
+  const parts: number[] = [];
+  sizes.reduce((at, s) => (parts.push(at), at + piece * s), g.drawBuffer);
   const targets: DrawTarget[] = procs.map((p, i) => ({
-    vector: vectors[i]!,
-    stride: strides[i]!,
+    address: parts[i]!,
+    stride: sizes[i]!,
     size: sizes[i]!,
     uuid: p.consumer === 'uuid',
   }));
-  const field = (f: 'calls' | 'ns' | 'reseeds' | 'aborts') =>
-    vms.map((vm) => procs.map((_, i) => g.processField(vm, i, f)));
-  const before = {
-    calls: field('calls'),
-    ns: field('ns'),
-    reseeds: field('reseeds'),
-    aborts: field('aborts'),
-  };
+  const delta = procs.map(() => ({ calls: 0, ns: 0, reseeds: 0, aborts: 0 }));
   const ledgers = procs.map(() => ({
     bits: [] as number[],
     safeFrom: [] as number[],
@@ -96,134 +74,73 @@ export function drawVms(
     causes: [] as number[],
   }));
   for (let v = 0; v < clones; v++) {
-    const r = g.drawVm(vms[v]!, draws, intervalNs, targets, v);
-    if (!r.ok) {
-      cleanup();
-      return r;
+    const vm = vms[v]!;
+    const before = g.processFacts(vm, procs.length);
+    if (!before.ok) return before;
+    for (let first = 0; first < draws; first += piece) {
+      const count = Math.min(piece, draws - first);
+      const r = g.drawVm(vm, first, count, intervalNs, targets);
+      if (!r.ok) return r;
+      for (let i = 0; i < procs.length; i++) {
+        const s = sizes[i]!;
+        outputs[i]!.set(g.drawBufferView(parts[i]!, count * s), (v * draws + first) * s);
+      }
     }
-    const l = g.ledger(vms[v]!, procs.length);
-    ledgers.forEach((x, i) => {
-      x.bits.push(l.procs[i]!);
-      x.safeFrom.push(l.safeFrom[i]!);
-      x.callBits.push(l.callBits[i]!);
-      x.causes.push(l.safeFrom[i]! > 0 ? l.safeCauses[i]! : l.causes[i]!);
-    });
+    const after = g.processFacts(vm, procs.length);
+    if (!after.ok) return after;
+    procs.forEach((_, i) => addFacts(delta[i]!, before.value[i]!, after.value[i]!, ledgers[i]!));
   }
-  const after = {
-    calls: field('calls'),
-    ns: field('ns'),
-    reseeds: field('reseeds'),
-    aborts: field('aborts'),
-  };
-  const sum = (k: keyof typeof before, i: number) =>
-    vms.reduce((s, _, v) => s + after[k][v]![i]! - before[k][v]![i]!, 0);
-  const libraries: LibraryDraw[] = [];
-  for (let i = 0; i < procs.length; i++) {
+  const libraries: LibraryDraw[] = procs.map((p, i) => {
     const led = ledgers[i]!;
-    const c = collideOne(engine, vectors[i]!, clones, draws, sizes[i]!, strides[i]!, {
-      safeFrom: led.safeFrom,
-    });
-    if (!c.ok) {
-      cleanup();
-      return c;
-    }
-    const calls = sum('calls', i);
-    libraries.push({
-      library: procs[i]!.library,
-      consumer: procs[i]!.consumer,
-      width: sizes[i]!,
+    const size = sizes[i]!;
+    const c = collide(outputs[i]!, clones, draws, size);
+    const analysis = analyseClasses(c.groups, clones, draws);
+    const ledger = { safeFrom: led.safeFrom };
+    const verdict = verdictOf(analysis, ledger);
+    const d = delta[i]!;
+    return {
+      library: p.library,
+      consumer: p.consumer,
+      width: size,
       clones,
       draws,
-      ...c.value,
-      nsPerCall: calls > 0 ? sum('ns', i) / calls : 0,
-      reseeds: sum('reseeds', i),
-      aborts: sum('aborts', i),
+      bytes: outputs[i]!,
+      groups: c.groups,
+      groupCount: c.groupCount,
+      pairs: c.pairs,
+      duplicates: c.duplicates,
+      collidingPairs: c.collidingPairs,
+      firstUniqueDraw: c.firstUniqueIndex < draws ? c.firstUniqueIndex + 1 : null,
+      verdict,
+      firstSafeDraw: firstSafeDraw(analysis, ledger),
+      nsPerCall: d.calls > 0 ? d.ns / d.calls : 0,
+      reseeds: d.reseeds,
+      aborts: d.aborts,
       freshEntropyBits: led.bits,
       perCallBits: Math.max(0, ...led.callBits),
-      safeFromDraw: safeFromDraw({ safeFrom: led.safeFrom }),
-      endedBy:
-        c.value.verdict === 'dup-until' || c.value.verdict === 'unique'
-          ? causeName(led.causes[0] ?? 0)
-          : null,
-    });
-  }
-  cleanup();
+      safeFromDraw: safeFromDraw(ledger),
+      endedBy: verdict === 'dup-until' || verdict === 'unique' ? causeName(led.causes[0] ?? 0) : null,
+    };
+  });
   return ok({ vms: vms.map(Number), draws, libraries });
 }
 
-type Collided = Pick<
-  LibraryDraw,
-  | 'bytes'
-  | 'groups'
-  | 'groupCount'
-  | 'pairs'
-  | 'duplicates'
-  | 'collidingPairs'
-  | 'firstUniqueDraw'
-  | 'verdict'
-  | 'firstSafeDraw'
->;
-
-/** Collision detection over one library's vector; its outputs and marks copied out once. */
-function collideOne(
-  engine: Engine,
-  out: number,
-  clones: number,
-  draws: number,
-  size: number,
-  stride: number,
-  ledger: LedgerFacts,
-): Result<Collided, LabError> {
-  const g = engine.guest;
-  const n = clones * draws;
-  const withMatrix = clones <= g.matrixMaxClones;
-  const groupTop = g.newVector(n * 4);
-  const flagTop = g.newVector(n);
-  const matrixTop = withMatrix ? g.newVector(clones * clones * 4) : 0;
-  const free = () => {
-    if (groupTop) g.freeVector(groupTop, n * 4);
-    if (flagTop) g.freeVector(flagTop, n);
-    if (matrixTop) g.freeVector(matrixTop, clones * clones * 4);
-  };
-  if (!groupTop || !flagTop || (withMatrix && !matrixTop)) {
-    free();
-    return err(engineError(ERROR_CODE.OutOfGuestMemory, g.vectorFrames(n * 4)));
-  }
-  const stats = g.collide(out, clones, draws, size, stride, groupTop, flagTop, matrixTop);
-  if (!stats.ok) {
-    free();
-    return stats;
-  }
-  // outputs packed to their width (the vector holds them at a power-of-two stride)
-  const bytes = new Uint8Array(n * size);
-  if (size === stride) g.vectorBytes(out, n * size, bytes);
-  else {
-    const raw = g.vectorBytes(out, n * stride);
-    for (let i = 0; i < n; i++) bytes.set(raw.subarray(i * stride, i * stride + size), i * size);
-  }
-  const headBytes = g.vectorBytes(groupTop, n * 4);
-  const heads = new Uint32Array(headBytes.buffer, headBytes.byteOffset, n);
-  const flags = g.vectorBytes(flagTop, n);
-  const { groups, count } = denseGroups(heads, flags);
-  let pairs = new Uint32Array(0);
-  if (matrixTop) {
-    const mb = g.vectorBytes(matrixTop, clones * clones * 4);
-    pairs = new Uint32Array(mb.buffer, mb.byteOffset, clones * clones).slice();
-  }
-  free();
-  const first = stats.value.firstUniqueIndex;
-  const analysis = analyseClasses(groups, clones, draws);
-  return ok({
-    bytes,
-    groups,
-    groupCount: count,
-    pairs,
-    duplicates: stats.value.duplicates,
-    collidingPairs: stats.value.collidingPairs,
-    firstUniqueDraw: first < draws ? first + 1 : null,
-    verdict: verdictOf(analysis, ledger),
-    firstSafeDraw: firstSafeDraw(analysis, ledger),
-  });
+/** Adds one VM's counters (after minus before) and its ledger after the draw. */
+function addFacts(
+  sum: { calls: number; ns: number; reseeds: number; aborts: number },
+  before: ProcessFacts,
+  after: ProcessFacts,
+  ledger: { bits: number[]; safeFrom: number[]; callBits: number[]; causes: number[] },
+): void {
+  // (sum + after) - before, in VM order: the same float sums the report always gave
+  sum.calls = sum.calls + after.calls - before.calls;
+  sum.ns = sum.ns + after.ns - before.ns;
+  sum.reseeds = sum.reseeds + after.reseeds - before.reseeds;
+  sum.aborts = sum.aborts + after.aborts - before.aborts;
+  ledger.bits.push(Math.max(0, after.bits));
+  ledger.safeFrom.push(Math.max(0, after.safeFrom));
+  ledger.callBits.push(Math.max(0, after.callBits));
+  ledger.causes.push(Math.max(0, after.safeFrom > 0 ? after.safeCause : after.cause));
 }
 
 /** What raised a generator's bits, in words (the event that ended duplication). */
