@@ -171,6 +171,23 @@ describe('uniqueness-lab real', () => {
       for (const o of read.outputs) expect(o).toMatch(/^[0-9a-f]{32}$/);
       expect(read.distinct).toBe(2);
     }
+    // the model of the same setup (the agent at the restore): distinct from the first read, as measured
+    expect(report.model).toMatchObject({ agent: true, firstDistinctS: 0, endedBy: 'agent-reseed' });
+    expect(report.divergence.modelS).toBe(0);
+    expect(report.divergence.measuredS).not.toBeNull();
+    expect(report.divergence.differenceS).toBe(report.divergence.measuredS);
+  }, 90_000);
+
+  it("prints the model's divergence for a state saved at its uptime beside the reads, and why they can differ", async () => {
+    const b = bufferIo();
+    expect(await realCommand(['--clones', '2', '--reads', '1'], b.io)).toBe(0);
+    expect(b.stdout()).toMatch(
+      /^model \(Linux 6\.1, no vmgenid driver, an Intel vCPU with RDRAND, saved at \d+ s uptime, a read every 1 s\): distinct from \d+ s after the restore \(the kernel's scheduled reseed\)$/m,
+    );
+    expect(b.stdout()).toMatch(/^measured: no read with every clone distinct/m);
+    expect(b.stdout()).toMatch(
+      /^why they can differ: They can differ by the age of the CRNG key at the save/m,
+    );
   }, 90_000);
 });
 

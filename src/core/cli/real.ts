@@ -2,6 +2,9 @@
 // Restores N clones of the saved v86 state, optionally runs the agent reseed in each, then reads
 // every clone (16 bytes of /dev/urandom, $RANDOM, boot_id, uptime) `--reads` times,
 // `--read-interval-ms` apart, and reports how many distinct /dev/urandom values each read gave.
+// Beside the measurement, the lab model's prediction for the same setup (real/model.ts): when its
+// clones diverge after the restore, and how far that is from the first read at which every real
+// clone differed.
 //
 // Invariants:
 // - Exit codes: 0 success (and --help); 2 for what the user can fix (a flag, missing assets)
@@ -16,7 +19,15 @@ import { parseArgs } from 'node:util';
 import { err, ok, type Result } from '../types';
 import { loadRealAssets } from '../real/assets';
 import { FETCH_COMMAND, type RealError } from '../real/errors';
-import { REAL_DEFAULTS, REAL_LIMITS } from '../real/limits';
+import { REAL_DEFAULTS, REAL_LIMITS, realModelOptions } from '../real/limits';
+import { loadCoreNode } from '../load/node';
+import {
+  MODEL_VS_REAL_WHY,
+  predictionWords,
+  predictRealDivergence,
+  REAL_MODEL_SETUP,
+  type ModelPrediction,
+} from '../real/model';
 import { defaultAssetsDir, folderSource, nodeEnv, ASSETS_DIR_ENV } from '../real/node';
 import {
   agentReseedAll,
@@ -218,6 +229,18 @@ export interface RealReadReport {
   uptimesS: number[];
 }
 
+/** The model's divergence beside the measured one, seconds after the clones were restored. */
+export interface RealDivergence {
+  /** The model's first read at which every clone differs (null: none within its horizon). */
+  modelS: number | null;
+  /** The first real read at which every clone differed (null: none of these reads). */
+  measuredS: number | null;
+  /** measured − model (null when either is missing). */
+  differenceS: number | null;
+  /** Why the two can differ, in one line. */
+  why: string;
+}
+
 /** What --json prints. */
 export interface RealReport {
   kernel: string;
@@ -227,7 +250,12 @@ export interface RealReport {
   snapshotUptimeS: number;
   restoreMs: number[];
   agentReseedMs: number[] | null;
+  /** Host ms from the end of the restore to the first read (reads' atMs count from there). */
+  firstReadAfterRestoreMs: number;
   reads: RealReadReport[];
+  /** The lab model's prediction for this setup (the setup, then real/model.ts's answer). */
+  model: ({ setup: string } & ModelPrediction) | null;
+  divergence: RealDivergence;
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -238,6 +266,7 @@ export async function runReal(args: RealArgs): Promise<Result<RealReport, RealEr
   if (!assets.ok) return assets;
   const restored = await restoreClones(await nodeEnv(), assets.value, args.clones);
   if (!restored.ok) return restored;
+  const restoredAt = performance.now();
   const clones: RealClone[] = restored.value;
   try {
     let agentReseedMs: number[] | null = null;
@@ -257,6 +286,8 @@ export async function runReal(args: RealArgs): Promise<Result<RealReport, RealEr
       reads.push(toReport(atMs, r.value));
     }
     const m = assets.value.manifest;
+    const firstReadAfterRestoreMs = Math.round(t0 - restoredAt);
+    const model = await modelFor(m.snapshot.uptimeS, clones.length, args);
     return ok({
       kernel: m.kernelRelease,
       kernelVersion: m.kernelVersion,
@@ -265,11 +296,47 @@ export async function runReal(args: RealArgs): Promise<Result<RealReport, RealEr
       snapshotUptimeS: m.snapshot.uptimeS,
       restoreMs: clones.map((c) => Math.round(c.restoreMs)),
       agentReseedMs: agentReseedMs && agentReseedMs.map(Math.round),
+      firstReadAfterRestoreMs,
       reads,
+      model,
+      divergence: divergence(model, reads, firstReadAfterRestoreMs),
     });
   } finally {
     await destroyClones(clones);
   }
+}
+
+/** The model of this setup (the lab's core, loaded here; null if the model cannot run it). */
+async function modelFor(
+  uptimeS: number,
+  clones: number,
+  args: Pick<RealArgs, 'readIntervalMs' | 'agentReseed'>,
+): Promise<RealReport['model']> {
+  const core = await loadCoreNode('release');
+  const p = predictRealDivergence(core, {
+    ...realModelOptions({ uptimeS, clones, readIntervalS: args.readIntervalMs / 1000 }),
+    agent: args.agentReseed,
+  });
+  return p.ok ? { setup: REAL_MODEL_SETUP, ...p.value } : null;
+}
+
+const tenths = (x: number) => Math.round(x * 10) / 10;
+
+/** The model's divergence beside the first read at which every real clone differed. */
+export function divergence(
+  model: RealReport['model'],
+  reads: readonly RealReadReport[],
+  firstReadAfterRestoreMs: number,
+): RealDivergence {
+  const all = reads.find((r) => r.outputs.length > 1 && r.distinct === r.outputs.length);
+  const measuredS = all ? tenths((firstReadAfterRestoreMs + all.atMs) / 1000) : null;
+  const modelS = model?.firstDistinctS ?? null;
+  return {
+    modelS,
+    measuredS,
+    differenceS: modelS !== null && measuredS !== null ? tenths(measuredS - modelS) : null,
+    why: MODEL_VS_REAL_WHY,
+  };
 }
 
 function toReport(atMs: number, readings: CloneReading[]): RealReadReport {
@@ -290,6 +357,18 @@ export function formatRealReport(r: RealReport): string {
     `real kernel ${r.kernel} (Debian ${r.kernelVersion}), ${r.clones} clones of a state saved at ${r.snapshotUptimeS.toFixed(0)} s uptime, agent reseed ${r.agentReseed ? 'on' : 'off'}`,
     `restore ms per clone: ${r.restoreMs.join(', ')}${r.agentReseedMs ? `; agent reseed ms: ${r.agentReseedMs.join(', ')}` : ''}`,
   ];
+  if (r.model)
+    lines.push(
+      `model (${r.model.setup}, saved at ${r.snapshotUptimeS.toFixed(0)} s uptime, a read every ${r.model.readIntervalS} s${r.model.agent ? ', the agent reseed at the restore' : ''}): ${predictionWords(r.model)}`,
+    );
+  const d = r.divergence;
+  const last = r.reads[r.reads.length - 1];
+  lines.push(
+    d.measuredS !== null
+      ? `measured: all ${r.clones} clones distinct from ${d.measuredS} s after the restore${d.differenceS !== null ? `; measured − model = ${d.differenceS > 0 ? '+' : ''}${d.differenceS} s` : ''}`
+      : `measured: no read with every clone distinct (the last ${last ? tenths((r.firstReadAfterRestoreMs + last.atMs) / 1000) : 0} s after the restore)`,
+    `why they can differ: ${d.why}`,
+  );
   for (const read of r.reads) {
     const counts = new Map<string, number>();
     for (const o of read.outputs) counts.set(o, (counts.get(o) ?? 0) + 1);

@@ -21,3 +21,22 @@ export const REAL_LIMITS = {
   readIntervalMs: { min: 0, max: 600_000 },
   autoReadEveryS: { min: 1, max: 60 },
 } as const;
+
+/**
+ * The model's run beside a real fleet (real/model.ts), the same in the app and the CLI: reads at
+ * the fleet's interval but at least 1 s apart (the prediction's resolution), over 2.5 snapshot
+ * uptimes and at least 150 s, so the first scheduled reseed after the restore is inside it.
+ */
+export function realModelOptions(o: { uptimeS: number; clones: number; readIntervalS: number }): {
+  uptimeS: number;
+  clones: number;
+  readIntervalS: number;
+  horizonS: number;
+} {
+  return {
+    uptimeS: o.uptimeS,
+    clones: o.clones,
+    readIntervalS: Math.max(1, o.readIntervalS),
+    horizonS: Math.max(150, Math.ceil(2.5 * o.uptimeS)),
+  };
+}
