@@ -8,7 +8,8 @@
 //                          that asks for nothing keeps its key (the real 6.1 kernel in v86 showed
 //                          it: clones stayed identical until about twice the uptime of their last
 //                          request before the snapshot). Requests in the model are the processes'
-//                          calls into the kernel.
+//                          calls into the kernel and the kernel's own request when the init ends
+//                          at the snapshot's uptime (guest/processes.ts callEveryProcess).
 //   6.11  (6.2 ..)         the same CRNG, reseeded in delayed work that re-arms itself every
 //                          crng_reseed_interval() (commit 9148de3196ed); an out-of-band reseed
 //                          (VMGenID, agent, PM) does not move the pending timer; + vDSO data.
