@@ -110,7 +110,8 @@ test('the secret scanner finds both secrets in the file, and MADV_WIPEONSUSPEND 
   const region = page.getByRole('region', { name: 'Secrets in the file' });
   const row = (name: string) => region.getByRole('row', { name: new RegExp(`^${name}`) });
   await expect(region).toContainText('This kernel lacks MADV_WIPEONSUSPEND support');
-  await expect(row('tls-session-key')).toContainText('MADV_WIPEONSUSPEND');
+  // the kernel answered the program's madvise with EINVAL: the page carries no flag
+  await expect(row('tls-session-key')).toContainText(/^tls-session-keynone/);
   await expect(row('tls-session-key')).toContainText(/● present ×1.*0x[0-9a-f]+: layer 0, page \d+ \+ 0/);
   await expect(row('db-password')).toContainText(/● present ×1/);
 
