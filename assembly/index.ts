@@ -65,6 +65,8 @@ export {
   resumeVm,
   restoreClones,
   restoreFits,
+  restoreFramesNeeded,
+  snapshotGuestOpFrames,
   mergeSnapshot,
   deleteSnapshot,
   snapshotInfo,
@@ -111,6 +113,8 @@ export {
   vmStateField,
   processField,
   processFacts,
+  guestOpFrames,
+  vmGuestOpFrames,
   PROCESS_FACTS,
   processCount,
 } from './kernel/kernel';

@@ -15,9 +15,9 @@
 
 import { chacha20KeystreamSimd } from '../crypto/chacha20';
 import { E_OUT_OF_GUEST_MEMORY, E_UNKNOWN_VM, E_VM_PAUSED, E_INVALID_ARGUMENT, fail } from '../errors';
-import { reserveFrames, PAGE_SIZE } from '../memory/frames';
-import { pageForWrite, recPages, recState, VM_RUNNING, vmRec, vmSetRole } from '../memory/guest_memory';
-import { ROLE_KERNEL, ROLE_KERNEL_RNG, ROLE_VMGENID } from '../memory/page_table';
+import { frameRefcount, reserveFrames, PAGE_SIZE } from '../memory/frames';
+import { pageForWrite, recPages, recState, recTop, VM_RUNNING, vmRec, vmSetRole } from '../memory/guest_memory';
+import { E_FRAME_MASK, LEAF_SHIFT, leafNeedsCopy, readEntry, ROLE_KERNEL, ROLE_KERNEL_RNG, ROLE_VMGENID } from '../memory/page_table';
 import { sysgenidSetup } from '../devices/sysgenid';
 import { vmgenidNewId, vmgenidIdAddr } from '../devices/vmgenid';
 import { vmclockGeneration, vmclockInit, vmclockPostRestore } from '../devices/vmclock';
@@ -42,6 +42,7 @@ import {
   VS_HEAP_PAGE,
   VS_HEAP_PAGES,
   VS_HOST_CTR,
+  VS_FEATURES,
   VS_KDATA_PAGE,
   VS_KERNEL_PAGES,
   VS_NOTIFY_AT,
@@ -178,9 +179,58 @@ export function fillGuestPages(vm: u32, first: u32, count: u32, tag: f64): i32 {
   return 0;
 }
 
-/** Frames a draw or spawn may need: a page and a leaf copy for each page it can write. */
+/**
+ * Frames the guest's own operations can take in a VM running `procs` processes: a page and a
+ * leaf copy for each page it can write (kdata, the process table, the VMGenID, SysGenId and
+ * VMClock pages, each process's state page). Once written a page is private, so this also bounds
+ * what a clone copies over its life (the fleet checks count it per clone).
+ */
+export function guestOpFrames(procs: u32): u32 {
+  return 2 * (6 + procs);
+}
+
+const LEAVES_SEEN = memory.data(4 * 8);
+
+/**
+ * Frames the guest's own operations would still copy in the table `top` of a VM or snapshot
+ * (rec: its record, whose vmstate says where the pages are): each page they write (kdata, the
+ * process table, the VMGenID/VMClock page, the SysGenId pages where the device is, each
+ * process's state page) that is shared or not backed yet, and each leaf holding one that is
+ * shared. `shared`: count every one of them (a clone not made yet shares them all).
+ */
+export function writeSetFrames(rec: usize, top: u32, shared: bool): u32 {
+  const k = load<u32>(vs(rec, VS_KDATA_PAGE));
+  const sysgenid = (load<u32>(vs(rec, VS_FEATURES)) & (FEAT_SYSGENID_VMGENID | FEAT_SYSGENID_OVERSEER)) != 0;
+  const nproc = min<u32>(load<u32>(vs(rec, VS_NPROC)), MAX_PROCS);
+  let frames: u32 = 0;
+  let leaves: u32 = 0;
+  for (let i: u32 = 0; i < 5 + nproc; i++) {
+    if ((i == 3 || i == 4) && !sysgenid) continue;
+    // kdata, the process table and the device pages follow the kernel image; the state pages follow them
+    const p = i < 5 ? k + i : load<u32>(vs(rec, VS_PROC_AREA_PAGE)) + (i - 5);
+    const f = readEntry(top, p) & E_FRAME_MASK;
+    if (shared || f == 0 || frameRefcount(f) > 1) frames++;
+    const li = p >> LEAF_SHIFT;
+    let seen = false;
+    for (let j: u32 = 0; j < leaves; j++) if (load<u32>(LEAVES_SEEN + (<usize>j << 2)) == li) seen = true;
+    if (seen || leaves == 8) continue;
+    store<u32>(LEAVES_SEEN + (<usize>leaves << 2), li);
+    leaves++;
+    if (shared || leafNeedsCopy(top, li)) frames++;
+  }
+  return frames;
+}
+
+/** Frames a VM's guest operations (its next draw) would still copy: 0 once they made their pages private. */
+export function vmGuestOpFrames(vm: u32): i32 {
+  const r = vmRec(vm);
+  if (r == 0) return fail(E_UNKNOWN_VM, vm);
+  return <i32>writeSetFrames(r, recTop(r), false);
+}
+
+/** Frames a draw or spawn may need (guestOpFrames), reserved. */
 export function reserveForGuestOps(r: usize): bool {
-  return reserveFrames(2 * (6 + procCount(r)));
+  return reserveFrames(guestOpFrames(procCount(r)));
 }
 
 /**

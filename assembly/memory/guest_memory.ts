@@ -225,6 +225,16 @@ export function reserveVms(count: u32, framesEach: u32, extra: u32): i32 {
   return 0;
 }
 
+/** The frames reserveVms(count, framesEach, extra) reserves, without reserving anything. */
+export function vmsFramesNeeded(count: u32, framesEach: u32, extra: u32): f64 {
+  return (
+    <f64>count * <f64>framesEach +
+    <f64>extra +
+    <f64>recordFramesNeeded(ledgers, count) +
+    <f64>recordFramesNeeded(vms, count)
+  );
+}
+
 /**
  * Creates a VM record with its bitmaps; `top` is its page table (already built, or NONE to build
  * an all-zero table). Frames must be reserved.

@@ -15,6 +15,7 @@
 // Invariants: on error nothing changed; dirty bits reset only after capture succeeded.
 
 import { cost, COST_PAGE_WIPE } from '../vmm/costs';
+import { writeSetFrames } from '../kernel/kernel';
 import {
   E_INVALID_ARGUMENT,
   E_NO_PARENT_SNAPSHOT,
@@ -43,6 +44,7 @@ import {
   recState,
   recTop,
   reserveVms,
+  vmsFramesNeeded,
   resetDirty,
   VM_PAUSED,
   VM_RUNNING,
@@ -369,6 +371,29 @@ export function restoreClones(s: u32, count: u32, lazy: bool): i32 {
   if (len > 1) freeTable(resolved, pages); // the clones hold the merged leaves now
   store<u32>(sr + S_CLONES, load<u32>(sr + S_CLONES) + count);
   return <i32>first;
+}
+
+/** Frames each clone of s copies when its guest first runs (every page it writes is shared then). */
+export function snapshotGuestOpFrames(s: u32): i32 {
+  snapInit();
+  const sr = snapRec(s);
+  if (sr == 0) return fail(E_UNKNOWN_SNAPSHOT, s);
+  return <i32>writeSetFrames(sr, recTopOf(sr), true);
+}
+
+/**
+ * The frames a restore of `count` clones of s takes (what restoreFits reserves), without
+ * reserving them: the fleet checks ask before anything grows. An error code if s is unknown.
+ */
+export function restoreFramesNeeded(s: u32, count: u32, lazy: bool): f64 {
+  snapInit();
+  const sr = snapRec(s);
+  if (sr == 0) return fail(E_UNKNOWN_SNAPSHOT, s);
+  const pages = load<u32>(sr + S_PAGES);
+  const len = resolveChain(s);
+  if (len == 0) return fail(E_UNKNOWN_SNAPSHOT, s);
+  const merged = len > 1 ? 1 + mergedLeavesNeeded(len, pages) : 0;
+  return vmsFramesNeeded(count, vmFramesNeeded(pages, lazy) - leavesFor(pages), merged);
 }
 
 /**

@@ -20,7 +20,7 @@ import { parseJson } from '../check/json';
 import { Lab } from '../lab/lab';
 import { predictOpenssl } from '../lab/predict';
 import type { DrawResult, GuestManifest, SecretSpec } from '../lab/types';
-import { loadCoreNode } from '../load/node';
+import { loadCoreNode, nodeBudget } from '../load/node';
 import { listGuestsNode, loadGuestNode, shippedGuestsNode } from '../manifest/load-node';
 import { decodeLabState, stateFromUrl } from '../permalink/codec';
 import { checkActions, type Action } from '../session/actions';
@@ -250,6 +250,7 @@ async function prepareTargets(args: ParsedRun): Promise<Result<Targets, string>>
 
 async function runPrepared(args: ParsedRun, io: CliIo, targets: Targets): Promise<number> {
   const lab = new Lab(await loadCoreNode('release'));
+  lab.budget = nodeBudget(); // runs that would not fit this machine are refused before they start
   const made = await runSession(args, lab);
   if (!made.ok) return fail(io, made.error);
   const session = made.value;

@@ -13,6 +13,7 @@
 //   host reports progress and awaits `yieldNow`, where a cancel can land.
 
 import { Lab } from '../lab/lab';
+import type { MemoryBudget } from '../lab/fit';
 import type { LabError } from '../lab/api';
 import { outputText } from '../lab/draw';
 import { predictOpenssl } from '../lab/predict';
@@ -58,6 +59,17 @@ export const RESTORE_BATCH = 16;
 export const DEVICE_ROWS = 256;
 /** Actions replayed between two yields. */
 const REPLAY_CHUNK = 8;
+
+/**
+ * What the app lets its lab use (lab/fit.ts): one tab holds the core's wasm memory and each
+ * draw's result twice (the worker's, and the page's copy of the message), in 2 GiB.
+ */
+export const APP_BUDGET: MemoryBudget = {
+  hostBytes: 2 * 2 ** 30,
+  resultCopies: 2,
+  hostSource: "the app's memory for one tab",
+};
+
 /** Clones the openssl-1.1.1 attack runs on (each is one bounded search, ~0.15 s in the browser). */
 export const RECOVER_MAX_CLONES = 64;
 
@@ -258,6 +270,7 @@ export class SessionHost {
     private readonly loadMatrixCore: (() => Promise<CoreExports>) | null = null,
   ) {
     this.lab = new Lab(core);
+    this.lab.budget = APP_BUDGET;
     this.catalog = catalogOf(manifests(guests));
     const first = this.catalog.get('default') ?? manifests(guests)[0];
     if (!first) throw new Error('the lab has no valid guest manifest');
@@ -406,7 +419,10 @@ export class SessionHost {
         { kind: 'NoSnapshot', message: 'restore: no snapshot to restore from: take one first' },
         extra,
       );
-    // fail before the first batch if the whole fleet cannot fit: no batch is made and undone
+    // fail before the first batch if the whole fleet cannot fit (with the draw it will make):
+    // no batch is made and undone
+    const fleet = s.restoreFits(req.n, snap);
+    if (!fleet.ok) return this.answer(sel, hostError(fleet.error.cause ?? fleet.error), extra);
     const fits = this.lab.restoreFits(snapshotId(snap), req.n, { lazy: s.settings.lazy });
     if (!fits.ok) return this.answer(sel, hostError(fits.error), extra);
     const explicit = req.snap !== undefined && req.snap !== s.latestSnapshot();
@@ -467,6 +483,19 @@ export class SessionHost {
       for (const [, f] of this.files) this.session.addFile(f.bytes, f.name);
       return this.answer({}, error, { cancelled, step: null }, true);
     };
+    // a history whose fleet or draw would not fit is refused before anything is replayed
+    const plan = s.checkPlan(actions);
+    if (!plan.ok) {
+      const at = (plan.error.index ?? 0) + 1;
+      const why = plan.error.cause?.message ?? plan.error.message;
+      return giveUp(
+        {
+          kind: 'ReplayFailed',
+          message: `action ${at} of ${actions.length} could not be replayed: ${plan.error.action}: ${why}`,
+        },
+        false,
+      );
+    }
     ctx.progress(0, actions.length);
     for (let i = 0; i < actions.length; i++) {
       if (i > 0 && i % REPLAY_CHUNK === 0) {

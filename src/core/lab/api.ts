@@ -7,7 +7,15 @@ import type { Consumer, LibraryId } from './types';
 export type LabError =
   | EngineError
   | { kind: 'NotBooted'; message: string }
-  | { kind: 'InvalidValue'; field: string; message: string };
+  | { kind: 'InvalidValue'; field: string; message: string }
+  | {
+      /** A draw (or the fleet that would make it) refused before it started: its outputs would not fit (lab/fit.ts). */
+      kind: 'DoesNotFit';
+      resource: 'outputs' | 'host';
+      needBytes: number;
+      limitBytes: number;
+      message: string;
+    };
 
 export interface BootOptions {
   /** Overrides the manifest's memory size. */

@@ -30,9 +30,19 @@ import type {
 } from './api';
 import { bootGuest, type VmMeta } from './boot';
 import { drawVms } from './draw';
+import {
+  checkDraw,
+  checkRestore,
+  DEFAULT_BUDGET,
+  resultBytes,
+  type CoreMemory,
+  type DrawPlan,
+  type MemoryBudget,
+} from './fit';
 import { deviceView, memoryMap, peek, type MemoryMapView } from './inspect';
 import { searchImage } from './secrets';
 import {
+  CONSUMER_BYTES,
   EVENT_KINDS,
   libraryOfIndex,
   type DeviceView,
@@ -53,6 +63,10 @@ export class Lab {
   private readonly snapMeta = new Map<number, VmMeta>();
   /** The host seed in effect (the last boot's or loaded file's). */
   seed = 0;
+  /** What the host lets the lab use: restores and draws that would need more are refused first. */
+  budget: MemoryBudget = DEFAULT_BUDGET;
+  /** Bytes of the last draw's result (held by its caller while the next draw runs). */
+  private lastResultBytes = 0;
 
   constructor(readonly core: CoreExports) {
     this.engine = new Engine(core);
@@ -184,6 +198,77 @@ export class Lab {
     return this.engine.restoreFits(snap, count, opts);
   }
 
+  /** The core's memory as the fleet and draw checks see it (lab/fit.ts). */
+  private coreMemory(): CoreMemory {
+    return {
+      stats: this.engine.stats(),
+      poolBase: this.core.poolBaseAddr(),
+      guestOpFrames: (procs) => this.core.guestOpFrames(procs),
+    };
+  }
+
+  /**
+   * Whether a fleet fits before it is made: `count` clones of `snap` in wasm memory (with what
+   * they copy over their life), and a draw of `draws` from them and the `staying` VMs that will
+   * draw beside them (earlier clones of the same snapshot, a resumed original). Nothing changes.
+   */
+  fleetFits(
+    snap: SnapshotId,
+    count: number,
+    opts: { lazy?: boolean; staying: readonly VmId[]; draws: number },
+  ): Result<void, LabError> {
+    if (!this.engine.snapshotInfo(snap)) return err(engineError(ERROR_CODE.UnknownSnapshot, snap));
+    const m = this.snapMeta.get(snap);
+    if (!m) return this.invalid('snapshot', `snapshot ${snap} was not taken or loaded by this lab`);
+    if (!Number.isInteger(count) || count < 1) return err(engineError(ERROR_CODE.InvalidArgument, count));
+    const sizes = m.processes.map((p) => CONSUMER_BYTES[p.consumer]);
+    const frames = this.core.restoreFramesNeeded(snap, count, opts.lazy ?? false);
+    if (frames < 0) return err(engineError(frames, snap));
+    const each = this.core.snapshotGuestOpFrames(snap);
+    if (each < 0) return err(engineError(each, snap));
+    const memory = this.coreMemory();
+    const fleet = checkRestore(
+      { count, restoreFrames: frames, cloneCopyFrames: each, procs: sizes.length },
+      memory,
+    );
+    if (!fleet.ok) return fleet;
+    const copyFrames = count * each + this.copyFrames(opts.staying);
+    const drawn = checkDraw(
+      { clones: count + opts.staying.length, draws: opts.draws, sizes, copyFrames },
+      memory,
+      this.budget,
+      this.lastResultBytes,
+    );
+    return drawn.ok ? ok(undefined) : drawn;
+  }
+
+  /** Frames these VMs' guests would still copy (the pages they write that they share). */
+  private copyFrames(vms: readonly VmId[]): number {
+    let n = 0;
+    for (const vm of vms) n += Math.max(0, this.core.vmGuestOpFrames(vm));
+    return n;
+  }
+
+  /** Whether a draw described by its shape fits (a plan walked before it runs: session/plan.ts). */
+  checkDrawPlan(plan: DrawPlan): Result<void, LabError> {
+    const r = checkDraw(plan, this.coreMemory(), this.budget, 0);
+    return r.ok ? ok(undefined) : r;
+  }
+
+  /** Whether a draw of `draws` from these VMs fits (lab/fit.ts); nothing changes. */
+  drawFits(vms: readonly VmId[], draws: number): Result<void, LabError> {
+    const procs = vms.length ? this.meta.get(vms[0]!)?.processes : undefined;
+    if (!procs) return err(engineError(ERROR_CODE.UnknownVm, vms[0] ?? -1));
+    const sizes = procs.map((p) => CONSUMER_BYTES[p.consumer]);
+    const r = checkDraw(
+      { clones: vms.length, draws, sizes, copyFrames: this.copyFrames(vms) },
+      this.coreMemory(),
+      this.budget,
+      this.lastResultBytes,
+    );
+    return r.ok ? ok(undefined) : r;
+  }
+
   /** Resumes a VM paused by a snapshot (the VMM's restore path runs for it too). */
   resume(vm: VmId, opts: RestoreOptions): Result<void, LabError> {
     const delay = this.checkDelay(opts);
@@ -225,9 +310,14 @@ export class Lab {
           `VM ${vm} runs other processes than VM ${vms[0]}: draw from one lineage at a time`,
         );
     }
+    const fits = this.drawFits(vms, draws);
+    if (!fits.ok) return fits;
     const r = drawVms(this.engine, vms, first.processes, draws, intervalUs * 1000);
     this.drain();
-    if (r.ok) this.markFirstUnique(vms, draws, r.value);
+    if (r.ok) {
+      this.markFirstUnique(vms, draws, r.value);
+      this.lastResultBytes = resultBytes(r.value.libraries);
+    }
     return r;
   }
 
@@ -302,6 +392,7 @@ export class Lab {
     for (const s of this.engine.liveSnapshots().reverse()) this.engine.deleteSnapshot(s);
     this.meta.clear();
     this.snapMeta.clear();
+    this.lastResultBytes = 0;
     this.drain();
     const r = this.engine.resetIds();
     if (!r.ok) throw new Error(`reset left live objects behind: ${r.error.message}`);

@@ -19,7 +19,7 @@
 
 import { Lab } from '../lab/lab';
 import type { LabError } from '../lab/api';
-import type { DrawResult, GuestManifest, SecretReport } from '../lab/types';
+import { CONSUMER_BYTES, type DrawResult, type GuestManifest, type SecretReport } from '../lab/types';
 import { type SysGenIdError, sysgenidFd } from '../devices/sysgenid';
 import {
   applyPatch,
@@ -34,6 +34,7 @@ import { decodeSnapshotFile, loadSnapshot, type SnapFileError } from '../snapfil
 import { err, ok, snapshotId, vmId, type Result, type SnapshotId, type VmId } from '../types';
 import { crc64 } from '../snapfile/crc64';
 import type { Action, ActionName } from './actions';
+import { planProblem, type PlanStart } from './plan';
 
 /** The guests a session may boot, by name. */
 export interface GuestCatalog {
@@ -253,8 +254,13 @@ export class Session {
     return s.ok ? this.apply(action) : s;
   }
 
-  /** Applies actions in order; stops at the first failure (its index in the error). */
+  /**
+   * Applies actions in order; stops at the first failure (its index in the error). The whole
+   * list is checked first (checkPlan): one whose fleet or draw would not fit runs nothing.
+   */
   applyAll(actions: readonly Action[]): Result<ActionOutcome[], SessionError> {
+    const plan = this.checkPlan(actions);
+    if (!plan.ok) return plan;
     const out: ActionOutcome[] = [];
     for (const [index, a] of actions.entries()) {
       const r = this.apply(a);
@@ -267,6 +273,70 @@ export class Session {
       out.push(r.value);
     }
     return ok(out);
+  }
+
+  /** Where a walk over actions starts: the settings and the lineage now (session/plan.ts). */
+  private planStart(): PlanStart {
+    const l = this.lineageNow;
+    const sizesOf = (procs: { consumer: keyof typeof CONSUMER_BYTES }[] | null | undefined) =>
+      procs ? procs.map((p) => CONSUMER_BYTES[p.consumer]) : null;
+    const drawing = this.drawingVms()[0] ?? (l.original !== null ? vmId(l.original) : undefined);
+    return {
+      settings: this.settingsNow,
+      original: l.original,
+      resumed: l.resumed,
+      clones: l.clones.length,
+      cloneSource: l.cloneSource,
+      snapshots: l.snapshots,
+      sizes: drawing === undefined ? null : sizesOf(this.lab.processes(drawing)),
+      snapshotSizes: new Map(
+        l.snapshots.map((id) => [id, sizesOf(this.lab.snapshotMeta(snapshotId(id))?.processes)]),
+      ),
+      nextSnapshot: this.lab.core.snapshotIdsIssued(),
+    };
+  }
+
+  /**
+   * Checks a list of actions before any of it runs: the first restore or draw whose fleet or
+   * outputs would not fit is refused with its index (nothing runs, nothing changes).
+   */
+  checkPlan(actions: readonly Action[]): Result<void, SessionError> {
+    const problem = planProblem(this.planStart(), actions, this.catalog, (plan) => {
+      const r = this.lab.checkDrawPlan(plan);
+      return r.ok ? null : r.error;
+    });
+    if (!problem) return ok(undefined);
+    return err({
+      kind: 'ActionFailed',
+      action: problem.action,
+      index: problem.index,
+      message: `action ${problem.index + 1} of ${actions.length}, ${problem.action}: ${problem.error.message}`,
+      cause: problem.error,
+    });
+  }
+
+  /** The VMs that will draw beside the clones of a restore of `snap`. */
+  private stayingWith(snap: number): VmId[] {
+    const l = this.lineageNow;
+    const vms = l.cloneSource === snap ? [...l.clones] : [];
+    if (l.resumed && l.original !== null && !vms.includes(l.original)) vms.unshift(l.original);
+    return vms.map(vmId);
+  }
+
+  /**
+   * Whether `n` more clones of a snapshot (default: the latest) fit, and a draw of the Draws
+   * setting from the fleet they make (lab/fit.ts); nothing changes.
+   */
+  restoreFits(n: number, snap: number | undefined = this.latestSnapshot()): Result<void, SessionError> {
+    if (snap === undefined) return fail('restore', 'no snapshot to restore from: take one first');
+    return fromLab(
+      'restore',
+      this.lab.fleetFits(snapshotId(snap), n, {
+        lazy: this.settingsNow.lazy,
+        staying: this.stayingWith(snap),
+        draws: this.settingsNow.draws,
+      }),
+    );
   }
 
   /** The lineage's latest snapshot, or undefined. */
@@ -334,6 +404,8 @@ export class Session {
         const snap = action.snap ?? this.latestSnapshot();
         if (snap === undefined) return fail('restore', 'no snapshot to restore from: take one first');
         const n = action.n ?? s.clones;
+        const fits = this.restoreFits(n, snap);
+        if (!fits.ok) return fits;
         const r = this.lab.restore(snapshotId(snap), n, {
           notifyDelayUs: s.notifyDelayUs,
           lazy: s.lazy,
