@@ -4,7 +4,10 @@
 // and names the field.
 //
 // Invariants: the formatter never throws; a schema that wants its own words gives them with
-// `error: ...` (see wholeNumber, numberIn, oneOf), else the issue's code decides the words.
+// `error: ...` (see wholeNumber, numberIn, oneOf), else the issue's code decides the words. Own
+// words that already end in "(got ...)" are kept whole. Of several issues the first is reported,
+// except that an unknown key of an object on its path goes first (the outermost such object):
+// a misspelt key is what makes the key it meant "required", so it is the problem to name.
 
 import * as z from 'zod';
 import { err, ok, type Result } from '../types';
@@ -121,7 +124,7 @@ function describe(issue: Issue, input: unknown, present: boolean, known: string[
   // a schema's own words, when it gave some (they never start with zod's "Invalid"/"Too")
   const own = issue.message && !/^(Invalid|Too |Unrecognized|Expected|Input not)/.test(issue.message);
   if (issue.code === 'custom') return issue.message;
-  if (own) return `${issue.message}${got}`;
+  if (own) return / \(got .*\)$/s.test(issue.message) ? issue.message : `${issue.message}${got}`;
   switch (issue.code) {
     case 'unrecognized_keys': {
       const key = issue.keys[0]!;
@@ -174,11 +177,24 @@ function valueAt(root: unknown, path: readonly PropertyKey[]): { present: boolea
   return { present: true, value: v };
 }
 
+/** The issue to report: the first, or an unknown key of the outermost object on its path. */
+function reported(issues: readonly Issue[]): Issue {
+  const first = issues[0]!;
+  const onPath = (i: Issue) =>
+    i.code === 'unrecognized_keys' &&
+    i.path.length <= first.path.length &&
+    i.path.every((k, n) => k === first.path[n]);
+  return issues.reduce<Issue>(
+    (best, i) => (onPath(i) && (best === first || i.path.length < best.path.length) ? i : best),
+    first,
+  );
+}
+
 /** Checks a JSON value against a schema: the parsed value, or the first problem found. */
 export function check<T>(schema: z.ZodType<T>, value: unknown, prefix = ''): Result<T, CheckError> {
   const r = schema.safeParse(value);
   if (r.success) return ok(r.data);
-  const { issue, path: at } = innermost(r.error.issues[0]!, []);
+  const { issue, path: at } = innermost(reported(r.error.issues), []);
   let path = at;
   if (issue.code === 'unrecognized_keys') path = [...path, issue.keys[0]!];
   const { present, value: input } = valueAt(value, at);
