@@ -12,6 +12,8 @@ import { CPUS, KERNEL_GENERATIONS, type SettingsPatch } from '../src/core/settin
 import { guestDir, listGuestsNode, loadGuestNode, shippedGuestsNode } from '../src/core/manifest/load-node';
 import {
   KERNEL_KEYS,
+  manifestSchema,
+  MANIFEST_LIMITS,
   parseGuestIndexText,
   parseManifest,
   parseManifestText,
@@ -153,6 +155,12 @@ describe('shipped guest manifests', () => {
     for (const k of Object.keys(m.kernel)) expect(KERNEL_KEYS).toContain(k);
     expect(schema.$defs.process.properties.library.enum).toEqual([...LIBRARY_NAMES]);
   });
+
+  it.each(shipped)('%s passes the schema schema.json is generated from', (file) => {
+    const r = manifestSchema.safeParse(readJson(file));
+    expect(r.success, r.error?.message).toBe(true);
+    expect(readJson(file).$schema).toBe('./schema.json');
+  });
 });
 
 describe('a valid manifest', () => {
@@ -176,6 +184,32 @@ describe('a valid manifest', () => {
     );
     expect(m.secrets).toEqual([]);
     expect(m.layout).toEqual({ kernelPages: 1024, heapPages: 4096 });
+  });
+
+  it("names a library by its id when the manifest uses the first model's alias", () => {
+    const m = value(
+      parseManifest(
+        variant((m) => (m.processes[1].library = 'openssl-pid')),
+        'x.json',
+      ),
+    );
+    expect(m.processes[1]?.library).toBe('openssl-1.1.1');
+  });
+
+  it('keeps the optional kernel keys it is given, and only those', () => {
+    const m = value(
+      parseManifest(
+        variant((m) => {
+          delete m.kernel.generation;
+          delete m.kernel.cpu;
+          Object.assign(m.kernel, { vmgenidUevent: true, vmclock: true, uptimeS: 120.5, clockSync: true });
+        }),
+        'x.json',
+      ),
+    );
+    expect(m.kernel).not.toHaveProperty('generation');
+    expect(m.kernel).not.toHaveProperty('cpu');
+    expect(m.kernel).toMatchObject({ vmgenidUevent: true, vmclock: true, uptimeS: 120.5, clockSync: true });
   });
 
   it('accepts a UTF-8 BOM before the JSON', () => {
@@ -240,6 +274,31 @@ describe('a rejected manifest names the file and the field', () => {
       bad((m) => (m.secrets[1].flagged = true)),
       'secrets[1].flagged',
     );
+  });
+
+  it('an unknown key goes before the required key it was probably meant as', () => {
+    const e = bad((m) => {
+      m.memoryMib = m.memoryMiB;
+      delete m.memoryMiB;
+    });
+    expect(e.message).toBe('bad.json: memoryMib: is not a known key (did you mean "memoryMiB"?)');
+    const k = bad((m) => {
+      m.kernel.vmGenId = m.kernel.vmgenid;
+      delete m.kernel.vmgenid;
+    });
+    expect(k.message).toBe('bad.json: kernel.vmGenId: is not a known key (did you mean "vmgenid"?)');
+  });
+
+  it('a "__proto__" key is an unknown key, not a prototype', () => {
+    const text = readFileSync(join(dir, 'default.json'), 'utf8').replace('{', '{"__proto__": {"x": 1},');
+    const e = failure(parseManifestText(text, 'bad.json'));
+    expectField(e, '__proto__');
+    expect(e.message).toContain('is not a known key');
+    const inKernel = readFileSync(join(dir, 'default.json'), 'utf8').replace(
+      '"kernel": {',
+      '"kernel": {"__proto__": {"vmgenid": true},',
+    );
+    expectField(failure(parseManifestText(inKernel, 'bad.json')), 'kernel.__proto__');
   });
 
   it('duplicate process names', () => {
@@ -319,6 +378,34 @@ describe('a rejected manifest names the file and the field', () => {
       bad((m) => (m.layout = { kernelPages: 0 })),
       'layout.kernelPages',
     );
+    // a count the format allows but this guest's memory does not: the guest's own page count
+    expect(bad((m) => (m.layout = { kernelPages: 40000 })).message).toBe(
+      'bad.json: layout.kernelPages: must be a whole number from 1 to 32768 (got 40000)',
+    );
+    expect(bad((m) => (m.layout = { heapPages: 300000 })).message).toBe(
+      "bad.json: layout.heapPages: must be a whole number from 0 to the guest's pages (memoryMiB x 256; at most 262144) (got 300000)",
+    );
+  });
+
+  it('a kernel image that leaves no room for the process pages names the most it may be', () => {
+    const e = bad((m) => (m.layout = { kernelPages: 32700 }));
+    expectField(e, 'layout.kernelPages');
+    expect(e.message).toMatch(/in a 128 MiB guest of 32768 pages: at most 32698$/);
+  });
+
+  it('hex digits that are not hex, or not whole bytes, name the first fault', () => {
+    expect(bad((m) => (m.secrets[0].hex = 'abzz')).message).toBe(
+      'bad.json: secrets[0].hex: must hold only hex digits 0-9 and a-f, either case (got "z" at character 3)',
+    );
+    expect(bad((m) => (m.secrets[0].hex = 'abc')).message).toBe(
+      'bad.json: secrets[0].hex: must have an even number of hex digits, two per byte (got 3)',
+    );
+    expect(bad((m) => (m.secrets[0].hex = 'ab'.repeat(4097))).message).toBe(
+      'bad.json: secrets[0].hex: must hold 1 to 4096 bytes (got 4097)',
+    );
+    expect(bad((m) => (m.secrets[0].hex = 'abab')).message).toMatch(
+      /^bad\.json: secrets\[0\]\.hex: is one byte repeated \(0xab x 2\): a secret needs at least two different bytes/,
+    );
   });
 
   it('not an object at all', () => {
@@ -356,6 +443,13 @@ describe('manifest text', () => {
     );
     expectField(e, 'kernel.vmgenid');
     expect(e.message).toContain('twice');
+  });
+
+  it(`nesting deeper than ${MANIFEST_LIMITS.maxDepth} levels is refused before anything recurses`, () => {
+    const deep = `{"name": ${'['.repeat(100_000)}${']'.repeat(100_000)}}`;
+    expect(failure(parseManifestText(deep, 'bad.json')).message).toMatch(
+      /^bad\.json: nested deeper than 32 levels \(line 1, column \d+\)$/,
+    );
   });
 
   it('a bad guest index names the entry', () => {

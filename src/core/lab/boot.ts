@@ -99,7 +99,7 @@ function processesFor(guest: GuestManifest, opts: BootOptions): ProcessMeta[] {
 }
 
 /** Pages the kernel lays out after its image: kdata, process table, VMGenID, SysGenId, SysGenId driver. */
-const KERNEL_FIXED_PAGES = 5;
+export const KERNEL_FIXED_PAGES = 5;
 
 /**
  * Whether a guest's kernel layout and secrets fit in `memoryMiB` (what kernelBoot and bootGuest

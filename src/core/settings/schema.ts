@@ -21,8 +21,8 @@ export const nameSchema = z
   });
 
 /** A library id, or an alias of one (old links and saved sessions), as its id. */
-const librarySchema = oneOf(LIBRARY_NAMES as unknown as readonly [string, ...string[]]).transform((x) =>
-  libraryId(x)!,
+export const librarySchema = oneOf(LIBRARY_NAMES as unknown as readonly [string, ...string[]]).transform(
+  (x) => libraryId(x)!,
 );
 
 /** 'guest' or a list of distinct library ids. */
