@@ -19,6 +19,7 @@ import {
   parseManifestText,
   type ManifestError,
 } from '../src/core/manifest/validate';
+import { guestManifestJsonSchemaText } from '../src/core/manifest/json-schema';
 import { unwrap, vmId, type Result } from '../src/core/types';
 
 const dir = guestDir();
@@ -154,6 +155,13 @@ describe('shipped guest manifests', () => {
     const m = value(parseManifest(readJson('default.json'), 'default.json'));
     for (const k of Object.keys(m.kernel)) expect(KERNEL_KEYS).toContain(k);
     expect(schema.$defs.process.properties.library.enum).toEqual([...LIBRARY_NAMES]);
+  });
+
+  it("schema.json is the one generated from the checker's schema (npm run guest:schema)", () => {
+    const committed = readFileSync(join(dir, 'schema.json'), 'utf8');
+    expect(committed, 'public/guest/schema.json is stale: run npm run guest:schema').toBe(
+      guestManifestJsonSchemaText(),
+    );
   });
 
   it.each(shipped)('%s passes the schema schema.json is generated from', (file) => {
