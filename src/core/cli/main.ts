@@ -24,7 +24,7 @@ import { loadCoreNode, nodeBudget } from '../load/node';
 import { listGuestsNode, loadGuestNode, shippedGuestsNode } from '../manifest/load-node';
 import { decodeLabState, stateFromUrl } from '../permalink/codec';
 import { checkActions, type Action } from '../session/actions';
-import { buildReport, writeReportJson, type RunReport } from '../session/report';
+import { buildReport, writeReportJson, writeReportJsonBytes, type RunReport } from '../session/report';
 import { catalogOf, replay, Session, standardRun, type SessionHistory } from '../session/session';
 import { checkSettings } from '../settings/schema';
 import { resolveSettings, type LabSettings } from '../settings/settings';
@@ -55,11 +55,14 @@ import { realCommand } from './real';
 export interface CliIo {
   out(text: string): void;
   err(text: string): void;
+  /** Bytes for stdout as they are (the --json report's UTF-8 pieces); without it they go to out(). */
+  outBytes?(bytes: Uint8Array): void;
 }
 
 const processIo: CliIo = {
   out: (text) => void process.stdout.write(text),
   err: (text) => void process.stderr.write(text),
+  outBytes: (bytes) => void process.stdout.write(bytes),
 };
 
 export { VMSTATE_FORMAT, writeSnapshotFiles, type ExportError, type SnapshotImage } from './export';
@@ -283,7 +286,10 @@ async function runPrepared(args: ParsedRun, io: CliIo, targets: Targets): Promis
     const written = await writeSnapshotFile(targets.snapshotFile, snapshotBytes);
     if (!written.ok) return fail(io, written.error.message);
   }
-  if (args.json) {
+  if (args.json && io.outBytes) {
+    writeReportJsonBytes(built.report, built.draw, io.outBytes);
+    io.out('\n');
+  } else if (args.json) {
     let buffer = '';
     writeReportJson(built.report, built.draw, (chunk) => {
       buffer += chunk;
