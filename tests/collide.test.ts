@@ -4,6 +4,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { collide, MATRIX_MAX_CLONES, type Collisions } from '../src/core/lab/collide';
+import { analyseClasses } from '../src/core/lab/verdict';
 
 /** What collide() must say, computed the obvious way. */
 function reference(bytes: Uint8Array, clones: number, draws: number, size: number): Collisions {
@@ -112,5 +113,29 @@ describe('collision detection over contiguous outputs', () => {
     expect(c.firstUniqueIndex).toBe(draws);
     expect(c.groupCount).toBe(draws);
     expect(c.pairs[1]).toBe(draws); // clones 0 and 1 share every draw's value
+  });
+});
+
+describe('the per-draw facts of the classes', () => {
+  it('read clone by clone, they agree with reading each draw down the clones', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 12 }),
+        fc.integer({ min: 1, max: 12 }),
+        fc.integer(),
+        (clones, draws, seed) => {
+          const c = collide(fleet(clones, draws, 12, 1 + (seed & 31), seed), clones, draws, 12);
+          const a = analyseClasses(c.groups, clones, draws);
+          for (let d = 0; d < draws; d++) {
+            const column = Array.from({ length: clones }, (_, k) => c.groups[k * draws + d]!);
+            expect(a.unique[d]).toBe(column.every((g) => g < 0));
+            expect(a.allSame[d]).toBe(clones >= 2 && column.every((g) => g >= 0 && g === column[0]));
+          }
+          expect(a.duplicates).toBe(c.duplicates);
+          expect(a.firstUniqueDraw).toBe(c.firstUniqueIndex < draws ? c.firstUniqueIndex + 1 : null);
+        },
+      ),
+      { numRuns: 200, seed: 7 },
+    );
   });
 });

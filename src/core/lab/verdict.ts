@@ -24,22 +24,24 @@ export interface OutputAnalysis {
 
 /** Facts from equality classes: cls[c * draws + d] equal numbers for equal values, -1 for a value no other clone has. */
 export function analyseClasses(cls: ArrayLike<number>, clones: number, draws: number): OutputAnalysis {
-  const allSame: boolean[] = [];
-  const unique: boolean[] = [];
+  // one pass in memory order (clone by clone), a flag pair per draw
+  const same = new Uint8Array(draws).fill(clones >= 2 ? 1 : 0);
+  const uniq = new Uint8Array(draws).fill(1);
   let duplicates = 0;
-  for (let i = 0; i < clones * draws; i++) if (cls[i]! >= 0) duplicates++;
-  for (let d = 0; d < draws; d++) {
-    let same = clones >= 2;
-    let uniq = true;
-    const first = cls[d]!;
-    for (let c = 0; c < clones; c++) {
-      const g = cls[c * draws + d]!;
-      if (g >= 0) uniq = false;
-      if (g < 0 || g !== first) same = false;
+  for (let c = 0, i = 0; c < clones; c++) {
+    for (let d = 0; d < draws; d++, i++) {
+      const g = cls[i]!;
+      if (g < 0) {
+        same[d] = 0;
+        continue;
+      }
+      duplicates++;
+      uniq[d] = 0;
+      if (g !== cls[d]) same[d] = 0;
     }
-    allSame.push(same);
-    unique.push(uniq);
   }
+  const allSame = Array.from(same, (x) => x === 1);
+  const unique = Array.from(uniq, (x) => x === 1);
   let k = draws;
   while (k > 0 && unique[k - 1]) k--;
   return { clones, draws, duplicates, allSame, unique, firstUniqueDraw: k < draws ? k + 1 : null };
