@@ -27,6 +27,7 @@ import { gzipSync } from 'node:zlib';
 import { bootAndSave } from '../src/core/real/boot';
 import { GUEST_MEMORY_BYTES } from '../src/core/real/emulator';
 import { buildInitramfs, KERNEL_CMDLINE } from '../src/core/real/initramfs';
+import { REAL_DEFAULTS } from '../src/core/real/limits';
 import {
   ASSET_FILES,
   MANIFEST_FILE,
@@ -39,7 +40,7 @@ import {
 import { nodeEnv, v86Version } from '../src/core/real/node';
 
 /** Guest uptime at the snapshot: the clones' first kernel reseed comes from the schedule then. */
-const DEFAULT_UPTIME_S = 60;
+const DEFAULT_UPTIME_S = REAL_DEFAULTS.snapshotUptimeS;
 const BOOT_TIMEOUT_MS = 300_000;
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 

@@ -185,9 +185,7 @@ describe('uniqueness-lab real', () => {
       /^model \(Linux 6\.1, no vmgenid driver, an Intel vCPU with RDRAND, saved at \d+ s uptime, a read every 1 s\): distinct from \d+ s after the restore \(the kernel's scheduled reseed\)$/m,
     );
     expect(b.stdout()).toMatch(/^measured: no read with every clone distinct/m);
-    expect(b.stdout()).toMatch(
-      /^why they can differ: They can differ by the age of the CRNG key at the save/m,
-    );
+    expect(b.stdout()).toMatch(/^why they can differ: They can differ by the CRNG key's age at the save/m);
   }, 90_000);
 });
 

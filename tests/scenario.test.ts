@@ -54,6 +54,7 @@ const REQUIRED = [
   'sysgenid-overseer',
   'vdso-getrandom',
   'secrets-in-snapshot',
+  'real-kernel',
 ];
 
 describe('shipped scenarios', () => {
@@ -408,7 +409,12 @@ describe('malformed scenarios', () => {
     [
       'bad highlight',
       (s) => ((s.steps as Step[])[0]!.highlight = 'memroy' as never),
-      'demo.json: steps[0].highlight: must be one of "outputs", "memory", "devices", "timeline", "matrix", "secrets", "lineage" (got "memroy")',
+      'demo.json: steps[0].highlight: must be one of "outputs", "memory", "devices", "timeline", "matrix", "secrets", "lineage", "real" (got "memroy")',
+    ],
+    [
+      'bad real-kernel action',
+      (s) => ((s.steps as Step[])[0]!.real = 'boot' as never),
+      'demo.json: steps[0].real: must be one of "restore", "agent-reseed" (got "boot")',
     ],
     [
       'bad verdict',

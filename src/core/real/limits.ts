@@ -5,6 +5,8 @@
 // (~150-200 MB of RSS in Node, measured); the browser's limit is lower (one worker, one tab).
 
 export const REAL_DEFAULTS = {
+  /** The guest uptime at which `npm run guest:real` saves the state (its --uptime-s default). */
+  snapshotUptimeS: 60,
   clones: 3,
   reads: 1,
   readIntervalMs: 1000,

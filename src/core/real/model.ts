@@ -4,44 +4,13 @@
 // model's clones differ. Shown beside the real clones' own divergence: the difference is the
 // point (see docs/FIDELITY.md "The real kernel").
 
-import { CAUSE_WORDS } from '../lab/reason';
-import type { CauseName, GuestManifest } from '../lab/types';
+import type { GuestManifest } from '../lab/types';
 import type { CoreExports } from '../load/instantiate';
 import { runExperiment } from '../session/experiment';
 import { err, ok, type Result } from '../types';
+import type { ModelPrediction } from './prediction';
 
-/** What the model predicts for clones of a real state saved at `uptimeS`. */
-export interface ModelPrediction {
-  uptimeS: number;
-  clones: number;
-  readIntervalS: number;
-  /** Seconds after restore of the model's first read whose values differ in every clone (null: none in the horizon). */
-  firstDistinctS: number | null;
-  /** The model's verdict over the horizon. */
-  verdict: string;
-  /** What ended the duplication, in the ledger's words. */
-  endedBy: string | null;
-  horizonS: number;
-  /** The agent reseeded right after the restore. */
-  agent: boolean;
-}
-
-/**
- * Why the model's divergence and the real clones' can differ, in one line (the app and the CLI
- * print it beside both): the age of the CRNG key at the save (real/boot.ts).
- */
-export const MODEL_VS_REAL_WHY =
-  "They can differ by the age of the CRNG key at the save: the model's last request before the snapshot reseeds, so its key is fresh; the real guest's read just before the save reseeds only if the key is older than max(1 s, uptime/2), so its key may already be old, and its clones reseed sooner.";
-
-/** The setup the model runs, in words ("Linux 6.1, no vmgenid driver, an Intel vCPU with RDRAND"). */
-export const REAL_MODEL_SETUP = 'Linux 6.1, no vmgenid driver, an Intel vCPU with RDRAND';
-
-/** What the model predicts, in words: "distinct from 59 s after the restore (the kernel's scheduled reseed)". */
-export function predictionWords(p: ModelPrediction): string {
-  if (p.firstDistinctS === null) return `still identical ${p.horizonS} s after the restore`;
-  const cause = p.endedBy && p.endedBy in CAUSE_WORDS ? CAUSE_WORDS[p.endedBy as CauseName] : null;
-  return `distinct from ${p.firstDistinctS} s after the restore${cause ? ` (${cause})` : ''}`;
-}
+export { MODEL_VS_REAL_WHY, predictionWords, REAL_MODEL_SETUP, type ModelPrediction } from './prediction';
 
 /** The guest the real kernel is: Debian's 6.1 with busybox, no uniqueness mechanism. */
 export const REAL_MODEL_GUEST: GuestManifest = {

@@ -12,6 +12,11 @@
 // OpenSSL, BoringSSL, AWS-LC, the SysGenId and MADV_WIPEONSUSPEND mails). A claim without one is
 // refused.
 //
+// The Real kernel region. A step may also say `"real": "restore"` or `"real": "agent-reseed"`:
+// the app then drives its Real kernel region (restores real clones and reads them every few
+// seconds, or runs the agent reseed in them) beside the model's run; the CLI and the Node runner
+// run only the model's part. Pair it with `"highlight": "real"`.
+//
 // Narration placeholders. A narration never types a measured number: it writes a placeholder and
 // the app fills it from the step's live run (fillNarration in narration.ts; "…" until the step
 // has run). The forms:
@@ -43,6 +48,7 @@ import { VERDICTS } from '../settings/words';
 import { err, ok, type Result } from '../types';
 import {
   HIGHLIGHTS,
+  REAL_STEP_ACTIONS,
   WAIT_OUTCOMES,
   type Scenario,
   type ScenarioError,
@@ -176,6 +182,7 @@ const stepSchema = z.strictObject({
     })
     .optional(),
   highlight: z.enum(HIGHLIGHTS, { error: `must be one of ${quoted(HIGHLIGHTS)}` }).optional(),
+  real: z.enum(REAL_STEP_ACTIONS, { error: `must be one of ${quoted(REAL_STEP_ACTIONS)}` }).optional(),
   expect: z
     .union([
       expectSchema,
@@ -216,6 +223,7 @@ function normalise(raw: z.infer<typeof scenarioSchema>): Scenario {
       if (st.actions)
         out.actions = st.actions.map((a) => (typeof a === 'string' ? ({ a } as Action) : (a as Action)));
       if (st.highlight) out.highlight = st.highlight;
+      if (st.real) out.real = st.real;
       if (st.expect)
         out.expect = (
           Array.isArray(st.expect) ? st.expect : [st.expect]

@@ -18,8 +18,18 @@ export const HIGHLIGHTS = [
   'matrix',
   'secrets',
   'lineage',
+  'real',
 ] as const;
 export type Highlight = (typeof HIGHLIGHTS)[number];
+
+/**
+ * What a step asks of the app's Real kernel region (the real Linux kernel in v86, beside the
+ * model): restore its clones and read them every few seconds, or run the agent reseed in them.
+ * Only the app acts on it (the CLI and the tests run the model's part of the step); without the
+ * real kernel's assets the region says so and shows the model's prediction alone.
+ */
+export const REAL_STEP_ACTIONS = ['restore', 'agent-reseed'] as const;
+export type RealStepAction = (typeof REAL_STEP_ACTIONS)[number];
 
 /** Outcomes of WAIT_WATCHERS a step may expect. */
 export const WAIT_OUTCOMES = ['ok', 'ETIME', 'EINTR', 'Blocked'] as const;
@@ -59,6 +69,8 @@ export interface Step {
   state?: SettingsPatch;
   actions?: Action[];
   highlight?: Highlight;
+  /** What the step asks of the Real kernel region (the app only). */
+  real?: RealStepAction;
   /** Claims checked after the step's actions (a file may write one object or a list). */
   expect?: Expect[];
 }

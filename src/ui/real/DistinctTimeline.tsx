@@ -1,6 +1,8 @@
 // A small SVG timeline: distinct /dev/urandom values among the real clones, one point per read,
-// over real seconds since the restore, with the agent reseed as a marked line. React owns the
-// pixels; the scales are two lines of arithmetic. A sentence gives the same facts as text.
+// over real seconds since the restore, with the agent reseed and the lab model's predicted
+// divergence as marked lines (the axis reaches the prediction from the first read, so the room
+// watches the real points walk towards it). React owns the pixels; the scales are two lines of
+// arithmetic. A sentence gives the same facts as text.
 
 import type { RealHistoryPoint } from './store';
 
@@ -8,14 +10,16 @@ interface Props {
   history: readonly RealHistoryPoint[];
   clones: number;
   reseedAtS: number | null;
+  /** The model's first read with every clone distinct, seconds after the restore (null: none). */
+  modelS?: number | null;
 }
 
 const W = 560;
 const H = 150;
 const PAD = { left: 44, right: 12, top: 10, bottom: 34 };
 
-export function DistinctTimeline({ history, clones, reseedAtS }: Props) {
-  const tMax = Math.max(10, ...history.map((p) => p.tS), reseedAtS ?? 0);
+export function DistinctTimeline({ history, clones, reseedAtS, modelS = null }: Props) {
+  const tMax = Math.max(10, ...history.map((p) => p.tS), reseedAtS ?? 0, modelS === null ? 0 : modelS * 1.1);
   const yMax = Math.max(1, clones);
   const x = (t: number) => PAD.left + (t / tMax) * (W - PAD.left - PAD.right);
   const y = (d: number) => H - PAD.bottom - (d / yMax) * (H - PAD.top - PAD.bottom);
@@ -30,8 +34,11 @@ export function DistinctTimeline({ history, clones, reseedAtS }: Props) {
       (firstAll
         ? `; first read with all clones distinct at ${firstAll.tS.toFixed(1)} s`
         : '; no read yet with all clones distinct') +
-      (reseedAtS !== null ? `; agent reseed at ${reseedAtS.toFixed(1)} s` : '')
-    : 'no reads yet';
+      (reseedAtS !== null ? `; agent reseed at ${reseedAtS.toFixed(1)} s` : '') +
+      (modelS !== null ? `; the model predicts all distinct from ${modelS} s` : '')
+    : modelS !== null
+      ? `no reads yet; the model predicts all distinct from ${modelS} s`
+      : 'no reads yet';
   return (
     <figure className="real-timeline">
       <svg
@@ -49,6 +56,16 @@ export function DistinctTimeline({ history, clones, reseedAtS }: Props) {
             </text>
           </g>
         ))}
+        {firstAll && (
+          <text
+            className="tick real-mark"
+            x={x(firstAll.tS) + (x(firstAll.tS) > W - 100 ? -8 : 6)}
+            y={y(firstAll.distinct) + 18}
+            textAnchor={x(firstAll.tS) > W - 100 ? 'end' : 'start'}
+          >
+            real: {firstAll.tS.toFixed(1)} s
+          </text>
+        )}
         {ticks.map((t, i) => (
           <text
             key={i}
@@ -68,6 +85,14 @@ export function DistinctTimeline({ history, clones, reseedAtS }: Props) {
             <line x1={x(reseedAtS)} x2={x(reseedAtS)} y1={PAD.top} y2={y(0)} />
             <text x={x(reseedAtS) + 4} y={y(0) - 6}>
               ⚡ agent reseed
+            </text>
+          </g>
+        )}
+        {modelS !== null && (
+          <g className="model-line">
+            <line x1={x(modelS)} x2={x(modelS)} y1={PAD.top} y2={y(0)} />
+            <text x={x(modelS) - 4} y={PAD.top + 12} textAnchor="end">
+              model: {modelS} s
             </text>
           </g>
         )}

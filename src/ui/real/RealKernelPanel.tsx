@@ -6,16 +6,26 @@
 //
 // The region stays compact until a fleet exists, so the lab's panels keep their room; its worker
 // starts on the first Restore clones (no emulator code runs before someone asks for it).
+//
+// Beside the real clones, the lab model's prediction for the same setup (ModelVsReal), asked of
+// the lab's worker (SessionHost.predictReal) once the saved state's uptime is known. A guided
+// scenario step with `real` drives the region: it restores clones and reads them every few
+// seconds, or runs the agent reseed; without the assets it says so, and the model stands alone.
 
-import { useState, type ReactNode } from 'react';
+import { useEffect, useRef, useState, type ReactNode } from 'react';
 import { useStore } from 'zustand';
 import { useShallow } from 'zustand/react/shallow';
-import { REAL_LIMITS } from '../../core/real/limits';
+import { REAL_DEFAULTS, REAL_LIMITS, realModelOptions } from '../../core/real/limits';
+import type { RealStepAction } from '../../core/scenario/types';
 import type { CloneReading } from '../../core/real/reading';
 import { groupStyle } from '../lib/palette';
+import { useLab, useLabStore } from '../store/context';
+import { driverOf, type LabStore } from '../store/store';
+import type { LabState } from '../store/types';
 import { NumberField } from '../widgets/NumberField';
 import { realWorkerClient } from './client';
 import { DistinctTimeline } from './DistinctTimeline';
+import { ModelVsReal, ModelVsRealWhy } from './ModelVsReal';
 import { createRealStore, FETCH_COMMAND, selectDistinct, type RealState, type RealStore } from './store';
 import './real.css';
 
@@ -52,6 +62,57 @@ const selectTimeline = (s: RealState) => ({
   clones: s.restoreMs.length,
 });
 const selectReseedMs = (s: RealState) => s.reseedMs;
+const selectModel = (s: RealState) => ({
+  saved: s.saved,
+  model: s.model,
+  modelKey: s.modelKey,
+  modelError: s.modelError,
+  autoEveryS: s.autoEveryS,
+});
+
+/** The guided scenario's step, when it asks something of this region: "id:step" and what. */
+const selectRealStep = (s: LabState): string | null => {
+  const a = s.active;
+  const real = a && a.step >= 0 ? a.scenario.steps[a.step]?.real : undefined;
+  return a && real ? `${a.scenario.id}:${a.step}:${real}` : null;
+};
+
+/** The words a scenario step shows when the real kernel cannot run here. */
+export const SCENARIO_WITHOUT_ASSETS =
+  "This step runs the real kernel beside the model, but its assets are not on this server: the model's prediction is shown alone.";
+
+/**
+ * What a scenario step asks: restore the clones (if there are none) and read them every few
+ * seconds, or run the agent reseed and read. False when the assets are missing.
+ */
+async function driveStep(store: RealStore, action: RealStepAction): Promise<boolean> {
+  if (store.getState().restoredAt === null) {
+    if (!(await store.getState().probe())) return false;
+    await store.getState().restore();
+    if (store.getState().restoredAt === null) return true; // failed or cancelled: the region says why
+  }
+  if (action === 'agent-reseed') await store.getState().agentReseed();
+  await store.getState().read();
+  store.getState().setAutoRead(true);
+  return true;
+}
+
+/** Asks the lab's worker for the model's prediction of these clones, once per request. */
+async function askModel(lab: LabStore, store: RealStore, opts: ReturnType<typeof realModelOptions>) {
+  const key = JSON.stringify(opts);
+  if (store.getState().modelKey === key) return;
+  store.getState().setModel(key, null, null);
+  const d = driverOf(lab);
+  if (!d) {
+    store.getState().setModel(key, null, 'the lab worker is not connected');
+    return;
+  }
+  const r = await d.client.request('predictReal', opts);
+  if (store.getState().modelKey !== key) return;
+  if (!r.ok) store.getState().setModel(key, null, r.error.message);
+  else if (!r.value.ok) store.getState().setModel(key, null, r.value.error.message);
+  else store.getState().setModel(key, r.value.value, null);
+}
 
 type Column = 'urandom' | 'shellRandom' | 'bootId';
 
@@ -219,16 +280,53 @@ function Progress({ store }: { store: RealStore }) {
 
 export function RealKernelPanel() {
   const [store] = useState(realStore);
+  const lab = useLabStore();
   const c = useStore(store, useShallow(selectControls));
   const st = useStore(store, useShallow(selectStatus));
   const distinct = useStore(store, selectDistinct);
   const tl = useStore(store, useShallow(selectTimeline));
   const reseedMs = useStore(store, selectReseedMs);
+  const m = useStore(store, useShallow(selectModel));
+  const step = useLab(selectRealStep);
+  const [scenarioNote, setScenarioNote] = useState<string | null>(null);
+  const region = useRef<HTMLElement>(null);
   const a = store.getState();
   const limit = REAL_LIMITS.clonesBrowser;
   const idle = !c.restoring;
+
+  // a scenario step that asks for the real kernel: shown, then driven (once per step)
+  const driven = useRef<string | null>(null);
+  useEffect(() => {
+    if (step === null) driven.current = null;
+    if (step === null || driven.current === step) return;
+    driven.current = step;
+    if (!lab.getState().presenting) region.current?.scrollIntoView?.({ block: 'start' });
+    setScenarioNote(null);
+    void driveStep(store, step.slice(step.lastIndexOf(':') + 1) as RealStepAction).then(
+      (ran) => !ran && setScenarioNote(SCENARIO_WITHOUT_ASSETS),
+    );
+  }, [step, store, lab]);
+
+  // the model beside the real clones: once the saved state's uptime is known (or, when a scenario
+  // shows the model alone, the uptime the asset script saves at)
+  const uptime = st.kernel
+    ? { s: st.kernel.snapshotUptimeS, from: 'state' as const }
+    : m.saved
+      ? { s: m.saved.uptimeS, from: 'state' as const }
+      : { s: REAL_DEFAULTS.snapshotUptimeS, from: 'default' as const };
+  const wantModel = c.hasFleet || m.saved !== null || scenarioNote !== null;
+  const fleet = tl.clones || c.clonesWanted;
+  useEffect(() => {
+    if (wantModel)
+      void askModel(
+        lab,
+        store,
+        realModelOptions({ uptimeS: uptime.s, clones: fleet, readIntervalS: m.autoEveryS }),
+      );
+  }, [wantModel, lab, store, uptime.s, fleet, m.autoEveryS]);
+
   return (
-    <section className="panel real-kernel" aria-labelledby="real-h">
+    <section className="panel real-kernel" aria-labelledby="real-h" ref={region}>
       <div className="panel-head">
         <h2 id="real-h">Real kernel</h2>
         <span className="sub">
@@ -301,6 +399,11 @@ export function RealKernelPanel() {
           {st.error}
         </p>
       )}
+      {scenarioNote && (
+        <p className="real-scenario-note" role="alert">
+          {scenarioNote}
+        </p>
+      )}
       {c.hasFleet && (
         <>
           <p className="hint real-facts">
@@ -309,10 +412,30 @@ export function RealKernelPanel() {
             {c.reading && ' · reading…'}
           </p>
           <Readings store={store} />
-          {tl.history.length > 0 && (
-            <DistinctTimeline history={tl.history} clones={tl.clones} reseedAtS={tl.reseedAtS} />
-          )}
         </>
+      )}
+      {(wantModel || tl.history.length > 0) && (
+        <div className="real-compare">
+          {wantModel && (
+            <ModelVsReal
+              model={m.model}
+              modelError={m.modelError}
+              history={tl.history}
+              clones={fleet}
+              reseedAtS={tl.reseedAtS}
+              alone={!c.hasFleet && st.assetsMissing}
+            />
+          )}
+          {c.hasFleet && tl.history.length > 0 && (
+            <DistinctTimeline
+              history={tl.history}
+              clones={tl.clones}
+              reseedAtS={tl.reseedAtS}
+              modelS={m.model?.firstDistinctS ?? null}
+            />
+          )}
+          {wantModel && <ModelVsRealWhy model={m.model} uptime={uptime} />}
+        </div>
       )}
     </section>
   );

@@ -8,9 +8,15 @@
 // - `history` holds one point per completed read, in seconds since the fleet was restored, so the
 //   timeline is real time, not read count. A new restore clears it.
 // - The auto-read timer is the store's; it never starts a read while one is in flight.
+// - `saved` comes from manifest.json alone (a small file, fetched on demand by probe()): what the
+//   model needs before any clone is restored. `model` is the lab model's prediction for these
+//   clones, which the panel asks the lab's worker for (the real worker runs no model).
 
 import { createStore, type StoreApi } from 'zustand/vanilla';
+import { loadManifest } from '../../core/real/assets';
 import { FETCH_COMMAND } from '../../core/real/errors';
+import { fetchSource } from '../../core/real/fetch';
+import type { ModelPrediction } from '../../core/real/prediction';
 import { REAL_DEFAULTS, REAL_LIMITS } from '../../core/real/limits';
 import { distinctCount, type CloneReading } from '../../core/real/reading';
 import type { RealClient } from './client';
@@ -52,6 +58,12 @@ export interface RealState {
   reseedMs: number[] | null;
   autoRead: boolean;
   autoEveryS: number;
+  /** The saved state's facts from manifest.json (null: not read, or no assets). */
+  saved: { uptimeS: number; release: string; version: string } | null;
+  /** The lab model's prediction for these clones, and the request it answers (JSON). */
+  model: ModelPrediction | null;
+  modelKey: string | null;
+  modelError: string | null;
 }
 
 export interface RealActions {
@@ -64,6 +76,9 @@ export interface RealActions {
   setAutoEveryS(s: number): void;
   /** Destroys the fleet (frees the worker's memory). */
   destroy(): Promise<void>;
+  /** Reads manifest.json: true when the assets are there (else assetsMissing, and the reason). */
+  probe(): Promise<boolean>;
+  setModel(key: string, model: ModelPrediction | null, error: string | null): void;
 }
 
 export type RealStore = StoreApi<RealState & RealActions>;
@@ -94,6 +109,10 @@ const initial: RealState = {
   reseedMs: null,
   autoRead: false,
   autoEveryS: REAL_DEFAULTS.autoReadEveryS,
+  saved: null,
+  model: null,
+  modelKey: null,
+  modelError: null,
 };
 
 /** The store over a client; `urlOfAssets` is injectable for tests. */
@@ -201,6 +220,22 @@ export function createRealStore(client: RealClient, urlOfAssets: () => string = 
         set({ autoEveryS: Math.min(max, Math.max(min, sec)) });
         schedule();
       },
+      probe: async () => {
+        const m = await loadManifest(fetchSource(urlOfAssets()));
+        if (!m.ok) {
+          const invalid = m.error.kind === 'AssetsInvalid';
+          set({ saved: null, assetsMissing: true, assetsProblem: invalid ? m.error.message : null });
+          return false;
+        }
+        const v = m.value;
+        set({
+          saved: { uptimeS: v.snapshot.uptimeS, release: v.kernelRelease, version: v.kernelVersion },
+          assetsMissing: false,
+          assetsProblem: null,
+        });
+        return true;
+      },
+      setModel: (modelKey, model, modelError) => set({ modelKey, model, modelError }),
       destroy: async () => {
         set({ autoRead: false });
         schedule();

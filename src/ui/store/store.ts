@@ -5,7 +5,7 @@ import { createStore, type StoreApi } from 'zustand/vanilla';
 import type { LabClient } from '../worker/client';
 import type { LabStorage } from '../persist/labStorage';
 import { createActionsSlice } from './actions';
-import { createDriver } from './driver';
+import { createDriver, type Driver } from './driver';
 import { createFilesSlice } from './filesSlice';
 import { createPresentSlice } from './presentSlice';
 import { createSettingsSlice } from './settings';
@@ -14,10 +14,23 @@ import type { LabState } from './types';
 
 export type LabStore = StoreApi<LabState>;
 
+const drivers = new WeakMap<LabStore, Driver>();
+
+/**
+ * The driver of a store built by createLabStore (undefined for a store built otherwise, such as a
+ * test's snapshot of a state): for views that keep their own small store but send the lab's
+ * commands under its busy line (src/ui/recover/, src/ui/real/).
+ */
+export function driverOf(store: LabStore): Driver | undefined {
+  return drivers.get(store);
+}
+
 /** Builds the store around a client of the lab worker (and the browser's storage, if given). */
 export function createLabStore(client: LabClient, storage?: LabStorage): LabStore {
-  return createStore<LabState>()((set, get, api) => {
+  const made: { driver?: Driver } = {};
+  const store = createStore<LabState>()((set, get, api) => {
     const d = createDriver(client, set, get);
+    made.driver = d;
     return {
       ...createSettingsSlice(set, get, api),
       ...createLabSlice(set, get, api),
@@ -29,4 +42,6 @@ export function createLabStore(client: LabClient, storage?: LabStorage): LabStor
       ...createFilesSlice(d, storage)(set, get, api),
     };
   });
+  if (made.driver) drivers.set(store, made.driver);
+  return store;
 }
