@@ -315,11 +315,16 @@ function framesForWrite(r: usize, p0: u32, p1: u32): u32 {
  * Host address of page p's frame, made private and writable (leaf and frame copy-on-write),
  * marking the page dirty and clearing WIPED. Frames must be reserved (framesForWrite).
  */
-export function pageForWrite(r: usize, p: u32): usize {
+// @ts-ignore: decorator
+@inline export function pageForWrite(r: usize, p: u32): usize {
   const slot = <usize>(p & (CALL_CACHE_SLOTS - 1)) << 2;
-  if (r == cacheRec && load<u32>(cachePage + slot) == p + 1 && load<u32>(cacheWritable + slot) != 0) {
-    return load<u32>(cacheAddr + slot);
-  }
+  if (r == cacheRec && load<u32>(cacheKey + slot) == (((p + 1) << 1) | 1)) return load<u32>(cacheAddr + slot);
+  return pageForWriteSlow(r, p);
+}
+
+/** pageForWrite's path past the call cache. */
+function pageForWriteSlow(r: usize, p: u32): usize {
+  const slot = <usize>(p & (CALL_CACHE_SLOTS - 1)) << 2;
   touch(r, p);
   const leaf = leafForWrite(recTop(r), p >> LEAF_SHIFT);
   const ea = leaf + (<usize>(p & LEAF_MASK) << 2);
@@ -339,26 +344,29 @@ export function pageForWrite(r: usize, p: u32): usize {
   markDirty(r, p);
   const a = frameAddr(nf);
   if (r == cacheRec) {
-    store<u32>(cachePage + slot, p + 1);
+    store<u32>(cacheKey + slot, ((p + 1) << 1) | 1);
     store<u32>(cacheAddr + slot, <u32>a);
-    store<u32>(cacheWritable + slot, 1);
   }
   return a;
 }
 
 /** Host address of page p's frame for reading (counts a lazy first-touch fault). */
-export function pageForRead(r: usize, p: u32): usize {
-  if (r != cacheRec) {
-    touch(r, p);
-    return frameAddr(readEntry(recTop(r), p) & E_FRAME_MASK);
-  }
+// @ts-ignore: decorator
+@inline export function pageForRead(r: usize, p: u32): usize {
   const slot = <usize>(p & (CALL_CACHE_SLOTS - 1)) << 2;
-  if (load<u32>(cachePage + slot) == p + 1) return load<u32>(cacheAddr + slot);
+  if (r == cacheRec && load<u32>(cacheKey + slot) >> 1 == p + 1) return load<u32>(cacheAddr + slot);
+  return pageForReadSlow(r, p);
+}
+
+/** pageForRead's path past the call cache. */
+function pageForReadSlow(r: usize, p: u32): usize {
   touch(r, p);
   const a = frameAddr(readEntry(recTop(r), p) & E_FRAME_MASK);
-  store<u32>(cachePage + slot, p + 1);
-  store<u32>(cacheAddr + slot, <u32>a);
-  store<u32>(cacheWritable + slot, 0);
+  if (r == cacheRec) {
+    const slot = <usize>(p & (CALL_CACHE_SLOTS - 1)) << 2;
+    store<u32>(cacheKey + slot, (p + 1) << 1);
+    store<u32>(cacheAddr + slot, <u32>a);
+  }
   return a;
 }
 
@@ -571,19 +579,30 @@ export function ledgerAddr(vm: u32): usize {
 // - An entry made by a read answers reads only (its lazy fault was counted then); the page's
 //   first write takes the full path (it may copy the frame) and makes the entry writable.
 const CALL_CACHE_SLOTS: u32 = 32;
-const cachePage = memory.data(CALL_CACHE_SLOTS * 4); // page + 1 (0 = empty), by page % slots
+/** By page % slots: (page + 1) << 1 | 1 if writable (0 = empty); and the page's host address. */
+const cacheKey = memory.data(CALL_CACHE_SLOTS * 4);
 const cacheAddr = memory.data(CALL_CACHE_SLOTS * 4);
-const cacheWritable = memory.data(CALL_CACHE_SLOTS * 4);
 let cacheRec: usize = 0;
 let cacheVm: u32 = NONE;
 let cacheLedger: usize = 0;
+let cacheEpoch: u32 = 0;
+
+/**
+ * The call cache in effect for record r: a number that changes with every beginCallCache (what
+ * others key their own per-call caches by), or 0 if r is not the cached VM.
+ */
+// @ts-ignore: decorator
+@inline export function callCacheEpoch(r: usize): u32 {
+  return r == cacheRec ? cacheEpoch : 0;
+}
 
 /** Starts the call cache for VM vm (record r): nothing cached yet. */
 export function beginCallCache(r: usize, vm: u32): void {
-  memory.fill(cachePage, 0, CALL_CACHE_SLOTS * 4);
+  memory.fill(cacheKey, 0, CALL_CACHE_SLOTS * 4);
   cacheLedger = recordAddr(ledgers, vm);
   cacheVm = vm;
   cacheRec = r;
+  cacheEpoch = cacheEpoch == 0xffffffff ? 1 : cacheEpoch + 1;
 }
 
 /** Ends the call cache (before the core call returns). */
