@@ -488,7 +488,11 @@ export class Lab {
       info.pages,
       secrets.map((s) => s.bytes),
       (fn) => {
-        const r = this.engine.forEachSnapshotPage(snap, (p, bytes) => fn(p, bytes));
+        // pages on the shared zero frame read as zeros: the search needs only the others
+        const zeroFrame = this.core.poolBaseAddr();
+        const r = this.engine.forEachSnapshotPage(snap, (p, bytes) => {
+          if (bytes.byteOffset !== zeroFrame) fn(p, bytes);
+        });
         if (!r.ok) failed = r.error;
       },
     );

@@ -50,7 +50,7 @@ export function repeatedByteProblem(bytes: Uint8Array): string | null {
 /** The automaton over a set of non-empty byte strings, with its per-search counters. */
 class Automaton {
   /** The root's children by byte (the state most bytes of most images start from); 0 = none. */
-  private readonly rootNext = new Int32Array(256);
+  readonly rootNext = new Int32Array(256);
   /** The other trie edges: key node * 256 + byte -> child. */
   private readonly edges = new Map<number, number>();
   private readonly fail: Int32Array;
@@ -200,8 +200,15 @@ export function searchImage(
   const Z = ac.zeroState;
   let state = 0;
   let nextPage = 0; // the next page not yet read
+  const root = ac.rootNext;
   const readBytes = (base: number, bytes: Uint8Array) => {
     for (let i = 0; i < bytes.length; i++) {
+      // at the root, a byte no secret starts with leaves the automaton there, and the root ends
+      // no secret: such bytes count for nothing, so skip to the next one that starts a secret
+      if (state === 0) {
+        while (i < bytes.length && root[bytes[i]!] === 0) i++;
+        if (i === bytes.length) break;
+      }
       state = ac.step(state, bytes[i]!);
       ac.visit(state, base + i);
     }
