@@ -91,7 +91,8 @@ export function DistinctTimeline({ history, clones, reseedAtS, modelS = null }: 
         {modelS !== null && (
           <g className="model-line">
             <line x1={x(modelS)} x2={x(modelS)} y1={PAD.top} y2={y(0)} />
-            <text x={x(modelS) - 4} y={PAD.top + 12} textAnchor="end">
+            {/* half-way down: the real label sits at the top, the agent's at the bottom */}
+            <text x={x(modelS) - 4} y={(PAD.top + y(0)) / 2 + 5} textAnchor="end">
               model: {modelS} s
             </text>
           </g>
