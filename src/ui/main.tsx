@@ -1,5 +1,6 @@
 // Entry: starts the lab worker (told where the guest files are: beside the page, wherever it is
-// served), builds the store around it, installs the read-only test API and renders the app.
+// served), builds the store around it, installs the read-only test API and the view preferences,
+// and renders the app.
 
 import './csp';
 import { StrictMode } from 'react';
@@ -12,6 +13,7 @@ import { createLabStore } from './store/store';
 import './styles.css';
 import './present.css';
 import { installTestApi } from './testApi';
+import { installViewPrefs } from './view/prefs';
 import { LabClient, workerTransport } from './worker/client';
 
 const client = new LabClient(
@@ -22,6 +24,8 @@ const client = new LabClient(
 );
 const store = createLabStore(client);
 installTestApi(client, store);
+// theme, Large type, presenter mode and ?embed before the first paint
+installViewPrefs(store);
 // a link in the address bar is replayed on the fresh core before anything else runs
 startLinks(store, store.getState().init());
 

@@ -1,20 +1,25 @@
 // Clone x clone collision heat-map: cell (a, b) = how many of VM a's outputs also occur in VM b.
 // Canvas pixels, a d3 sequential scale (cividis: readable with colour-vision deficiencies) and a
-// text summary with the core's colliding-pair count.
+// text summary with the core's colliding-pair count. Its size follows the type (rem), so it grows
+// with presenter mode on a large screen.
 
 import { scaleSequential, interpolateCividis } from 'd3';
 import { useEffect, useRef, useState } from 'react';
 import type { LibraryDraw } from '../../core/lab/types';
 import { count, drawLabel } from '../../core/settings/words';
+import { Term } from '../view/Term';
+import { useRem } from '../widgets/useRem';
 
-const SIZE = 92;
+/** The picture's side, in rem. */
+const SIZE_REM = 6.2;
 
 export function CollisionHeatmap({ lib, vms }: { lib: LibraryDraw; vms: number[] }) {
   const ref = useRef<HTMLCanvasElement>(null);
   const [hover, setHover] = useState<{ a: number; b: number; v: number } | null>(null);
+  const rem = useRem();
   const n = vms.length;
   const has = lib.pairs.length === n * n && n > 1;
-  const cell = has ? Math.max(2, Math.floor(SIZE / n)) : 0;
+  const cell = has ? Math.max(2, Math.floor((SIZE_REM * rem) / n)) : 0;
   const side = cell * n;
   const draws = lib.draws;
   const totalPairs = (n * (n - 1)) / 2;
@@ -39,7 +44,7 @@ export function CollisionHeatmap({ lib, vms }: { lib: LibraryDraw; vms: number[]
         ctx.fillRect(b * cell, a * cell, cell - (cell > 4 ? 1 : 0), cell - (cell > 4 ? 1 : 0));
       }
     if (cell >= 14) {
-      ctx.font = `${Math.min(12, cell - 4)}px sans-serif`;
+      ctx.font = `${Math.min(0.8 * rem, cell - 4)}px sans-serif`;
       ctx.textAlign = 'center';
       ctx.textBaseline = 'middle';
       for (let a = 0; a < n; a++)
@@ -47,10 +52,10 @@ export function CollisionHeatmap({ lib, vms }: { lib: LibraryDraw; vms: number[]
           const v = lib.pairs[a * n + b]!;
           if (a === b || v === 0) continue;
           ctx.fillStyle = v > draws / 2 ? '#000' : '#fff';
-          ctx.fillText(String(v), b * cell + cell / 2, a * cell + cell / 2);
+          ctx.fillText(count(v), b * cell + cell / 2, a * cell + cell / 2);
         }
     }
-  }, [lib, n, cell, side, has, draws]);
+  }, [lib, n, cell, side, has, draws, rem]);
 
   return (
     <div className="heatmap">
@@ -74,13 +79,16 @@ export function CollisionHeatmap({ lib, vms }: { lib: LibraryDraw; vms: number[]
           <p className="hint">{n < 2 ? 'needs two or more VMs' : 'too many VMs for a pair matrix'}</p>
         )}
         <p className="hint">
-          pairs sharing values: <strong>{count(lib.collidingPairs)}</strong> of {count(totalPairs)}
-          <br />
-          first unique draw: <strong>{drawLabel(lib.firstUniqueDraw)}</strong>
+          <Term k="pairs">pairs sharing values</Term>: <strong>{count(lib.collidingPairs)}</strong> of{' '}
+          {count(totalPairs)}
+          <span className="first-unique">
+            <br />
+            <Term k="first-unique">first unique draw</Term>: <strong>{drawLabel(lib.firstUniqueDraw)}</strong>
+          </span>
           {hover && hover.a !== hover.b ? (
             <>
               <br />
-              vm {vms[hover.a]} × vm {vms[hover.b]}: {hover.v} shared
+              vm {vms[hover.a]} × vm {vms[hover.b]}: {count(hover.v)} shared
             </>
           ) : null}
         </p>

@@ -11,11 +11,13 @@ import { useLab, useLabStore } from '../store/context';
 import {
   selectCan,
   selectConflict,
+  selectManifest,
   selectMoreSettings,
   selectNeedsReboot,
   selectProblems,
   selectSelectedSummary,
 } from '../store/selectors';
+import type { LabState } from '../store/types';
 import { SettingControl } from './SettingControl';
 
 /** The guest kernel a presenter switches (the rest of the kernel is under More settings). */
@@ -24,6 +26,17 @@ const PROCESSES: SettingKey[] = ['libraries', 'consumer'];
 const FLEET: SettingKey[] = ['clones', 'draws', 'notifyDelayUs', 'snapshot'];
 /** The settings the header holds (guest and seed) and the selected VM's own (pages to write). */
 const ELSEWHERE: SettingKey[] = ['guest', 'seed', 'touchPages'];
+/** What to press next, in words (a newcomer's thread through Boot, Snapshot, Restore, Draw). */
+const selectNext = (s: LabState): string | null => {
+  if (!s.ready || s.busy || s.active) return null;
+  const original = s.session?.lineage.original ?? null;
+  if (original === null && s.snapshots.length === 0) return 'Start here: Boot starts the original VM.';
+  if (s.snapshots.length === 0) return 'Next: Snapshot saves the running VM.';
+  if ((s.session?.drawing.length ?? 0) === 0) return 'Next: Restore starts clones from the snapshot.';
+  if (!s.lastDraw) return 'Next: Draw makes every running VM draw random values.';
+  return null;
+};
+
 /** Every other setting the table has, in its order: a new setting shows up here by itself. */
 const MORE: SettingKey[] = SETTINGS.map((x) => x.key).filter(
   (k) => ![...KERNEL, ...PROCESSES, ...FLEET, ...ELSEWHERE].includes(k),
@@ -38,12 +51,14 @@ export function ControlsPanel() {
   const selected = useLab(selectSelectedSummary);
   const more = useLab(selectMoreSettings);
   const conflict = useLab(selectConflict);
+  const manifest = useLab(selectManifest);
+  const next = useLab(selectNext);
   const why = problems.length ? `Fix first: ${problems.join('; ')}` : undefined;
 
   return (
     <section className="panel controls" aria-labelledby="controls-h">
       <h2 id="controls-h">Experiment</h2>
-      <div className="actions three" role="group" aria-label="Lab actions">
+      <div className="actions" role="group" aria-label="Lab actions">
         <button
           className="primary"
           disabled={!can.boot}
@@ -65,7 +80,6 @@ export function ControlsPanel() {
           Reset
         </button>
         <button
-          className="tight"
           disabled={!can.resume}
           onClick={() => void a.resume()}
           title={why ?? 'resume the paused original: one more clone'}
@@ -73,6 +87,11 @@ export function ControlsPanel() {
           Resume original
         </button>
       </div>
+      {next && problems.length === 0 && !conflict && (
+        <p className="hint next" aria-live="polite">
+          {next}
+        </p>
+      )}
       {problems.length > 0 && (
         <p className="hint bad" role="alert">
           Nothing runs until every value is within its limits: {problems.join('; ')}.
@@ -86,6 +105,12 @@ export function ControlsPanel() {
       {needsReboot && <p className="hint warn">Kernel, guest and process settings apply at the next Boot.</p>}
       <fieldset>
         <legend>Guest kernel</legend>
+        {manifest?.description && (
+          <details className="guest-about">
+            <summary>About the guest “{manifest.name}”</summary>
+            <p>{manifest.description}</p>
+          </details>
+        )}
         {KERNEL.map((k) => (
           <SettingControl key={k} k={k} />
         ))}

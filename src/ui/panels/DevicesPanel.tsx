@@ -1,6 +1,7 @@
 // Devices and kernel RNG state per VM, read from guest pages (LabApi.devices): VMGenID bytes,
 // CRNG generation and key prefix, the vDSO generation, SysGenId counter, watchers, acks, outdated.
-// VMs whose CRNG key is the same are marked with a shared glyph and the word "same".
+// VMs whose CRNG key is the same are marked with a shared glyph and the word "same". Without a
+// SysGenId device in any VM its column gives way to the words "SysGenId off" in the heading.
 
 import { useRef } from 'react';
 import { groupStyle } from '../lib/palette';
@@ -10,6 +11,7 @@ import { selectDevices } from '../store/selectors';
 import { formatNs } from '../lib/format';
 import { DEVICE_ROWS } from '../../core/host/host';
 import { RowSpacer } from '../widgets/RowSpacer';
+import { Term } from '../view/Term';
 
 export function DevicesPanel() {
   const devices = useLab(selectDevices);
@@ -22,13 +24,14 @@ export function DevicesPanel() {
     if ((counts.get(d.crngKeyPrefix) ?? 0) > 1 && !keyGroups.has(d.crngKeyPrefix))
       keyGroups.set(d.crngKeyPrefix, keyGroups.size);
   const sharedKeys = devices.filter((d) => keyGroups.has(d.crngKeyPrefix)).length;
+  const sysgenid = devices.some((d) => d.sysgenid);
   return (
     <section className="panel devices" aria-labelledby="devices-h">
       <h2 id="devices-h">
         Devices{' '}
         <span className="sub">
           {devices.length
-            ? `${sharedKeys} of ${devices.length === DEVICE_ROWS ? `the first ${DEVICE_ROWS}` : devices.length} VMs share a CRNG key`
+            ? `${sharedKeys} of ${devices.length === DEVICE_ROWS ? `the first ${DEVICE_ROWS}` : devices.length} VMs share a CRNG key${sysgenid ? '' : ' · SysGenId off'}`
             : ''}
         </span>
       </h2>
@@ -41,17 +44,19 @@ export function DevicesPanel() {
               <tr>
                 <th scope="col">VM</th>
                 <th scope="col" title="16-byte VMGenID (fresh per clone, never from the snapshot)">
-                  VMGenID
+                  <Term k="vmgenid">VMGenID</Term>
                 </th>
                 <th scope="col" title="base_crng.generation / vDSO-visible generation">
-                  gen
+                  <Term k="generation">gen</Term>
                 </th>
                 <th scope="col" title="first 8 bytes of base_crng.key">
-                  CRNG key
+                  <Term k="crng">CRNG</Term> key
                 </th>
-                <th scope="col" title="SysGenId counter · watchers · acked · outdated">
-                  SysGenId
-                </th>
+                {sysgenid && (
+                  <th scope="col" title="SysGenId counter · watchers · acked · outdated">
+                    <Term k="sysgenid">SysGenId</Term>
+                  </th>
+                )}
               </tr>
             </thead>
             <tbody>
@@ -84,11 +89,13 @@ export function DevicesPanel() {
                       {d.crngKeyPrefix.slice(0, 6)}
                       {st ? ' same' : ''}
                     </td>
-                    <td className="num">
-                      {d.sysgenid
-                        ? `${d.sysgenid.counter} · ${d.sysgenid.watchers} · ${d.sysgenid.acked} · ${d.sysgenid.outdated}`
-                        : 'off'}
-                    </td>
+                    {sysgenid && (
+                      <td className="num">
+                        {d.sysgenid
+                          ? `${d.sysgenid.counter} · ${d.sysgenid.watchers} · ${d.sysgenid.acked} · ${d.sysgenid.outdated}`
+                          : 'off'}
+                      </td>
+                    )}
                   </tr>
                 );
               })}

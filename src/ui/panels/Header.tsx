@@ -1,49 +1,30 @@
 // Top bar: title, the guest and the seed (settings, from the SETTINGS table like every control),
-// and the presentation switches (large type, theme).
+// the first sentence of the guest's description where there is room (the whole of it is under
+// "About the guest" in the Experiment panel), and the compare-and-present switches.
 
-import { useEffect } from 'react';
 import { PresentControls } from './PresentControls';
 import { SettingControl } from './SettingControl';
-import { useLab, useLabStore } from '../store/context';
-import { selectGuestsError, selectLargeType, selectManifest, selectTheme } from '../store/selectors';
+import { useLab } from '../store/context';
+import { selectGuestsError, selectManifest } from '../store/selectors';
+
+/** The first sentence of a description (the header has room for about two lines). */
+export function firstSentence(text: string): string {
+  const m = /^(.+?[.!?])(\s|$)/.exec(text);
+  return m ? m[1]! : text;
+}
 
 export function Header() {
-  const store = useLabStore();
   const guestsError = useLab(selectGuestsError);
   const manifest = useLab(selectManifest);
-  const largeType = useLab(selectLargeType);
-  const theme = useLab(selectTheme);
-
-  useEffect(() => {
-    document.documentElement.classList.toggle('large', largeType);
-    document.documentElement.classList.toggle('light', theme === 'light');
-  }, [largeType, theme]);
-
   return (
     <header className="topbar">
       <h1>Uniqueness Lab</h1>
       <SettingControl k="guest" />
       <SettingControl k="seed" className="inline" />
-      <span className="guest-desc" title={manifest?.description}>
-        {guestsError ? `Guest problem: ${guestsError}` : (manifest?.description ?? '')}
+      <span className="guest-desc">
+        {guestsError ? `Guest problem: ${guestsError}` : firstSentence(manifest?.description ?? '')}
       </span>
       <PresentControls />
-      <label className="check large-type">
-        <input
-          type="checkbox"
-          checked={largeType}
-          onChange={(e) => store.getState().setLargeType(e.target.checked)}
-        />
-        Large type
-      </label>
-      <label className="check">
-        <input
-          type="checkbox"
-          checked={theme === 'light'}
-          onChange={(e) => store.getState().setTheme(e.target.checked ? 'light' : 'dark')}
-        />
-        Light theme
-      </label>
     </header>
   );
 }

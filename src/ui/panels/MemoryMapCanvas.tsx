@@ -2,7 +2,8 @@
 // pages (RNG state, secrets, devices, wiped) marked with glyphs large enough to see at any zoom.
 // Data arrives through store.subscribe and is painted in a requestAnimationFrame: no React
 // re-render per update. d3-zoom supplies the zoom behaviour (it only binds listeners on the
-// canvas React renders); the pixels are ours.
+// canvas React renders); the pixels are ours. An export paints the same view, without the cursor,
+// into a canvas of its own at a slide's resolution (mapForExport).
 
 import { select, zoom, zoomIdentity, type D3ZoomEvent, type ZoomBehavior } from 'd3';
 import { useEffect, useRef } from 'react';
@@ -31,6 +32,20 @@ interface Props {
 }
 
 const MAX_ZOOM = 64;
+
+/** Each side's painter into a new canvas at `scale` times the on-screen size (set while mounted). */
+const exporters = new Map<'a' | 'b', (scale: number) => HTMLCanvasElement>();
+
+/**
+ * The map of a side as a canvas at least `minWidth` pixels wide (at least twice its on-screen size),
+ * as the screen shows it (zoom included), without the cursor; null when the map is not shown.
+ */
+export function mapForExport(side: 'a' | 'b', minWidth = 1600): HTMLCanvasElement | null {
+  const paint = exporters.get(side);
+  const shown = document.querySelector<HTMLCanvasElement>(`canvas[data-side="${side}"]`);
+  if (!paint || !shown) return null;
+  return paint(Math.max(2, Math.ceil(minWidth / Math.max(1, shown.clientWidth))));
+}
 
 /** Colour of each class as little-endian RGBA words for ImageData. */
 const CLASS_RGBA = new Uint32Array(
@@ -139,19 +154,14 @@ export function MemoryMapCanvas({ side, link, label, describedBy }: Props) {
     let frame = 0;
     let fromLink = false;
 
-    const paint = () => {
-      frame = 0;
-      const t0 = performance.now();
+    /** Paints the view into `target` at `dpr` device pixels per CSS pixel; false when no map. */
+    const draw = (target: HTMLCanvasElement, dpr: number, withCursor: boolean): boolean => {
       const s = store.getState();
       const map = mapOf(s, side);
-      const dpr = window.devicePixelRatio || 1;
-      const ctx = canvas.getContext('2d')!;
+      const ctx = target.getContext('2d')!;
       ctx.setTransform(1, 0, 0, 1, 0, 0);
-      ctx.clearRect(0, 0, canvas.width, canvas.height);
-      if (!map) {
-        recordPaint({ side, mapSeq: s.mapSeq, vm: null, at: performance.now(), ms: performance.now() - t0 });
-        return;
-      }
+      ctx.clearRect(0, 0, target.width, target.height);
+      if (!map) return false;
       const shown = shownPages(s, side);
       const key = `${shown}:${box.w}x${box.h}`;
       if (map !== painted || key !== paintedKey) {
@@ -200,7 +210,7 @@ export function MemoryMapCanvas({ side, link, label, describedBy }: Props) {
         if (c.cx < -r || c.cy < -r || c.cx > box.w + r || c.cy > box.h + r) continue;
         marker(ctx, sp, c.cx, c.cy, r);
       }
-      const cur = s.cursor;
+      const cur = withCursor ? s.cursor : null;
       if (cur && cur.page < geometry.pages) {
         const c = cellOf(geometry, view, cur.page);
         const w = Math.max(12, c.w + 6);
@@ -212,8 +222,23 @@ export function MemoryMapCanvas({ side, link, label, describedBy }: Props) {
         ctx.strokeStyle = cur.side === side ? '#F0E442' : '#ffffff';
         ctx.strokeRect(c.cx - w / 2, c.cy - h / 2, w, h);
       }
-      recordPaint({ side, mapSeq: s.mapSeq, vm: map.vm, at: performance.now(), ms: performance.now() - t0 });
+      return true;
     };
+    const paint = () => {
+      frame = 0;
+      const t0 = performance.now();
+      const drawn = draw(canvas, window.devicePixelRatio || 1, true);
+      const s = store.getState();
+      const vm = drawn ? (mapOf(s, side)?.vm ?? null) : null;
+      recordPaint({ side, mapSeq: s.mapSeq, vm, at: performance.now(), ms: performance.now() - t0 });
+    };
+    exporters.set(side, (scale) => {
+      const c = document.createElement('canvas');
+      c.width = Math.round(box.w * scale);
+      c.height = Math.round(box.h * scale);
+      draw(c, scale, false);
+      return c;
+    });
     const schedule = () => {
       if (!frame) frame = requestAnimationFrame(paint);
     };
@@ -328,6 +353,7 @@ export function MemoryMapCanvas({ side, link, label, describedBy }: Props) {
     schedule();
     return () => {
       if (frame) cancelAnimationFrame(frame);
+      exporters.delete(side);
       ro.disconnect();
       unlink();
       unsub();

@@ -10,6 +10,25 @@ import { selectCompareVm, selectMapRange, selectSelectedVm, selectVms } from '..
 import type { LabState } from '../store/types';
 import { MARK_KINDS, PAGE_CLASSES, type MemoryMapView } from '../../core/lab/inspect';
 import { MemoryMapCanvas } from './MemoryMapCanvas';
+import { Term } from '../view/Term';
+
+/** The glossary entry behind a legend word, where there is one. */
+const LEGEND_TERMS: Partial<Record<string, string>> = {
+  zero: 'zero-page',
+  shared: 'copy-on-write',
+  private: 'copy-on-write',
+  dirty: 'dirty',
+  WIPEONSUSPEND: 'wipeonsuspend',
+  wiped: 'wipeonsuspend',
+  secret: 'secret-in-file',
+  device: 'vmgenid',
+};
+
+/** A legend word, linked to the glossary when it has an entry. */
+function LegendWord({ label }: { label: string }) {
+  const k = LEGEND_TERMS[label];
+  return k ? <Term k={k}>{label}</Term> : <>{label}</>;
+}
 import { PageDetails } from './PageDetails';
 
 const fmt = (n: number) => n.toLocaleString('en-US');
@@ -89,7 +108,8 @@ function VmPicker({
         {(allowNone || value === null) && <option value="">none</option>}
         {vms.map((v) => (
           <option key={v.id} value={v.id}>
-            vm {v.id} ({v.origin === 'clone' ? `clone of snap #${v.restoredFrom}` : 'original'}, {v.state})
+            vm {v.id}: {v.origin === 'clone' ? `clone of #${v.restoredFrom}` : 'original'}
+            {v.state === 'running' ? '' : `, ${v.state}`}
           </option>
         ))}
       </select>
@@ -111,20 +131,18 @@ export function MemoryPanel() {
       <div className="panel-head">
         <h2 id="memory-h">
           Memory{' '}
-          <span className="sub">
-            one cell per 4 KiB page · wheel/drag or +/− to zoom · arrows move the cursor
-          </span>
+          <span className="sub">a cell per 4 KiB page · hover or arrows: a page · wheel or +/−: zoom</span>
         </h2>
         <label
           className="check small-check"
-          title="show every page of the guest, not only up to the last page in use"
+          title={`show every page of the guest${maps.a ? ` (${fmt(maps.a.pages)})` : ''}, not only up to the last page in use`}
         >
           <input
             type="checkbox"
             checked={mapRange === 'all'}
             onChange={(e) => store.getState().setMapRange(e.target.checked ? 'all' : 'used')}
           />
-          All {maps.a ? fmt(maps.a.pages) : ''} pages
+          All pages
         </label>
       </div>
       <div className="maps">
@@ -164,7 +182,7 @@ export function MemoryPanel() {
             >
               {PAGE_STYLE[c].glyph}
             </span>
-            {PAGE_STYLE[c].label}
+            <LegendWord label={PAGE_STYLE[c].label} />
             {legendCounts ? <span className="mono">&nbsp;{fmt(legendCounts[c])}</span> : null}
           </li>
         ))}
@@ -173,7 +191,7 @@ export function MemoryPanel() {
             <span className="mark" style={{ color: MARK_STYLE[k].colour }}>
               {MARK_STYLE[k].glyph}
             </span>
-            {MARK_STYLE[k].label}
+            <LegendWord label={MARK_STYLE[k].label} />
             {legendMarks ? <span className="mono">&nbsp;{fmt(legendMarks[k])}</span> : null}
           </li>
         ))}

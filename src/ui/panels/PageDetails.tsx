@@ -2,18 +2,15 @@
 // all read from the core through the worker (LabApi.pageInfo).
 
 import { useLab } from '../store/context';
+import { Term } from '../view/Term';
 import { selectCursor, selectPageInfo } from '../store/selectors';
 
 export function PageDetails() {
   const info = useLab(selectPageInfo);
   const cursor = useLab(selectCursor);
-  if (!info || !cursor || info.page !== cursor.page) {
-    return (
-      <div className="page-details" aria-live="polite">
-        <span className="hint">Hover a map or focus it and use the arrow keys to inspect a page.</span>
-      </div>
-    );
-  }
+  // nothing under the cursor: the panel's heading says how to look at a page
+  if (!info || !cursor || info.page !== cursor.page)
+    return <div className="page-details" aria-live="polite" />;
   const flags = [
     info.dirty && 'dirty',
     info.wipeOnSuspend && 'WIPEONSUSPEND',
@@ -31,7 +28,7 @@ export function PageDetails() {
         <span data-field="flags">{flags.length ? flags.join(' ') : 'none'}</span> · frame{' '}
         <span data-field="frame">{info.frame === 0 ? '0 (zero page)' : info.frame}</span> · frame refs{' '}
         <span data-field="refcount">{info.frameRefcount}</span> · mapped by{' '}
-        <span data-field="mappedBy">{info.mappedBy}</span> · leaf sharers{' '}
+        <span data-field="mappedBy">{info.mappedBy}</span> · <Term k="leaf-sharers">leaf sharers</Term>{' '}
         <span data-field="leafSharers">{info.leafSharers}</span>
       </div>
       <div className="mono hex" data-field="hex">

@@ -3,8 +3,9 @@
 // list, Prev/Next, and the step's claims checked (pass/fail in words), each with its source.
 // Keys (not while typing in a field or choosing in a select): ArrowRight, PageDown, Space = next;
 // ArrowLeft, PageUp = previous; Esc leaves the scenario (or presenter mode); p toggles presenter
-// mode. A control that handles a key itself (a focused button with Space, the memory map's
-// cursor with arrows) keeps it.
+// mode; ? shows the orientation. A control that handles a key itself (a focused button with
+// Space, the memory map's cursor with arrows) keeps it, and an open menu takes Esc first.
+// While a scenario is recorded as a video, the bar says which step and offers Stop.
 
 import { useEffect, useState } from 'react';
 import { useShallow } from 'zustand/react/shallow';
@@ -22,7 +23,11 @@ const selectBar = (s: LabState) => ({
   ready: s.ready,
   lastDraw: s.lastDraw,
   settings: s.session?.settings ?? null,
+  recording: s.recording,
 });
+
+/** Characters beyond which presenter mode sets a narration smaller (present.css .narration.long). */
+const LONG_NARRATION = 240;
 
 /** The host a claim's source is on ("lore.kernel.org"). */
 function sourceHost(url: string): string {
@@ -57,6 +62,12 @@ function ownedByTarget(e: KeyboardEvent): boolean {
 export function handleKey(store: LabStore, e: KeyboardEvent): void {
   if (e.defaultPrevented || e.altKey || e.ctrlKey || e.metaKey || ownedByTarget(e)) return;
   const s = store.getState();
+  if (e.key === '?') {
+    e.preventDefault();
+    s.setOrientation(true);
+    return;
+  }
+  if (s.recording) return;
   if (e.key === 'p' || e.key === 'P') {
     e.preventDefault();
     s.setPresenting(!s.presenting);
@@ -82,7 +93,9 @@ export function handleKey(store: LabStore, e: KeyboardEvent): void {
 
 export function ScenarioBar() {
   const store = useLabStore();
-  const { scenarios, error, active, busy, ready, lastDraw, settings } = useLab(useShallow(selectBar));
+  const { scenarios, error, active, busy, ready, lastDraw, settings, recording } = useLab(
+    useShallow(selectBar),
+  );
   const [pick, setPick] = useState('');
 
   useEffect(() => {
@@ -135,6 +148,9 @@ export function ScenarioBar() {
     (step?.expect ?? []).flatMap((e) => (e.secretInSnapshot ? [e.secretInSnapshot.name] : [])),
   );
   const secrets = result?.secrets?.filter((x) => !claimed.has(x.name)) ?? [];
+  const narration = step
+    ? fillNarration(step.narration, result ? lastDraw : null, result ? settings : null)
+    : 'Starting…';
   return (
     <section className="scenario-bar" aria-label={`Scenario: ${sc.title}`}>
       <div className="scenario-top">
@@ -147,9 +163,9 @@ export function ScenarioBar() {
             </>
           ) : null}
         </span>
-        <span className="scenario-nav">
+        <span className="scenario-nav" data-capture="skip">
           <button
-            disabled={k <= 0 || !!busy}
+            disabled={k <= 0 || !!busy || !!recording}
             onClick={() => void store.getState().prevStep()}
             aria-keyshortcuts="ArrowLeft PageUp"
           >
@@ -157,14 +173,14 @@ export function ScenarioBar() {
           </button>
           <button
             className="primary"
-            disabled={k + 1 >= n || !!busy}
+            disabled={k + 1 >= n || !!busy || !!recording}
             onClick={() => void store.getState().nextStep()}
             aria-keyshortcuts="ArrowRight PageDown Space"
           >
             Next ▶
           </button>
         </span>
-        <ol className="step-list" aria-label="Steps">
+        <ol className="step-list" aria-label="Steps" data-capture="skip">
           {sc.steps.map((st, i) => (
             <li key={i}>
               <button
@@ -172,7 +188,7 @@ export function ScenarioBar() {
                 aria-current={i === k ? 'step' : undefined}
                 aria-label={`Step ${i + 1}: ${st.title}`}
                 title={st.title}
-                disabled={!!busy}
+                disabled={!!busy || !!recording}
                 onClick={() => void store.getState().gotoStep(i, 'to')}
               >
                 {i + 1}
@@ -180,16 +196,31 @@ export function ScenarioBar() {
             </li>
           ))}
         </ol>
-        <button className="small" onClick={() => store.getState().leaveScenario()} aria-keyshortcuts="Escape">
-          Leave
-        </button>
+        {recording ? (
+          <span className="recording" aria-live="polite" data-capture="skip">
+            <span aria-hidden="true">●</span> {recording.text}
+            {recording.stopping ? ' (stopping after this step)' : ''}{' '}
+            <button
+              className="small"
+              disabled={recording.stopping}
+              onClick={() => store.getState().setRecording({ ...recording, stopping: true })}
+            >
+              Stop recording
+            </button>
+          </span>
+        ) : (
+          <button
+            className="small"
+            onClick={() => store.getState().leaveScenario()}
+            aria-keyshortcuts="Escape"
+            data-capture="skip"
+          >
+            Leave
+          </button>
+        )}
       </div>
       <div className="scenario-body">
-        <p className="narration">
-          {step
-            ? fillNarration(step.narration, result ? lastDraw : null, result ? settings : null)
-            : 'Starting…'}
-        </p>
+        <p className={`narration${narration.length > LONG_NARRATION ? ' long' : ''}`}>{narration}</p>
         <div className="scenario-checks" aria-live="polite">
           {active.error ? (
             <p className="check-fail" role="alert">

@@ -1,9 +1,31 @@
 // The status line: what the worker is doing (with progress and Cancel for long commands) and the
 // last notice. Errors are announced (role=alert); progress is polite (role=status).
+// The duplicates count is the UI contract's element: its text is the number itself ("96192");
+// its thousands separators are drawn by the stylesheet (.grp::before), so a big count reads
+// "96,192" on screen, like every other count, and its text still parses as a number.
 
 import { useLab, useLabStore } from '../store/context';
+import { Term } from '../view/Term';
 import { count } from '../../core/settings/words';
 import { selectBusy, selectDrawing, selectLastDraw, selectNotice, selectReady } from '../store/selectors';
+
+/** A whole number whose text is its digits, its groups of three separated by CSS (.grp). */
+export function Grouped({ n }: { n: number }) {
+  const digits = String(Math.round(n));
+  const head = digits.length % 3 || 3;
+  const groups = [digits.slice(0, head)];
+  for (let i = head; i < digits.length; i += 3) groups.push(digits.slice(i, i + 3));
+  return (
+    <>
+      {groups[0]}
+      {groups.slice(1).map((g, i) => (
+        <span key={i} className="grp">
+          {g}
+        </span>
+      ))}
+    </>
+  );
+}
 
 export function StatusBar() {
   const store = useLabStore();
@@ -14,7 +36,7 @@ export function StatusBar() {
   const drawing = useLab(selectDrawing);
   return (
     <div className="statusbar">
-      <div role="status" aria-live="polite" className="status-live">
+      <div role="status" aria-live="polite" className="status-live" data-capture="skip">
         {!ready && <span>Loading the wasm core…</span>}
         {ready && !busy && <span>Ready</span>}
         {busy && (
@@ -69,9 +91,9 @@ export function StatusBar() {
           className="headline"
           title="outputs of the last draw whose value also occurs in another VM (the core's count)"
         >
-          duplicates{' '}
+          <Term k="duplicate">duplicates</Term>{' '}
           <strong className="big-number" data-testid="duplicates-count">
-            {draw.libraries.reduce((n, l) => n + l.duplicates, 0)}
+            <Grouped n={draw.libraries.reduce((n, l) => n + l.duplicates, 0)} />
           </strong>{' '}
           <span className="sub">
             of {count(draw.vms.length * draw.draws * draw.libraries.length)} outputs

@@ -202,6 +202,7 @@ export function createPresentSlice(d: Driver): SliceCreator<PresentSlice> {
         const hash = await get().currentHash();
         if (!hash) {
           set({
+            menu: null,
             linkBox: {
               url: null,
               copied: false,
@@ -220,6 +221,7 @@ export function createPresentSlice(d: Driver): SliceCreator<PresentSlice> {
           copied = false;
         }
         set({
+          menu: null,
           linkBox: {
             url,
             copied,

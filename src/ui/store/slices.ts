@@ -31,14 +31,30 @@ export const createRunSlice: SliceCreator<RunSlice> = () => ({ ...initialRun });
 export const initialInspect: InspectSlice = { pageInfo: null, cursor: null };
 export const createInspectSlice: SliceCreator<InspectSlice> = () => ({ ...initialInspect });
 
-export const createViewSlice: SliceCreator<ViewSlice> = (set) => ({
+export const createViewSlice: SliceCreator<ViewSlice> = (set, get) => ({
   largeType: false,
   theme: 'dark',
+  themeChoice: 'system',
+  systemTheme: 'dark',
+  embed: false,
+  menu: null,
+  glossary: null,
+  orientation: false,
+  recording: null,
   mapRange: 'used',
   moreSettings: false,
   setMapRange: (mapRange) => set({ mapRange }),
   setLargeType: (largeType) => set({ largeType }),
-  setTheme: (theme) => set({ theme }),
+  setThemeChoice: (themeChoice) =>
+    set({ themeChoice, theme: themeChoice === 'system' ? get().systemTheme : themeChoice }),
+  setSystemTheme: (systemTheme) =>
+    set({ systemTheme, theme: get().themeChoice === 'system' ? systemTheme : get().theme }),
+  // one popover at a time: opening a menu closes the link box (and Copy link closes the menu)
+  setMenu: (menu) => set(menu ? { menu, linkBox: null } : { menu }),
+  openGlossary: (term) => set({ glossary: { term }, menu: null, orientation: false }),
+  closeGlossary: () => set({ glossary: null }),
+  setOrientation: (orientation) => set(orientation ? { orientation, menu: null } : { orientation }),
+  setRecording: (recording) => set({ recording }),
   setOutputsLibrary: (outputsLibrary) => set({ outputsLibrary }),
   setMoreSettings: (moreSettings) => set({ moreSettings }),
 });

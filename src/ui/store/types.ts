@@ -96,16 +96,45 @@ export interface InspectSlice {
   cursor: { side: 'a' | 'b'; page: number } | null;
 }
 
+/** The theme a person chose; 'system' follows the operating system's light or dark preference. */
+export type ThemeChoice = 'system' | 'dark' | 'light';
+
+/**
+ * The header's menus: at most one is open (the Copy-link box counts: opening one closes the
+ * other), and Esc or a click outside closes it.
+ */
+export type Menu = 'export' | 'view';
+
 export interface ViewSlice {
   largeType: boolean;
+  /** The theme shown: the person's choice, or the system's while they chose 'system'. */
   theme: 'dark' | 'light';
+  themeChoice: ThemeChoice;
+  /** The operating system's preference (prefers-color-scheme), kept up to date by the view prefs. */
+  systemTheme: 'dark' | 'light';
+  /** Embedded in another page (the URL's ?embed): the step's panels only, no chrome. */
+  embed: boolean;
+  /** The open header menu, or null. */
+  menu: Menu | null;
+  /** The glossary drawer: null when closed, else the term it was opened at (null: the top). */
+  glossary: { term: string | null } | null;
+  /** The orientation ("what this lab shows and where to start") is shown. */
+  orientation: boolean;
+  /** A scenario being recorded as a video: the step, what is happening, a stop asked for; or null. */
+  recording: { step: number; steps: number; text: string; stopping: boolean } | null;
   /** Memory maps show the pages in use (from page 0 to the last non-zero page) or the whole guest. */
   mapRange: 'used' | 'all';
   /** The "More settings" disclosure is open (its controls are rendered only then). */
   moreSettings: boolean;
   setMapRange(r: 'used' | 'all'): void;
   setLargeType(on: boolean): void;
-  setTheme(t: 'dark' | 'light'): void;
+  setThemeChoice(t: ThemeChoice): void;
+  setSystemTheme(t: 'dark' | 'light'): void;
+  setMenu(m: Menu | null): void;
+  openGlossary(term: string | null): void;
+  closeGlossary(): void;
+  setOrientation(open: boolean): void;
+  setRecording(r: ViewSlice['recording']): void;
   setOutputsLibrary(i: number): void;
   setMoreSettings(open: boolean): void;
 }

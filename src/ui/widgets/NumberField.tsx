@@ -1,9 +1,11 @@
 // A labelled number input that never rewrites what a person typed. With `onTyped` the text of a
 // value outside [min, max] (or not a number) lives with the caller (the store), is shown as typed,
 // and marked invalid with the limit in words beside the field; only values within the limits
-// reach onChange. Without `onTyped` the text is kept locally while editing.
+// reach onChange. Without `onTyped` the text is kept locally while editing. The help shows as
+// text under the field while it has focus (keyboard, touch and projector alike), not only as a
+// hover title; `more` is anything after it (a glossary link).
 
-import { useId, useState } from 'react';
+import { useId, useState, type ReactNode } from 'react';
 
 interface Props {
   label: string;
@@ -21,6 +23,8 @@ interface Props {
   typed?: string;
   /** Reports the field's text when it is not a valid value, and null when it is one again. */
   onTyped?(text: string | null): void;
+  /** Shown after the help while the field has focus (a glossary link). */
+  more?: ReactNode;
 }
 
 /** The value a text stands for, if it is one within the limits. */
@@ -43,6 +47,7 @@ export function NumberField({
   limit,
   typed,
   onTyped,
+  more,
 }: Props) {
   const id = useId();
   const [local, setLocal] = useState<string | null>(null);
@@ -63,7 +68,9 @@ export function NumberField({
         step={step}
         value={shown}
         aria-invalid={invalid || undefined}
-        aria-describedby={limit ? `${id}-limit` : undefined}
+        aria-describedby={
+          [limit && `${id}-limit`, help && `${id}-help`].filter(Boolean).join(' ') || undefined
+        }
         title={
           invalid
             ? `${label}: ${whole ? 'a whole number' : 'a number'} from ${limit ?? `${min} to ${max}`}`
@@ -81,6 +88,12 @@ export function NumberField({
       {limit && (
         <span id={`${id}-limit`} className={`limit${invalid ? ' bad' : ''}`}>
           {invalid ? `must be ${limit}` : limit}
+        </span>
+      )}
+      {help && (
+        <span id={`${id}-help`} className="help">
+          {help}
+          {more}
         </span>
       )}
     </div>
