@@ -1,9 +1,22 @@
 // Fixtures for the app's e2e tests: a `lab` page object that opens the app, drives it by role
 // and label (the UI contract), waits on the status line instead of sleeping, reads the core
 // through the app's read-only test API (window.__lab), and checks that no request leaves the
-// origin.
+// origin. The first-run orientation is marked seen (every page of the context), so it does not
+// cover the panels; e2e/stage.spec.ts tests it on a fresh page.
 
-import { test as base, expect, type Locator, type Page } from '@playwright/test';
+import { test as base, expect, type BrowserContext, type Locator, type Page } from '@playwright/test';
+
+/** Marks the orientation seen in a context's pages, unless a test stored view preferences itself. */
+export async function orientationSeen(context: BrowserContext): Promise<void> {
+  await context.addInitScript(() => {
+    const key = 'uniqueness-lab/view';
+    try {
+      if (!localStorage.getItem(key)) localStorage.setItem(key, JSON.stringify({ orientationSeen: true }));
+    } catch {
+      // no storage (an opaque origin): nothing to mark
+    }
+  });
+}
 
 export class LabPage {
   readonly requests: string[] = [];
@@ -73,11 +86,26 @@ export class LabPage {
   async shot(name: string): Promise<void> {
     await this.page.screenshot({ path: `e2e/screenshots/${name}.png` });
   }
+
+  /** Chooses a theme in the View menu ('System' follows the operating system). */
+  async theme(name: 'System' | 'Dark' | 'Light'): Promise<void> {
+    await this.page.getByRole('button', { name: 'View', exact: true }).click();
+    await this.page.getByRole('radio', { name, exact: true }).check();
+    await this.page.keyboard.press('Escape');
+  }
+
+  /** Sets Large type in the View menu. */
+  async largeType(on: boolean): Promise<void> {
+    await this.page.getByRole('button', { name: 'View', exact: true }).click();
+    await this.page.getByRole('checkbox', { name: 'Large type' }).setChecked(on);
+    await this.page.keyboard.press('Escape');
+  }
 }
 
 export const test = base.extend<{ lab: LabPage }>({
   lab: async ({ page, baseURL }, use) => {
     const lab = new LabPage(page);
+    await orientationSeen(page.context());
     page.on('request', (r) => {
       const url = r.url();
       if (!url.startsWith(baseURL!) && !url.startsWith('data:') && !url.startsWith('blob:'))

@@ -245,13 +245,15 @@ test.describe('the mitigation matrix', () => {
     const verdictsOf = (lib: string) =>
       table
         .getByRole('row', { name: new RegExp(`^${lib.replace(/\./g, '\\.')} `) })
-        .getByRole('button')
+        .getByRole('button', { name: /Open in the lab$/ })
         .evaluateAll((els) => els.map((e) => e.getAttribute('data-verdict')));
     for (const [lib, want] of Object.entries(TRUTH)) {
       expect((await verdictsOf(lib)).slice(0, 3), lib).toEqual(want);
       // and in words on the cell, not by colour alone
       const row = table.getByRole('row', { name: new RegExp(`^${lib.replace(/\./g, '\\.')} `) });
-      await expect(row.getByRole('button').first()).toContainText(VERDICT_WORDS[want[0] as Verdict].word);
+      await expect(row.getByRole('button', { name: /Open in the lab$/ }).first()).toContainText(
+        VERDICT_WORDS[want[0] as Verdict].word,
+      );
     }
     for (const [lib, column, want] of TRUTH_NO_RDRAND) {
       const col = heads.findIndex((h) => column.test(h)) - 1;
@@ -352,12 +354,12 @@ test.describe('export', () => {
 test.describe('presenter mode', () => {
   for (const theme of ['dark', 'light'] as const) {
     test(`at 1280x720 (${theme}) the step's essentials are on screen without scrolling`, async ({
-      lab: _lab,
+      lab,
       page,
     }) => {
       await page.setViewportSize({ width: 1280, height: 720 });
       await useTestScenario(page);
-      if (theme === 'light') await page.getByLabel('Light theme').check();
+      if (theme === 'light') await lab.theme('Light');
       await startScenario(page, UI_SCENARIO.title);
       await atStep(page, 1, 4);
       await page.keyboard.press('p');

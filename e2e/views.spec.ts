@@ -30,14 +30,14 @@ test.describe('at 1280 x 720 (a projector)', () => {
     for (const e of essentials) await expect(e).toBeInViewport();
     await lab.shot('view-1280-dark');
 
-    await page.getByLabel('Light theme').check();
+    await lab.theme('Light');
     for (const e of essentials) await expect(e).toBeInViewport();
     await lab.shot('view-1280-light');
 
-    await page.getByLabel('Large type').check();
+    await lab.largeType(true);
     for (const e of [lab.button('Draw'), lab.duplicates, lab.map('A')]) await expect(e).toBeInViewport();
     await lab.shot('view-1280-large-light');
-    await page.getByLabel('Light theme').uncheck();
+    await lab.theme('Dark');
     await lab.shot('view-1280-large-dark');
   });
 
