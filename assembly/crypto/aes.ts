@@ -5,14 +5,26 @@
 // GF(2^8), then the affine map), and four 256-entry u32 tables fold SubBytes, ShiftRows and
 // MixColumns into one lookup per byte per round. Words are big-endian as in FIPS-197 §3.
 //
-// Static memory: SBOX 256 B | TE 4 x 1 KiB | ROUND_KEYS 240 B (15 round keys) | SCRATCH.
+// Static memory: SBOX 256 B | TE 4 x 1 KiB | ROUND_KEYS 240 B (15 round keys) | LAST_KEY 32 B
+// (the key ROUND_KEYS was expanded from) | DF_ROUND_KEYS 240 B (CTR_DRBG's fixed df key).
 // Nothing allocates; pointers may be unaligned.
+//
+// Key schedules are the cipher's own work, not the model's: encryption uses the schedule last
+// selected, a key set again right after itself is not expanded again (CTR_DRBG's update sets
+// the key its generate just used), and the df's fixed key is expanded once. The blocks
+// encrypted, which the model charges, are the same.
 
 const SBOX = memory.data(256, 16);
 const TE = memory.data(4 * 1024, 16);
 /** Expanded key: 60 big-endian words (Nk = 8, Nr = 14). */
 export const AES_ROUND_KEYS = memory.data(240, 16);
+const LAST_KEY = memory.data(32, 16);
+const DF_KEY = memory.data(32, 16); // 0x00 01 .. 1F (SP 800-90A §10.3.2 step 8)
+const DF_ROUND_KEYS = memory.data(240, 16);
 let tablesReady = false;
+let lastKeyValid = false;
+let dfReady = false;
+let current: usize = AES_ROUND_KEYS;
 
 function xtime(a: u32): u32 {
   return ((a << 1) ^ (a & 0x80 ? 0x1b : 0)) & 0xff;
@@ -70,10 +82,9 @@ function initTables(): void {
   return <u32>load<u8>(SBOX + (x & 0xff));
 }
 
-/** Key expansion (FIPS-197 §5.2) of the 32-byte key at key into AES_ROUND_KEYS. */
-export function aes256SetKey(key: usize): void {
+/** Key expansion (FIPS-197 §5.2) of the 32-byte key at key into w (240 bytes). */
+function expandKey(key: usize, w: usize): void {
   if (!tablesReady) initTables();
-  const w = AES_ROUND_KEYS;
   for (let i: usize = 0; i < 8; i++) store<u32>(w + (i << 2), be32(key + (i << 2)));
   let rcon: u32 = 1;
   for (let i: usize = 8; i < 60; i++) {
@@ -89,6 +100,32 @@ export function aes256SetKey(key: usize): void {
   }
 }
 
+/** Selects the 32-byte key at key for aes256Encrypt (expanding it unless it is the last one set). */
+export function aes256SetKey(key: usize): void {
+  current = AES_ROUND_KEYS;
+  if (
+    lastKeyValid &&
+    load<u64>(key) == load<u64>(LAST_KEY) &&
+    load<u64>(key, 8) == load<u64>(LAST_KEY, 8) &&
+    load<u64>(key, 16) == load<u64>(LAST_KEY, 16) &&
+    load<u64>(key, 24) == load<u64>(LAST_KEY, 24)
+  )
+    return;
+  memory.copy(LAST_KEY, key, 32);
+  expandKey(LAST_KEY, AES_ROUND_KEYS);
+  lastKeyValid = true;
+}
+
+/** Selects CTR_DRBG's df key (0x00 01 .. 1F) for aes256Encrypt; expanded once. */
+export function aes256SetDfKey(): void {
+  if (!dfReady) {
+    for (let i: u32 = 0; i < 32; i++) store<u8>(DF_KEY + i, <u8>i);
+    expandKey(DF_KEY, DF_ROUND_KEYS);
+    dfReady = true;
+  }
+  current = DF_ROUND_KEYS;
+}
+
 // @ts-ignore: decorator
 @inline function te(n: usize, x: u32): u32 {
   return load<u32>(TE + (n << 10) + ((<usize>(x & 0xff)) << 2));
@@ -96,7 +133,7 @@ export function aes256SetKey(key: usize): void {
 
 /** Encrypts the 16 bytes at input into out (they may be the same) under the key last set. */
 export function aes256Encrypt(input: usize, out: usize): void {
-  const w = AES_ROUND_KEYS;
+  const w = current;
   let s0 = be32(input) ^ load<u32>(w);
   let s1 = be32(input + 4) ^ load<u32>(w + 4);
   let s2 = be32(input + 8) ^ load<u32>(w + 8);

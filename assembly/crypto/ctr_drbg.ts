@@ -10,7 +10,7 @@
 // Inputs are passed as one contiguous buffer (callers concatenate entropy || nonce || pers or
 // entropy || adin); at most DF_MAX_INPUT bytes.
 
-import { aes256Encrypt, aes256SetKey } from './aes';
+import { aes256Encrypt, aes256SetDfKey, aes256SetKey } from './aes';
 
 export const DRBG_KEY: usize = 0;
 export const DRBG_V: usize = 32;
@@ -22,10 +22,8 @@ export const DF_MAX_INPUT: u32 = 192;
 const S = memory.data(16 + 8 + 192 + 16, 16); // IV || L || N || input || 0x80 || pad
 const TEMP = memory.data(64, 16);
 const CHAIN = memory.data(16, 16);
-const DF_KEY = memory.data(32, 16); // 0x00 01 .. 1F
 const SEED = memory.data(48, 16);
 const BLOCK = memory.data(16, 16);
-let dfKeyReady = false;
 let blocks: u32 = 0;
 
 /** AES blocks encrypted since the last call of aesBlocksTaken (the libraries charge them). */
@@ -56,7 +54,7 @@ function update(st: usize, provided: usize): void {
     incV(st + DRBG_V);
     enc(st + DRBG_V, TEMP + (i << 4));
   }
-  if (provided != 0) for (let i: usize = 0; i < 48; i++) store<u8>(TEMP + i, load<u8>(TEMP + i) ^ load<u8>(provided + i));
+  if (provided != 0) for (let i: usize = 0; i < 48; i += 8) store<u64>(TEMP + i, load<u64>(TEMP + i) ^ load<u64>(provided + i));
   memory.copy(st + DRBG_KEY, TEMP, 32);
   memory.copy(st + DRBG_V, TEMP + 32, 16);
   memory.fill(TEMP, 0, 48);
@@ -67,17 +65,14 @@ function bcc(data: usize, n: u32): void {
   memory.fill(CHAIN, 0, 16);
   for (let b: u32 = 0; b < n; b++) {
     const p = data + (<usize>b << 4);
-    for (let i: usize = 0; i < 16; i++) store<u8>(CHAIN + i, load<u8>(CHAIN + i) ^ load<u8>(p + i));
+    store<u64>(CHAIN, load<u64>(CHAIN) ^ load<u64>(p));
+    store<u64>(CHAIN + 8, load<u64>(CHAIN + 8) ^ load<u64>(p + 8));
     enc(CHAIN, CHAIN);
   }
 }
 
 /** Block_Cipher_df (§10.3.2): 48 bytes at out from len (<= DF_MAX_INPUT) bytes at input. */
 function df(input: usize, len: u32, out: usize): void {
-  if (!dfKeyReady) {
-    for (let i: u32 = 0; i < 32; i++) store<u8>(DF_KEY + i, <u8>i);
-    dfKeyReady = true;
-  }
   // S = L || N || input || 0x80, zero-padded to a multiple of 16; IV (16 bytes) in front
   const body = 8 + len + 1;
   const padded = (body + 15) & ~15;
@@ -86,7 +81,7 @@ function df(input: usize, len: u32, out: usize): void {
   store<u32>(S + 20, bswap<u32>(SEEDLEN));
   memory.copy(S + 24, input, len);
   store<u8>(S + 24 + len, 0x80);
-  aes256SetKey(DF_KEY);
+  aes256SetDfKey();
   for (let i: u32 = 0; i < 3; i++) {
     store<u32>(S, bswap<u32>(i)); // IV = i || 0^96
     bcc(S, (16 + padded) >> 4);
