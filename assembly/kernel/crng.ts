@@ -88,12 +88,14 @@ const BLAKE_SCRATCH = memory.data(128, 16);
 const FAST_POOL = memory.data(16, 16);
 
 /** Host address of the VM's kdata page, for writing (copy-on-write, dirty). */
-export function kdataW(r: usize): usize {
+// @ts-ignore: decorator
+@inline export function kdataW(r: usize): usize {
   return pageForWrite(r, load<u32>(vs(r, VS_KDATA_PAGE)));
 }
 
 /** Host address of the VM's kdata page, for reading. */
-export function kdataR(r: usize): usize {
+// @ts-ignore: decorator
+@inline export function kdataR(r: usize): usize {
   return pageForRead(r, load<u32>(vs(r, VS_KDATA_PAGE)));
 }
 

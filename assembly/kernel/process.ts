@@ -45,12 +45,14 @@ export const LIB_AWSLC_UBE: u32 = 9; // AWS-LC main (crypto/ube: fork + SysGenID
 export const LIB_COUNT: u32 = 10;
 
 /** Host address of process entry i for writing. */
-export function procW(r: usize, i: u32): usize {
+// @ts-ignore: decorator
+@inline export function procW(r: usize, i: u32): usize {
   return pageForWrite(r, load<u32>(vs(r, VS_PROC_PAGE))) + <usize>(i << 6);
 }
 
 /** Host address of process entry i for reading. */
-export function procR(r: usize, i: u32): usize {
+// @ts-ignore: decorator
+@inline export function procR(r: usize, i: u32): usize {
   return pageForRead(r, load<u32>(vs(r, VS_PROC_PAGE))) + <usize>(i << 6);
 }
 
