@@ -99,13 +99,25 @@ export function formatAt(bytes: Uint8Array, offset: number, size: number, uuid: 
   return s;
 }
 
-/** ASCII of the two lowercase hex digits of each byte value: HEX_ASCII[2b], HEX_ASCII[2b + 1]. */
-const HEX_ASCII = Uint8Array.from({ length: 512 }, (_, i) => HEX_PAIRS[i >> 1]!.charCodeAt(i & 1));
+/** ASCII of each byte value's first and second lowercase hex digit. */
+const HEX_HI = Uint8Array.from({ length: 256 }, (_, b) => HEX_PAIRS[b]!.charCodeAt(0));
+const HEX_LO = Uint8Array.from({ length: 256 }, (_, b) => HEX_PAIRS[b]!.charCodeAt(1));
 const HYPHEN = 0x2d;
 
 /** Characters formatAt makes of `size` bytes (a UUID's four hyphens included). */
 export function textLength(size: number, uuid: boolean): number {
   return size * 2 + (uuid ? 4 : 0);
+}
+
+/** n bytes at `offset` as hex ASCII into out at `at`; the index after it. */
+function hexAt(bytes: Uint8Array, offset: number, n: number, out: Uint8Array, at: number): number {
+  for (let k = 0; k < n; k++) {
+    const b = bytes[offset + k]!;
+    out[at] = HEX_HI[b]!;
+    out[at + 1] = HEX_LO[b]!;
+    at += 2;
+  }
+  return at;
 }
 
 /**
@@ -121,11 +133,22 @@ export function writeTextAt(
   out: Uint8Array,
   at: number,
 ): number {
-  for (let k = 0; k < size; k++) {
-    if (uuid && (k === 4 || k === 6 || k === 8 || k === 10)) out[at++] = HYPHEN;
-    const b = bytes[offset + k]! << 1;
-    out[at++] = HEX_ASCII[b]!;
-    out[at++] = HEX_ASCII[b + 1]!;
+  if (!uuid || size !== 16) {
+    if (!uuid) return hexAt(bytes, offset, size, out, at);
+    for (let k = 0; k < size; k++) {
+      if (k === 4 || k === 6 || k === 8 || k === 10) out[at++] = HYPHEN;
+      at = hexAt(bytes, offset + k, 1, out, at);
+    }
+    return at;
   }
-  return at;
+  // 8-4-4-4-12
+  at = hexAt(bytes, offset, 4, out, at);
+  out[at++] = HYPHEN;
+  at = hexAt(bytes, offset + 4, 2, out, at);
+  out[at++] = HYPHEN;
+  at = hexAt(bytes, offset + 6, 2, out, at);
+  out[at++] = HYPHEN;
+  at = hexAt(bytes, offset + 8, 2, out, at);
+  out[at++] = HYPHEN;
+  return hexAt(bytes, offset + 10, 6, out, at);
 }

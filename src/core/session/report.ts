@@ -209,10 +209,19 @@ export function writeReportJsonBytes(
       if (c > 0) w.byte(COMMA);
       w.byte(OPEN);
       let offset = c * lib.draws * lib.width;
-      for (let d = 0; d < lib.draws; d++, offset += lib.width) {
+      for (let d = 0; d < lib.draws;) {
         const buf = w.room(item);
-        if (buf) w.at = putOutput(lib, offset, d === 0, buf, w.at);
-        else w.put(staged.subarray(0, putOutput(lib, offset, d === 0, staged, 0)));
+        if (!buf) {
+          w.put(staged.subarray(0, putOutput(lib, offset, d === 0, staged, 0)));
+          d++;
+          offset += lib.width;
+          continue;
+        }
+        // as many outputs as the piece holds, without asking again for each
+        const end = d + Math.min(lib.draws - d, Math.floor((w.size - w.at) / item));
+        let at = w.at;
+        for (; d < end; d++, offset += lib.width) at = putOutput(lib, offset, d === 0, buf, at);
+        w.at = at;
       }
       w.byte(CLOSE);
     }
