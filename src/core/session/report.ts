@@ -116,7 +116,7 @@ export function buildReport(session: Session): { report: RunReport; draw: DrawRe
   return { report, draw };
 }
 
-/** Bytes of JSON text in each piece the writers hand out (the last may be shorter). */
+/** The most bytes of JSON text in one piece the writers hand out. */
 export const JSON_CHUNK_BYTES = 1 << 20;
 
 const QUOTE = 0x22;
@@ -186,8 +186,8 @@ function putOutput(lib: LibraryDraw, offset: number, first: boolean, buf: Uint8A
 
 /**
  * Writes the report as one JSON object (DESIGN.md "CLI contract"), each library's outputs under
- * "outputs" as rows of text, as UTF-8 in pieces of `pieceBytes` (the last may be shorter; a
- * piece may end inside a row or a character). Each output is formatted from the draw's bytes
+ * "outputs" as rows of text, as UTF-8 in pieces of at most `pieceBytes` (each as full as the
+ * next output or text allows; a piece may end inside a row, and inside a character of text). Each output is formatted from the draw's bytes
  * straight into the piece (no string per value), so the text of a 10,000 x 1,000 run is never
  * held whole and costs the GC nothing.
  */
