@@ -368,16 +368,23 @@ test.describe('slides and video', () => {
     await atStep(page, UI_SCENARIO.steps.length, UI_SCENARIO.steps.length);
   });
 
-  test('a memory map exports at a slide resolution', async ({ lab, page }) => {
+  test('memory maps, the race window and the heat-map export at a slide resolution', async ({
+    lab,
+    page,
+  }) => {
     await lab.boot();
     await lab.snapshot();
     await lab.restore(2);
-    await page.getByRole('button', { name: 'Export', exact: true }).click();
-    const f = await downloaded(
-      page,
-      page.getByRole('group', { name: 'Export files' }).getByRole('button', { name: 'Memory map A · PNG' }),
-    );
-    expect(f.bytes.readUInt32BE(16)).toBeGreaterThanOrEqual(1600);
+    await lab.draw(4);
+    for (const name of ['Memory map A · PNG', 'Timeline · PNG', 'Heat-map · PNG']) {
+      await page.getByRole('button', { name: 'Export', exact: true }).click();
+      const f = await downloaded(
+        page,
+        page.getByRole('group', { name: 'Export files' }).getByRole('button', { name }),
+      );
+      // IHDR width: 1,600 px across or more, whatever the panel's size on screen
+      expect(f.bytes.readUInt32BE(16), name).toBeGreaterThanOrEqual(1600);
+    }
   });
 });
 

@@ -6,7 +6,7 @@
 //   caption that says in words what the map shows.
 // - Timeline: the React-rendered SVG, serialised with every CSS-resolved paint written inline
 //   (theme variables, text colours), so the file looks the same outside the app; PNG by drawing
-//   that SVG onto a canvas at twice the size.
+//   that SVG onto a canvas at a slide's resolution (1,600 px across or more).
 // - Heat-map: built as SVG from the draw's pair counts (cividis, a number in every cell that fits).
 // - The last draw: JSON (the CLI's --json shape: every setting, the action log, per library the
 //   verdict, counts and outputs), so `uniqueness-lab run --settings FILE` runs it again; CSV of
@@ -150,13 +150,17 @@ export function standaloneSvg(svg: SVGSVGElement, title: string): string {
   return new XMLSerializer().serializeToString(clone) + '\n';
 }
 
-/** Renders SVG text to a PNG at `scale` times its size (through an <img> and a canvas). */
-export async function svgToPng(text: string, scale = 2): Promise<Blob> {
+/**
+ * Renders SVG text to a PNG at `scale` times its size, or more where that is narrower than
+ * `minWidth` pixels (through an <img> and a canvas).
+ */
+export async function svgToPng(text: string, scale = 2, minWidth = 1600): Promise<Blob> {
   const url = URL.createObjectURL(svgBlob(text));
   try {
     const img = new Image();
     img.src = url;
     await img.decode();
+    scale = Math.max(scale, minWidth / Math.max(1, img.naturalWidth));
     const c = document.createElement('canvas');
     c.width = Math.ceil(img.naturalWidth * scale);
     c.height = Math.ceil(img.naturalHeight * scale);

@@ -237,6 +237,12 @@ export function MemoryMapCanvas({ side, link, label, describedBy }: Props) {
       c.width = Math.round(box.w * scale);
       c.height = Math.round(box.h * scale);
       draw(c, scale, false);
+      // the map's background (the canvas's CSS one on screen) under the pages
+      const ctx = c.getContext('2d')!;
+      ctx.setTransform(1, 0, 0, 1, 0, 0);
+      ctx.globalCompositeOperation = 'destination-over';
+      ctx.fillStyle = getComputedStyle(canvas).backgroundColor || '#121212';
+      ctx.fillRect(0, 0, c.width, c.height);
       return c;
     });
     const schedule = () => {
