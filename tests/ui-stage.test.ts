@@ -1,7 +1,7 @@
 // The stage's pure parts: view preferences read back from storage (anything hand-edited falls
 // back), the URL's view flags, the classes <html> gets, the glossary holding every term the panels
-// use and the paper, a line for every library, the iframe link, the header's first sentence, and
-// a big count grouped without changing its text.
+// use and the paper, a line for every library, the iframe link, the header's first sentence, a
+// big count grouped without changing its text, and a recorded WebM's duration written in.
 
 import { createElement } from 'react';
 import { renderToString } from 'react-dom/server';
@@ -14,6 +14,7 @@ import { embedUrl } from '../src/ui/panels/PresentControls';
 import { Grouped } from '../src/ui/panels/StatusBar';
 import { GLOSSARY, glossaryEntry, PAPER, SETTING_TERMS } from '../src/ui/view/glossary';
 import { readPrefs, rootClasses, urlFlags } from '../src/ui/view/prefs';
+import { withDuration } from '../src/ui/view/webm';
 
 describe('view preferences', () => {
   it('reads what was stored, and falls back field by field on anything else', () => {
@@ -112,5 +113,63 @@ describe('small words of the stage', () => {
     expect(html(1234567)).toBe('1<span class="grp">234</span><span class="grp">567</span>');
     const text = (n: number) => html(n).replace(/<[^>]+>/g, '');
     expect(Number(text(96192))).toBe(96192);
+  });
+});
+
+describe('a recorded WebM gets its duration', () => {
+  const vint = (n: number) => [0x80 | n];
+  const el = (id: number[], data: number[]) => [...id, ...vint(data.length), ...data];
+  const info = [
+    ...el([0x2a, 0xd7, 0xb1], [0x0f, 0x42, 0x40]), // TimecodeScale 1,000,000 ns
+    ...el([0x4d, 0x80], [0x41, 0x42]), // MuxingApp "AB"
+  ];
+  const tracks = el([0x16, 0x54, 0xae, 0x6b], [1, 2, 3]);
+  const header = el([0x1a, 0x45, 0xdf, 0xa3], [0x42, 0x86, 0x81, 0x01]);
+  const infoEl = [0x15, 0x49, 0xa9, 0x66, ...vint(info.length), ...info];
+
+  /** The Duration the file's Info holds, read as MediaRecorder's readers do. */
+  function durationOf(bytes: Uint8Array): number | null {
+    for (let i = 0; i + 11 <= bytes.length; i++)
+      if (bytes[i] === 0x44 && bytes[i + 1] === 0x89 && bytes[i + 2] === 0x88)
+        return new DataView(bytes.buffer, bytes.byteOffset + i + 3, 8).getFloat64(0);
+    return null;
+  }
+
+  it('adds Duration to the Info of a segment of unknown size, and keeps every other byte', () => {
+    const seg = [
+      0x18,
+      0x53,
+      0x80,
+      0x67,
+      0x01,
+      0xff,
+      0xff,
+      0xff,
+      0xff,
+      0xff,
+      0xff,
+      0xff,
+      ...infoEl,
+      ...tracks,
+    ];
+    const file = new Uint8Array([...header, ...seg]);
+    const out = withDuration(file, 4321.5);
+    expect(durationOf(out)).toBe(4321.5);
+    expect(out.length).toBe(file.length + 11 + 7); // the element, and Info's size now 8 bytes long
+    expect([...out.subarray(out.length - tracks.length)]).toEqual(tracks);
+    // idempotent: a second pass rewrites the value in place
+    expect(durationOf(withDuration(out, 10))).toBe(10);
+    expect(withDuration(out, 10).length).toBe(out.length);
+  });
+
+  it('grows a segment of known size by what it added, and leaves a file it does not know alone', () => {
+    const body = [...infoEl, ...tracks];
+    const file = new Uint8Array([...header, 0x18, 0x53, 0x80, 0x67, 0x40, body.length, ...body]);
+    const out = withDuration(file, 99);
+    expect(durationOf(out)).toBe(99);
+    const size = ((out[header.length + 4]! & 0x3f) << 8) | out[header.length + 5]!;
+    expect(size).toBe(out.length - header.length - 6);
+    const junk = new Uint8Array([1, 2, 3, 4]);
+    expect(withDuration(junk, 5)).toBe(junk);
   });
 });

@@ -1,11 +1,12 @@
 // A scenario as a video for a talk's backup slide, made in the page: each step is run as the
 // scenario bar runs it, pictured in presenter mode (view/capture.ts), and held on a 1920 x 1080
 // canvas for a few seconds with a progress bar under it; the canvas's stream is encoded by
-// MediaRecorder as WebM. Nothing leaves the page. A stop request ends the video after the step
-// being shown.
+// MediaRecorder as WebM, and its length written into the file afterwards (view/webm.ts). Nothing
+// leaves the page. A stop request ends the video after the step being shown.
 
 import type { LabStore } from '../store/store';
 import { captureSlide, painted } from './capture';
+import { withDuration } from './webm';
 
 export const VIDEO_WIDTH = 1920;
 export const VIDEO_HEIGHT = 1080;
@@ -105,6 +106,7 @@ export async function recordScenario(store: LabStore, holdS: number): Promise<Bl
     const stopped = new Promise<void>((r) => (rec.onstop = () => r()));
     requestAnimationFrame(draw);
     rec.start(1000);
+    const began = performance.now();
     for (let k = 0; k < n; k++) {
       if (k > 0) {
         await store.getState().nextStep();
@@ -116,8 +118,10 @@ export async function recordScenario(store: LabStore, holdS: number): Promise<Bl
     }
     rec.stop();
     await stopped;
+    const ms = performance.now() - began;
     for (const t of stream.getTracks()) t.stop();
-    return new Blob(chunks, { type: 'video/webm' });
+    const bytes = new Uint8Array(await new Blob(chunks).arrayBuffer());
+    return new Blob([withDuration(bytes, ms)], { type: 'video/webm' });
   } finally {
     drawing = false;
     store.getState().setRecording(null);
