@@ -76,10 +76,15 @@ export function layoutProblems(page: Page): Promise<string[]> {
         out.push(`text cut (height): ${name(el)}`);
     }
 
-    // tables whose every column must show (no number behind a horizontal scroll)
-    for (const box of document.querySelectorAll<HTMLElement>('.metrics .scroll, .devices .scroll')) {
+    // boxes that scroll up and down but must never hide anything sideways: the settings, the
+    // pictures' column, and the tables whose every column must show
+    for (const box of document.querySelectorAll<HTMLElement>(
+      '.controls, .center, .metrics .scroll, .devices .scroll',
+    )) {
       if (shown(box) && box.scrollWidth > box.clientWidth + 1)
-        out.push(`table wider than its panel: ${box.closest('section')?.getAttribute('aria-labelledby')}`);
+        out.push(
+          `wider than its box: ${box.className} in ${box.closest('section')?.getAttribute('aria-labelledby')}`,
+        );
     }
 
     // a select shows its chosen option's text: it must fit

@@ -104,11 +104,24 @@ for (const size of SIZES) {
       await noProblems(page, 'Export menu open');
       await page.keyboard.press('Escape');
 
+      await lab.largeType(true);
+      await noProblems(page, 'large type');
+      await lab.shot(`stage-${tag}-large`);
+      await lab.largeType(false);
+
       await setPresenting(page, true);
       await noProblems(page, 'presenting');
       expect(await wholeInView(page, HIGHLIGHTED.outputs!), 'outputs in view, presenting').toBe(true);
       await expect(page.getByRole('region', { name: 'Experiment' })).toBeHidden();
       await lab.shot(`stage-${tag}-present`);
+      await setPresenting(page, false);
+
+      // the matrix: every verdict whole (it scrolls sideways rather than cut a word)
+      await lab.button('Matrix').click();
+      await expect(page.getByRole('table', { name: 'Mitigation matrix' })).toBeVisible({ timeout: 60_000 });
+      await lab.idle();
+      await noProblems(page, 'the matrix');
+      await lab.shot(`stage-${tag}-matrix`);
     });
 
     test("every step's panel wholly in view, in the lab and presenting", async ({ lab, page }) => {
