@@ -12,6 +12,7 @@ import { formatBytes } from '../lib/format';
 import { useLab } from '../store/context';
 import { selectLastDraw, selectStats, selectVms } from '../store/selectors';
 import { WhyVerdict } from '../why/WhyVerdict';
+import { Term } from '../view/Term';
 
 const BAR_W = 28;
 
@@ -38,13 +39,13 @@ export function MetricsPanel() {
               <tr>
                 <th scope="col">library</th>
                 <th scope="col" title="the verdict from the outputs themselves">
-                  verdict
+                  <Term k="verdict">verdict</Term>
                 </th>
                 <th scope="col" className="num" title="outputs whose value also occurs in another VM">
-                  dups
+                  <Term k="duplicate">dups</Term>
                 </th>
                 <th scope="col" title="virtual ns per call from the cost model (log scale)">
-                  ns/call
+                  <Term k="ns-per-call">ns/call</Term>
                 </th>
               </tr>
             </thead>

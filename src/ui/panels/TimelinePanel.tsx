@@ -11,6 +11,7 @@ import { formatNs } from '../lib/format';
 import { OKABE_ITO } from '../lib/palette';
 import { raceWindow } from '../lib/raceWindow';
 import { useLab } from '../store/context';
+import { Term } from '../view/Term';
 import {
   selectDevices,
   selectLastDraw,
@@ -131,7 +132,8 @@ export function TimelinePanel() {
   return (
     <section className="panel timeline" aria-labelledby="timeline-h">
       <h2 id="timeline-h">
-        Race window <span className="sub">{vm !== null ? `vm ${vm} · virtual time since restore` : ''}</span>
+        <Term k="race-window">Race window</Term>{' '}
+        <span className="sub">{vm !== null ? `vm ${vm} · virtual time since restore` : ''}</span>
       </h2>
       {events.length === 0 ? (
         <p className="empty">Select a clone (map A) to see its timeline.</p>
