@@ -20,6 +20,7 @@
 // anything); the limits are the lab's (Lab.budget), not guesses made here.
 
 import type { EngineStats } from '../engine';
+import { engineError, ERROR_CODE } from '../errors';
 import type { LabError } from './api';
 
 /** Wasm32's memory limit: 65,536 pages of 64 KiB. */
@@ -135,9 +136,13 @@ function refuse(
   return { ok: false, error: { kind: 'DoesNotFit', resource, needBytes: need, limitBytes: limit, message } };
 }
 
-/** Wasm memory short: the engine's own kind (OutOfGuestMemory), with the frames missing. */
-function refuseFrames(need: number, capacity: number, message: string): { ok: false; error: LabError } {
-  return { ok: false, error: { kind: 'OutOfGuestMemory', requestedFrames: need - capacity, message } };
+/**
+ * Wasm memory short: the engine's own error (OutOfGuestMemory, its message, the frames missing),
+ * with the figures after it.
+ */
+function refuseFrames(need: number, capacity: number, figures: string): { ok: false; error: LabError } {
+  const e = engineError(ERROR_CODE.OutOfGuestMemory, need - capacity);
+  return { ok: false, error: { ...e, message: `${e.message} (${figures})` } };
 }
 
 /**
