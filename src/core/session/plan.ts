@@ -14,7 +14,7 @@ import type { DrawPlan } from '../lab/fit';
 import { CONSUMER_BYTES } from '../lab/types';
 import { applyPatch, processesOf, type LabSettings } from '../settings/settings';
 import type { Action } from './actions';
-import type { GuestCatalog } from './session';
+import type { GuestCatalog } from './catalog';
 
 /** Where the walk starts: the session's settings and lineage now. */
 export interface PlanStart {

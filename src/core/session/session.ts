@@ -36,17 +36,8 @@ import { crc64 } from '../snapfile/crc64';
 import type { Action, ActionName } from './actions';
 import { planProblem, type PlanStart } from './plan';
 
-/** The guests a session may boot, by name. */
-export interface GuestCatalog {
-  get(name: string): GuestManifest | undefined;
-  names(): string[];
-}
-
-/** A catalog over a list of manifests. */
-export function catalogOf(guests: readonly GuestManifest[]): GuestCatalog {
-  const map = new Map(guests.map((g) => [g.name, g]));
-  return { get: (n) => map.get(n), names: () => [...map.keys()] };
-}
+import type { GuestCatalog } from './catalog';
+export { catalogOf, type GuestCatalog } from './catalog';
 
 /** The lineage the session follows: what default targets mean. Plain data. */
 export interface Lineage {
