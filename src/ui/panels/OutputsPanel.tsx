@@ -5,6 +5,7 @@
 
 import { useMemo, useRef, useState } from 'react';
 import { outputText } from '../../core/lab/draw';
+import { verdictReason } from '../../core/lab/reason';
 import type { LibraryDraw } from '../../core/lab/types';
 import { count as fmt, drawLabel, VERDICT_WORDS, verdictPhrase } from '../../core/settings/words';
 import { useRowWindow } from '../widgets/useRowWindow';
@@ -13,6 +14,8 @@ import { useLab, useLabStore } from '../store/context';
 import { selectBusy, selectLastDraw, selectOutputsLibrary } from '../store/selectors';
 import { CollisionHeatmap } from './CollisionHeatmap';
 import { RowSpacer } from '../widgets/RowSpacer';
+import { RecoverButton, RecoverDialog } from '../recover/RecoverPanel';
+import { WhyVerdict } from '../why/WhyVerdict';
 
 const COLS = 32;
 
@@ -179,6 +182,8 @@ export function OutputsPanel() {
                     <span aria-hidden="true">{VERDICT_WORDS[lib.verdict].glyph}</span>{' '}
                     {verdictPhrase(lib.verdict, lib.firstUniqueDraw)}
                   </span>
+                  <WhyVerdict subject={lib.library} verdict={lib.verdict} reason={verdictReason(lib)} />
+                  <RecoverButton lib={lib} proc={draw.libraries.indexOf(lib)} />
                 </>
               )}
             </span>
@@ -220,6 +225,7 @@ export function OutputsPanel() {
       ) : (
         <p className="empty">No outputs yet.</p>
       )}
+      <RecoverDialog />
     </section>
   );
 }
