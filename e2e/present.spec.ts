@@ -227,7 +227,7 @@ const TRUTH: Record<string, [string, string, string]> = {
 };
 const TRUTH_NO_RDRAND: Array<[string, RegExp, string]> = [
   ['boringssl', /^no mitigation · none/, 'dup'],
-  ['aws-lc', /^vmgenid \+ SysGenId, δ = 0 · none/, 'unique'],
+  ['aws-lc', /^vmgenid \+ SysGenId \(v8 overseer\), δ = 0 · none/, 'unique'],
   ['rdrand', /^no mitigation · none/, 'refused'],
 ];
 

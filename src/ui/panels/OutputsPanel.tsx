@@ -3,7 +3,7 @@
 // also occurs in another VM is marked three ways: its group's colour, its group's glyph, and the
 // word "duplicate" in its accessible name. Counts and the verdict are the core's.
 
-import { useMemo, useRef, useState } from 'react';
+import { useLayoutEffect, useMemo, useRef, useState } from 'react';
 import { outputText } from '../../core/lab/draw';
 import { verdictReason } from '../../core/lab/reason';
 import type { LibraryDraw } from '../../core/lab/types';
@@ -12,15 +12,21 @@ import { useRowWindow } from '../widgets/useRowWindow';
 import { groupStyle } from '../lib/palette';
 import { useLab, useLabStore } from '../store/context';
 import { selectBusy, selectLastDraw, selectOutputsLibrary } from '../store/selectors';
+import type { LabState } from '../store/types';
 import { CollisionHeatmap } from './CollisionHeatmap';
 import { RowSpacer } from '../widgets/RowSpacer';
 import { RecoverButton, RecoverDialog } from '../recover/RecoverPanel';
 import { WhyVerdict } from '../why/WhyVerdict';
 
 const COLS = 32;
+/** Compact values are half as wide: a page holds twice the draws (a 40-draw step needs no pager). */
+const COMPACT_COLS = 64;
 
-function short(v: string): string {
-  return v.replace(/-/g, '').slice(0, 8);
+/** Presenter mode and embedded slides show 4 hex digits per value, so a screen holds twice the draws. */
+const selectCompact = (s: LabState) => s.presenting || s.embed;
+
+function short(v: string, compact: boolean): string {
+  return v.replace(/-/g, '').slice(0, compact ? 4 : 8);
 }
 
 function Pager({
@@ -68,10 +74,16 @@ function others(list: number[], self: number): string {
 }
 
 function OutputsTable({ lib, vms, draws }: { lib: LibraryDraw; vms: number[]; draws: number }) {
-  const [col0, setCol0] = useState(0);
+  const unique = lib.firstUniqueDraw;
+  const compact = useLab(selectCompact);
+  const size = compact ? COMPACT_COLS : COLS;
+  // the page of draws that holds the switch to unique (and the draw before it)
+  const [col0, setCol0] = useState(() =>
+    unique !== null && unique > size ? Math.floor((unique - 2) / size) * size : 0,
+  );
   const box = useRef<HTMLDivElement>(null);
   const { first, last, rowH } = useRowWindow(box, vms.length);
-  const cols = Array.from({ length: Math.max(0, Math.min(COLS, draws - col0)) }, (_, i) => col0 + i);
+  const cols = Array.from({ length: Math.max(0, Math.min(size, draws - col0)) }, (_, i) => col0 + i);
   // which VMs hold each group (for the accessible name), once per draw
   const holders = useMemo(() => {
     const h = new Map<number, number[]>();
@@ -85,10 +97,21 @@ function OutputsTable({ lib, vms, draws }: { lib: LibraryDraw; vms: number[]; dr
       }
     return h;
   }, [lib, vms, draws]);
+  // the draw where the outputs turn unique, with the one before it, scrolled into view: the
+  // moment a talk is about (the race window's #9) never hides behind the panel's edge
+  useLayoutEffect(() => {
+    const el = box.current;
+    if (!el || unique === null || unique <= 1) return;
+    const heads = el.querySelectorAll<HTMLElement>('thead th');
+    const th = heads[unique - col0];
+    if (!th || !heads[0]) return;
+    const right = th.offsetLeft + th.offsetWidth;
+    if (right > el.scrollLeft + el.clientWidth) el.scrollLeft = right - el.clientWidth + th.offsetWidth / 2;
+  }, [unique, col0, compact]);
   return (
     <>
       <div className="hint">
-        <Pager what="outputs" from={col0} size={COLS} total={draws} onChange={setCol0} />
+        <Pager what="outputs" from={col0} size={size} total={draws} onChange={setCol0} />
       </div>
       <div
         className="scroll"
@@ -127,7 +150,7 @@ function OutputsTable({ lib, vms, draws }: { lib: LibraryDraw; vms: number[]; dr
                           aria-label={`vm ${vm} output ${d + 1}: ${v}, unique`}
                         >
                           {'  '}
-                          {short(v)}
+                          {short(v, compact)}
                         </td>
                       );
                     const st = groupStyle(g);
@@ -140,7 +163,7 @@ function OutputsTable({ lib, vms, draws }: { lib: LibraryDraw; vms: number[]; dr
                         title={`${v} (duplicate group ${g + 1}, also in ${also})`}
                         aria-label={`vm ${vm} output ${d + 1}: ${v}, duplicate (group ${g + 1}, also in ${also})`}
                       >
-                        {st.glyph} {short(v)}
+                        {st.glyph} {short(v, compact)}
                       </td>
                     );
                   })}
