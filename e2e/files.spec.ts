@@ -3,6 +3,9 @@
 // untouched lab; a dropped file opens like a chosen one; names from files stay text; the secret
 // scanner shows MADV_WIPEONSUSPEND keeping the flagged secret out of the file.
 
+import { mkdtempSync, openSync, closeSync, ftruncateSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { expect, test } from './fixtures';
 import { badFiles, downloadSnap, dropFile, fleet, openFile } from './snapfiles';
 
@@ -74,6 +77,42 @@ test('every class of damaged file is refused with one message naming the problem
   await openFile(page, good.name, good.bytes);
   await expect(page.getByText(/^Opened uniqueness-lab-snap-0\.ulsnap: snap #1,/)).toBeVisible();
   expect((await fleet(lab)).snapshots).toHaveLength(2);
+});
+
+test('a 1.5 GB file that is not a snapshot file is refused after its first bytes, in seconds, and nothing changes', async ({
+  lab,
+  page,
+}) => {
+  await lab.boot();
+  await lab.snapshot();
+  const fleetBefore = await fleet(lab);
+  // a sparse file: 1.5 GB long, no disk used; the page may read only its head
+  const dir = mkdtempSync(join(tmpdir(), 'ulab-big-'));
+  const path = join(dir, 'zeros.ulsnap');
+  const fd = openSync(path, 'w');
+  ftruncateSync(fd, 1_500_000_000);
+  closeSync(fd);
+  try {
+    const [chooser] = await Promise.all([
+      page.waitForEvent('filechooser'),
+      page.getByRole('button', { name: 'Open .ulsnap file…' }).click(),
+    ]);
+    const t0 = Date.now();
+    await chooser.setFiles(path);
+    const alert = page.getByRole('alert');
+    await expect(alert).toContainText(
+      'Opening zeros.ulsnap refused: not a uniqueness-lab snapshot file: it starts with 00 00 00 00',
+    );
+    // generous for a shared machine: reading the whole file would take far longer and 1.5 GB
+    expect(Date.now() - t0).toBeLessThan(5_000);
+    const heap = await page.evaluate(
+      () => (performance as unknown as { memory?: { usedJSHeapSize: number } }).memory?.usedJSHeapSize ?? 0,
+    );
+    expect(heap).toBeLessThan(400 * 2 ** 20);
+    expect(await fleet(lab)).toEqual(fleetBefore);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
 
 test('a file dropped on the lineage opens, and its name is shown as text, never as markup', async ({

@@ -10,6 +10,7 @@ import {
   Crc64,
   decodeSnapshotFile,
   readSnapshotFile,
+  readSnapshotFileHeadFirst,
   SourceChanged,
   type ByteSource,
 } from '../src/core/snapfile';
@@ -142,5 +143,35 @@ describe('readSnapshotFile', () => {
   it('reads a Blob (a browser File) by slices', async () => {
     const r = await readSnapshotFile(blobSource(new Blob([valid])));
     expect(verdict(r)).toBe('');
+  });
+});
+
+// The app's page reads a File this way and leaves the checksum to its worker's decoder.
+describe('readSnapshotFileHeadFirst', () => {
+  it('refuses a 1.5 GB file of zeros after its first 32 bytes, in the decoder’s words', async () => {
+    const { source, log } = recorded({ size: 1.5e9, read: async (_o, n) => new Uint8Array(n) });
+    const r = await readSnapshotFileHeadFirst(source);
+    expect(verdict(r)).toBe(verdict(decodeSnapshotFile(new Uint8Array(32))));
+    expect(log.total).toBe(32);
+  });
+
+  it('refuses a cut-short file reading only its headers, as the decoder words it', async () => {
+    const short = valid.slice(0, valid.length - 100);
+    const { source, log } = recorded(bytesSource(short));
+    expect(verdict(await readSnapshotFileHeadFirst(source))).toBe(verdict(decodeSnapshotFile(short)));
+    expect(log.total).toBeLessThan(200);
+  });
+
+  it('hands a file whose header holds over whole, in chunks, checksum left to the decoder', async () => {
+    const flipped = valid.slice();
+    flipped[valid.length - 20]! ^= 1;
+    for (const bytes of [valid, flipped]) {
+      const { source, log } = recorded(bytesSource(bytes));
+      const r = await readSnapshotFileHeadFirst(source, 1000);
+      if (!r.ok) throw new Error(r.error.message);
+      expect(r.value).toEqual(bytes);
+      expect(log.largest).toBeLessThanOrEqual(1000);
+    }
+    expect(verdict(decodeSnapshotFile(flipped))).toMatch(/^snapshot file is corrupt: its CRC-64 says /);
   });
 });

@@ -32,6 +32,7 @@ export {
   bytesSource,
   HOLD_WHOLE_BYTES,
   readSnapshotFile,
+  readSnapshotFileHeadFirst,
   SourceChanged,
   type ByteSource,
 } from './read';

@@ -79,13 +79,9 @@ export async function readSnapshotFile(
   const holdWhole = opts.holdWholeBytes ?? HOLD_WHOLE_BYTES;
   const chunk = opts.chunkBytes ?? READ_CHUNK_BYTES;
   const size = source.size;
-  const head = await readExactly(source, 0, Math.min(HEADER_BYTES, size));
-  const checked = checkSnapshotFileHead(head, size);
+  const checked = await checkHead(source);
   if (!checked.ok) return checked;
-  const { declared } = checked.value;
-  const headers = (end: number) =>
-    layerHeaderWords(head, end, (at) => readExactly(source, at, LAYER_HEADER_BYTES));
-  if (size < declared) return err(truncation(await headers(size), size, declared));
+  const { declared, headers } = checked.value;
   if (size > holdWhole) {
     // a big file: its checksum and its sections' sizes, before it is held
     const end = declared - TRAILER_BYTES;
@@ -102,6 +98,38 @@ export async function readSnapshotFile(
   const bytes = await readWhole(source, chunk);
   const decoded = decodeSnapshotFileBytes(bytes);
   return decoded.ok ? ok({ bytes, decoded: decoded.value }) : decoded;
+}
+
+/** The header checked against the source's size, and the truncation check: 32 bytes read (more only for a truncated file's message). */
+async function checkHead(
+  source: ByteSource,
+): Promise<
+  Result<{ declared: number; headers: (end: number) => ReturnType<typeof layerHeaderWords> }, SnapFileError>
+> {
+  const size = source.size;
+  const head = await readExactly(source, 0, Math.min(HEADER_BYTES, size));
+  const checked = checkSnapshotFileHead(head, size);
+  if (!checked.ok) return checked;
+  const { declared } = checked.value;
+  const headers = (end: number) =>
+    layerHeaderWords(head, end, (at) => readExactly(source, at, LAYER_HEADER_BYTES));
+  if (size < declared) return err(truncation(await headers(size), size, declared));
+  return ok({ declared, headers });
+}
+
+/**
+ * The bytes of a snapshot file whose header holds for its size, read header first: a file that
+ * is not a snapshot file, or is truncated, is refused after 32 bytes. The checksum and the rest
+ * are left to the decoder that loads it (the app's worker), so a page thread never hashes a
+ * large file. Throws what the source throws and SourceChanged.
+ */
+export async function readSnapshotFileHeadFirst(
+  source: ByteSource,
+  chunk = READ_CHUNK_BYTES,
+): Promise<Result<Uint8Array, SnapFileError>> {
+  const checked = await checkHead(source);
+  if (!checked.ok) return checked;
+  return ok(await readWhole(source, chunk));
 }
 
 function hex64(lo: number, hi: number): string {

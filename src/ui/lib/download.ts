@@ -1,5 +1,5 @@
-// The app's one download helper, and the one file reader: a Blob behind a same-origin blob: URL
-// clicked as <a download>, and File.arrayBuffer(). No request leaves the page.
+// The app's one download helper: a Blob behind a same-origin blob: URL clicked as <a download>.
+// No request leaves the page. (Files the person opens are read by snapfile/read.ts, header first.)
 
 /** How long a download's blob: URL lives (the browser has copied it long before). */
 const REVOKE_AFTER_MS = 60_000;
@@ -24,8 +24,3 @@ export const jsonBlob = (value: unknown) =>
   new Blob([JSON.stringify(value, null, 2) + '\n'], { type: 'application/json' });
 export const bytesBlob = (bytes: Uint8Array) =>
   new Blob([bytes as Uint8Array<ArrayBuffer>], { type: 'application/octet-stream' });
-
-/** The bytes of a file the person picked or dropped. */
-export async function readFileBytes(file: Blob): Promise<Uint8Array> {
-  return new Uint8Array(await file.arrayBuffer());
-}

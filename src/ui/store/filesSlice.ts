@@ -16,9 +16,9 @@
 // - Nothing is saved while a reopen runs, and after a reopen failed nothing is saved at all
 //   (autosave 'held'): the saved record stays exactly as it was until the person discards it.
 
-import { SNAPSHOT_FILE_LIMITS } from '../../core/snapfile';
+import { blobSource, readSnapshotFileHeadFirst, SNAPSHOT_FILE_LIMITS } from '../../core/snapfile';
 import { count } from '../../core/settings/words';
-import { bytesBlob, download, readFileBytes } from '../lib/download';
+import { bytesBlob, download } from '../lib/download';
 import { LabStorage } from '../persist/labStorage';
 import {
   formatSavedAt,
@@ -352,10 +352,20 @@ export function createFilesSlice(
           });
           return;
         }
+        // its first 32 bytes are checked against its size before the rest is read: a file that
+        // is not a snapshot file, or is cut short, costs 32 bytes; the worker checks the rest
         let bytes: Uint8Array;
         set({ busy: busyOf('addFile', `Reading ${shown}`) });
         try {
-          bytes = await readFileBytes(file);
+          const read = await readSnapshotFileHeadFirst(blobSource(file));
+          if (!read.ok) {
+            set({
+              busy: null,
+              notice: { tone: 'error', text: `Opening ${shown} refused: ${read.error.message}` },
+            });
+            return;
+          }
+          bytes = read.value;
         } catch (e) {
           set({
             busy: null,
