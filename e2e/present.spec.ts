@@ -3,19 +3,12 @@
 // usable default lab, the mitigation matrix against DESIGN.md's truth table, every export a valid
 // file, and the presenter view (e2e/screenshots/) and the matrix (docs/, for the README) at 1280x720.
 
-import { readFile } from 'node:fs/promises';
-import type { Download, Locator, Page } from '@playwright/test';
+import type { Locator, Page } from '@playwright/test';
 import { csvField } from '../src/core/export/csv';
 import { VERDICT_WORDS, type Verdict } from '../src/core/settings/words';
 import { UI_SCENARIO } from '../tests/ui-scenario';
 import { expect, LabPage, test } from './fixtures';
-
-/** Clicks `trigger` and returns the file it downloads. */
-async function downloaded(page: Page, trigger: Locator): Promise<{ name: string; bytes: Buffer }> {
-  const [d] = await Promise.all([page.waitForEvent('download'), trigger.click()]);
-  const path = await (d as Download).path();
-  return { name: d.suggestedFilename(), bytes: await readFile(path) };
-}
+import { atStep, downloaded, useTestScenario } from './scenario';
 
 /** True if the text parses as an SVG document in the page (no parsererror). */
 function parsesAsSvg(page: Page, text: string): Promise<boolean> {
@@ -33,35 +26,6 @@ const claims = (page: Page) => page.getByRole('list', { name: 'Claims of this st
 async function startScenario(page: Page, title: string): Promise<void> {
   await page.getByLabel('Guided scenario').selectOption({ label: title });
   await page.getByRole('button', { name: 'Start', exact: true }).click();
-}
-
-/** Waits until step k (1-based) of n is shown and the lab is idle. */
-async function atStep(page: Page, k: number, n: number): Promise<void> {
-  await expect(page.getByText(`step ${k}/${n}`)).toBeVisible();
-  await expect(page.getByRole('status').first()).toHaveText('Ready', { timeout: 60_000 });
-  await expect(page.getByRole('button', { name: new RegExp(`^Step ${k}:`) })).toHaveAttribute(
-    'aria-current',
-    'step',
-  );
-}
-
-/**
- * Serves the tests' own scenario as the lab's scenario list (for this page and every page of its
- * context): the tests check stepping, claims, highlights and links, not the shipped talks.
- */
-async function useTestScenario(page: Page): Promise<void> {
-  const index = [
-    {
-      id: UI_SCENARIO.id,
-      file: 'ui-test.json',
-      title: UI_SCENARIO.title,
-      description: UI_SCENARIO.description,
-    },
-  ];
-  await page.context().route('**/guest/scenarios/index.json', (r) => r.fulfill({ json: index }));
-  await page.context().route('**/guest/scenarios/ui-test.json', (r) => r.fulfill({ json: UI_SCENARIO }));
-  await page.reload();
-  await expect(page.getByRole('status').first()).toHaveText('Ready');
 }
 
 test.describe('guided scenarios', () => {

@@ -6,42 +6,17 @@
 // orientation, the glossary and the paper; view preferences kept across reloads; a slide PNG of
 // 1920 x 1080 and a scenario as WebM video. Screenshots of each size go to e2e/screenshots/.
 
-import { readFile } from 'node:fs/promises';
-import type { Download, Locator, Page } from '@playwright/test';
+import type { Page } from '@playwright/test';
 import { UI_SCENARIO } from '../tests/ui-scenario';
 import { expect, test } from './fixtures';
 import { drawnSize, layoutProblems, wholeInView } from './layout';
+import { atStep, downloaded, useTestScenario } from './scenario';
 
 const SIZES = [
   { width: 1024, height: 768 },
   { width: 1280, height: 720 },
   { width: 1920, height: 1080 },
 ] as const;
-
-/** The tests' own scenario as the lab's scenario list (see present.spec.ts). */
-async function useTestScenario(page: Page): Promise<void> {
-  const index = [
-    {
-      id: UI_SCENARIO.id,
-      file: 'ui-test.json',
-      title: UI_SCENARIO.title,
-      description: UI_SCENARIO.description,
-    },
-  ];
-  await page.context().route('**/guest/scenarios/index.json', (r) => r.fulfill({ json: index }));
-  await page.context().route('**/guest/scenarios/ui-test.json', (r) => r.fulfill({ json: UI_SCENARIO }));
-  await page.reload();
-  await expect(page.getByRole('status').first()).toHaveText('Ready');
-}
-
-async function atStep(page: Page, k: number, n: number): Promise<void> {
-  await expect(page.getByText(`step ${k}/${n}`)).toBeVisible();
-  await expect(page.getByRole('status').first()).toHaveText('Ready', { timeout: 60_000 });
-  await expect(page.getByRole('button', { name: new RegExp(`^Step ${k}:`) })).toHaveAttribute(
-    'aria-current',
-    'step',
-  );
-}
 
 /** No finding, or the findings listed in the failure. */
 async function noProblems(page: Page, where: string): Promise<void> {
@@ -59,12 +34,6 @@ const HIGHLIGHTED: Record<string, string> = {
   secrets: 'section[aria-labelledby="memory-h"]',
   timeline: 'section[aria-labelledby="timeline-h"]',
 };
-
-async function downloaded(page: Page, trigger: Locator): Promise<{ name: string; bytes: Buffer }> {
-  const [d] = await Promise.all([page.waitForEvent('download', { timeout: 120_000 }), trigger.click()]);
-  const path = await (d as Download).path();
-  return { name: d.suggestedFilename(), bytes: await readFile(path) };
-}
 
 for (const size of SIZES) {
   const tag = `${size.width}x${size.height}`;
