@@ -2,7 +2,10 @@
 // memory maps on screen. Measures, from the Draw click's input event to the frame in which the
 // outputs and both maps show the new draw (target p95 <= 100 ms), the long tasks on the main
 // thread (target: none > 200 ms), the time to switch map A to another clone, and the JS heap
-// and wasm memory afterwards. Prints a table and writes bench/results/ui.json.
+// and wasm memory afterwards. Then the issue's sweep: Draw 100 at 64, 256 and 1,024 clones (p95
+// and the longest task; targets p95 <= 100 ms and no task > 100 ms at 256, p95 <= 250 ms at
+// 1,024), and 4,096 clones asked for 10,000 draws, which must be refused or done with the tab
+// alive. Prints a table and writes bench/results/ui.json.
 //
 // Serves the built app (dist/) with `vite preview` on its own port, so it runs beside a dev
 // server or an e2e run.
@@ -20,6 +23,13 @@ const DRAWS = 16;
 const WARMUP = 3;
 const RUNS = 40;
 const SWITCHES = 20;
+/** The sweep: clones, draws, measured clicks, and the targets for p95 and the longest task. */
+const SWEEP: Array<{ clones: number; runs: number; p95: number | null; longest: number | null }> = [
+  { clones: 64, runs: 20, p95: null, longest: null },
+  { clones: 256, runs: 20, p95: 100, longest: 100 },
+  { clones: 1024, runs: 10, p95: 250, longest: null },
+];
+const SWEEP_DRAWS = 100;
 
 declare global {
   interface Window {
@@ -98,6 +108,78 @@ async function armAndClick(
   return page.evaluate(() => window.__bench!.t1! - window.__bench!.t0);
 }
 
+/** A fresh lab: Boot, Snapshot, Restore `clones`, and `draws` in the Draws field. */
+async function setup(page: Page, clones: number, draws: number): Promise<void> {
+  await page.goto(BASE);
+  await idle(page);
+  await page.getByRole('button', { name: 'Boot', exact: true }).click();
+  await idle(page);
+  await page.getByRole('button', { name: 'Snapshot', exact: true }).click();
+  await idle(page);
+  await page.getByLabel('Clones', { exact: true }).fill(String(clones));
+  await page.getByRole('button', { name: 'Restore', exact: true }).click();
+  await idle(page);
+  await page.getByLabel('Draws', { exact: true }).fill(String(draws));
+  const fleet = (await page.evaluate(() => window.__lab!.fleet())) as { vms: unknown[] };
+  if (fleet.vms.length !== clones + 1) throw new Error(`expected ${clones + 1} VMs, got ${fleet.vms.length}`);
+}
+
+/** Draw 100 at each fleet size of the sweep: p95 of click -> frame and the longest task. */
+async function sweep(page: Page): Promise<BenchRow[]> {
+  const rows: BenchRow[] = [];
+  for (const step of SWEEP) {
+    await setup(page, step.clones, SWEEP_DRAWS);
+    await armAndClick(page, 'Draw');
+    await page.evaluate(() => (window.__bench!.longtasks = []));
+    const ms: number[] = [];
+    for (let i = 0; i < step.runs; i++) ms.push(await armAndClick(page, 'Draw'));
+    const long = await page.evaluate(() => window.__bench!.longtasks.slice());
+    const p95 = quantile(ms, 0.95);
+    const longest = long.length ? Math.max(...long) : 0;
+    rows.push({
+      name: `Draw ${SWEEP_DRAWS} click -> updated frame, ${step.clones} clones, p95`,
+      value: p95,
+      unit: 'ms',
+      target: step.p95 === null ? '' : `<= ${step.p95} ms`,
+      met: step.p95 === null ? undefined : p95 <= step.p95,
+      detail: `p50 ${quantile(ms, 0.5).toFixed(0)} ms, min ${Math.min(...ms).toFixed(0)} ms over ${step.runs} draws; longest task ${longest.toFixed(0)} ms (${long.length} over 50 ms)`,
+    });
+    if (step.longest !== null)
+      rows.push({
+        name: `longest main-thread task, Draw ${SWEEP_DRAWS} at ${step.clones} clones`,
+        value: longest,
+        unit: 'ms',
+        target: `none > ${step.longest} ms`,
+        met: longest <= step.longest,
+        detail: long.map((d) => d.toFixed(0)).join(', ') || 'no task over 50 ms',
+      });
+  }
+  return rows;
+}
+
+/** 4,096 clones asked for 10,000 draws: refused at once or done, and the tab still answers. */
+async function hugeFleet(page: Page): Promise<BenchRow> {
+  const t = performance.now();
+  await setup(page, 4096, 10_000);
+  const t1 = performance.now();
+  await page.getByRole('button', { name: 'Draw', exact: true }).click();
+  await idle(page);
+  const ms = performance.now() - t1;
+  const alert = await page.getByRole('alert').allTextContents();
+  const said = alert.join(' ').trim();
+  // the tab answers: the worker still reports its fleet
+  const fleet = (await page.evaluate(() => window.__lab!.fleet())) as { vms: unknown[] };
+  const alive = fleet.vms.length === 4097;
+  return {
+    name: 'Draw 10,000 at 4,096 clones: refused or done, the tab alive',
+    value: ms,
+    unit: 'ms',
+    target: 'no crash',
+    met: alive,
+    detail: `${said ? `said: "${said.slice(0, 160)}"` : 'drawn'}; restore of 4,096 took ${(t1 - t).toFixed(0)} ms with automation`,
+  };
+}
+
 async function main(): Promise<void> {
   const stop = await startPreview();
   const browser = await chromium.launch({ executablePath: findChromium(), args: chromiumArgs });
@@ -115,22 +197,9 @@ async function main(): Promise<void> {
       addEventListener('click', (e) => (b.t0 = e.timeStamp), { capture: true });
       addEventListener('change', (e) => (b.t0 = e.timeStamp), { capture: true });
     })()`);
-    await page.goto(BASE);
-    await idle(page);
-
     const t = performance.now();
-    await page.getByRole('button', { name: 'Boot', exact: true }).click();
-    await idle(page);
-    await page.getByRole('button', { name: 'Snapshot', exact: true }).click();
-    await idle(page);
-    await page.getByLabel('Clones', { exact: true }).fill(String(CLONES));
-    await page.getByRole('button', { name: 'Restore', exact: true }).click();
-    await idle(page);
-    await page.getByLabel('Draws', { exact: true }).fill(String(DRAWS));
+    await setup(page, CLONES, DRAWS);
     const setupMs = performance.now() - t;
-    const fleet = (await page.evaluate(() => window.__lab!.fleet())) as { vms: unknown[] };
-    if (fleet.vms.length !== CLONES + 1)
-      throw new Error(`expected ${CLONES + 1} VMs, got ${fleet.vms.length}`);
 
     for (let i = 0; i < WARMUP; i++) await armAndClick(page, 'Draw');
     await page.evaluate(() => (window.__bench!.longtasks = []));
@@ -202,6 +271,8 @@ async function main(): Promise<void> {
         target: '',
       },
     );
+    rows.push(...(await sweep(page)));
+    rows.push(await hugeFleet(page));
   } finally {
     await browser.close();
     stop();

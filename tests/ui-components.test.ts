@@ -123,6 +123,30 @@ describe('the rendered app', () => {
     expect(text(html)).toContain('✖</span> <!-- -->duplicated'.replace('<!-- -->', ''));
   });
 
+  it('a duplicate names three other holders and counts the rest, each VM once', async () => {
+    const store = await newStore();
+    await journey(store, 7, 4);
+    const s = store.getState();
+    const html = unescape(text(render(s)));
+    const lib = s.lastDraw!.libraries[s.outputsLibrary]!;
+    const vms = s.lastDraw!.vms;
+    // the holders of the first cell's group, from the groups themselves
+    const g = lib.groups[0]!;
+    expect(g).toBeGreaterThanOrEqual(0);
+    const holders = vms.filter((_, c) =>
+      Array.from(lib.groups.subarray(c * lib.draws, (c + 1) * lib.draws)).includes(g),
+    );
+    const others = holders.filter((v) => v !== vms[0]);
+    expect(others.length).toBeGreaterThan(3);
+    const want = `${others
+      .slice(0, 3)
+      .map((v) => `vm ${v}`)
+      .join(', ')} and ${others.length - 3} more VMs)`;
+    expect(html).toContain(`aria-label="vm ${vms[0]} output 1: `);
+    const label = new RegExp(`aria-label="vm ${vms[0]} output 1: [^"]*"`).exec(html)![0];
+    expect(label).toContain(`duplicate (group ${g + 1}, also in ${want}`);
+  });
+
   it("every setting has a control with the CLI's label, limits and default (run --help)", async () => {
     const s = await stateAfter(false);
     const html = render({ ...s, moreSettings: true });

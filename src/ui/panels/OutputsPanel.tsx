@@ -3,7 +3,7 @@
 // also occurs in another VM is marked three ways: its group's colour, its group's glyph, and the
 // word "duplicate" in its accessible name. Counts and the verdict are the core's.
 
-import { useLayoutEffect, useMemo, useRef, useState } from 'react';
+import { memo, useLayoutEffect, useMemo, useRef, useState } from 'react';
 import { outputText } from '../../core/lab/draw';
 import { verdictReason } from '../../core/lab/reason';
 import type { LibraryDraw } from '../../core/lab/types';
@@ -66,14 +66,33 @@ function Pager({
   );
 }
 
-/** "vm 2, vm 3" or, for many, "vm 2, vm 3, vm 4 and 60 more VMs". */
-function others(list: number[], self: number): string {
-  const o = list.filter((x) => x !== self);
-  const head = o.slice(0, 3).map((v) => `vm ${v}`);
-  return o.length > 3 ? `${head.join(', ')} and ${o.length - 3} more VMs` : head.join(', ');
+/** The VMs that hold one duplicate group: the first four (enough to name three others) and how many. */
+interface Holders {
+  first: number[];
+  n: number;
 }
 
-function OutputsTable({ lib, vms, draws }: { lib: LibraryDraw; vms: number[]; draws: number }) {
+/** "vm 2, vm 3" or, for many, "vm 2, vm 3, vm 4 and 60 more VMs": the holders other than self. */
+function others(h: Holders, self: number): string {
+  const head = h.first
+    .filter((x) => x !== self)
+    .slice(0, 3)
+    .map((v) => `vm ${v}`);
+  const rest = h.n - 1 - head.length; // self is one of the holders
+  return rest > 0 ? `${head.join(', ')} and ${rest} more VMs` : head.join(', ');
+}
+
+// memo: the panel re-renders when the lab turns busy and idle; the table (its visible rows of
+// cells with their accessible names) only when its draw changes
+const OutputsTable = memo(function OutputsTable({
+  lib,
+  vms,
+  draws,
+}: {
+  lib: LibraryDraw;
+  vms: number[];
+  draws: number;
+}) {
   const unique = lib.firstUniqueDraw;
   const compact = useLab(selectCompact);
   const size = compact ? COMPACT_COLS : COLS;
@@ -86,14 +105,17 @@ function OutputsTable({ lib, vms, draws }: { lib: LibraryDraw; vms: number[]; dr
   const cols = Array.from({ length: Math.max(0, Math.min(size, draws - col0)) }, (_, i) => col0 + i);
   // which VMs hold each group (for the accessible name), once per draw
   const holders = useMemo(() => {
-    const h = new Map<number, number[]>();
+    const h = new Map<number, Holders & { last: number }>();
     for (let c = 0; c < vms.length; c++)
       for (let d = 0; d < draws; d++) {
         const g = lib.groups[c * draws + d]!;
         if (g < 0) continue;
-        const list = h.get(g) ?? [];
-        if (list[list.length - 1] !== vms[c]) list.push(vms[c]!);
-        h.set(g, list);
+        let x = h.get(g);
+        if (!x) h.set(g, (x = { first: [], n: 0, last: -1 }));
+        if (x.last === c) continue; // a VM that drew the value twice holds it once
+        x.last = c;
+        x.n++;
+        if (x.first.length < 4) x.first.push(vms[c]!);
       }
     return h;
   }, [lib, vms, draws]);
@@ -154,7 +176,7 @@ function OutputsTable({ lib, vms, draws }: { lib: LibraryDraw; vms: number[]; dr
                         </td>
                       );
                     const st = groupStyle(g);
-                    const also = others(holders.get(g) ?? [], vm);
+                    const also = others(holders.get(g) ?? { first: [], n: 1 }, vm);
                     return (
                       <td
                         key={d}
@@ -176,7 +198,7 @@ function OutputsTable({ lib, vms, draws }: { lib: LibraryDraw; vms: number[]; dr
       </div>
     </>
   );
-}
+});
 
 export function OutputsPanel() {
   const store = useLabStore();
