@@ -120,6 +120,29 @@ export async function wholeInView(page: Page, selector: string): Promise<boolean
   return b.x >= -1 && b.y >= -1 && b.right <= vp.width + 1 && b.bottom <= vp.height + 1;
 }
 
+/**
+ * True when the element is wholly visible without scrolling: inside the viewport and inside every
+ * ancestor box that scrolls or hides its overflow (text a person would have to scroll to is cut).
+ */
+export function visibleWithoutScrolling(page: Page, selector: string): Promise<boolean> {
+  return page.evaluate((sel) => {
+    const el = document.querySelector(sel);
+    if (!el) return false;
+    const r = el.getBoundingClientRect();
+    const inside = (b: { left: number; top: number; right: number; bottom: number }) =>
+      r.left >= b.left - 1 && r.top >= b.top - 1 && r.right <= b.right + 1 && r.bottom <= b.bottom + 1;
+    if (!inside({ left: 0, top: 0, right: innerWidth, bottom: innerHeight })) return false;
+    for (let p = el.parentElement; p && p !== document.body; p = p.parentElement) {
+      const cs = getComputedStyle(p);
+      const boxed =
+        /auto|scroll|hidden|clip/.test(`${cs.overflowX} ${cs.overflowY}`) ||
+        /paint|strict|content/.test(cs.contain);
+      if (boxed && !inside(p.getBoundingClientRect())) return false;
+    }
+    return true;
+  }, selector);
+}
+
 /** The font size (px) an element's text is drawn at; for SVG text, its rendered height. */
 export function drawnSize(page: Page, selector: string): Promise<number> {
   return page.evaluate((sel) => {

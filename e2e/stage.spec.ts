@@ -9,7 +9,7 @@
 import type { Page } from '@playwright/test';
 import { UI_SCENARIO } from '../tests/ui-scenario';
 import { expect, test } from './fixtures';
-import { drawnSize, layoutProblems, wholeInView } from './layout';
+import { drawnSize, layoutProblems, visibleWithoutScrolling, wholeInView } from './layout';
 import { atStep, downloaded, useTestScenario } from './scenario';
 
 const SIZES = [
@@ -81,6 +81,10 @@ for (const size of SIZES) {
       await setPresenting(page, true);
       await noProblems(page, 'presenting');
       expect(await wholeInView(page, HIGHLIGHTED.outputs!), 'outputs in view, presenting').toBe(true);
+      // the race window's caption says where the window closes: read whole, not scrolled to
+      expect(await visibleWithoutScrolling(page, '#timeline-desc'), 'race-window caption, presenting').toBe(
+        true,
+      );
       await expect(page.getByRole('region', { name: 'Experiment' })).toBeHidden();
       await lab.shot(`stage-${tag}-present`);
       await setPresenting(page, false);
