@@ -387,13 +387,24 @@ export function snapshotGuestOpFrames(s: u32): i32 {
  */
 export function restoreFramesNeeded(s: u32, count: u32, lazy: bool): f64 {
   snapInit();
+  if (!restoreNeeds(s, lazy)) return fail(E_UNKNOWN_SNAPSHOT, s);
+  return vmsFramesNeeded(count, needEach, needMerged);
+}
+
+/** What a restore of s takes, set by restoreNeeds: frames per clone, and the merged chain's frames. */
+let needEach: u32 = 0;
+let needMerged: u32 = 0;
+
+/** Sets needEach and needMerged for clones of s; false if s (or its chain) is unknown. */
+function restoreNeeds(s: u32, lazy: bool): bool {
   const sr = snapRec(s);
-  if (sr == 0) return fail(E_UNKNOWN_SNAPSHOT, s);
+  if (sr == 0) return false;
   const pages = load<u32>(sr + S_PAGES);
   const len = resolveChain(s);
-  if (len == 0) return fail(E_UNKNOWN_SNAPSHOT, s);
-  const merged = len > 1 ? 1 + mergedLeavesNeeded(len, pages) : 0;
-  return vmsFramesNeeded(count, vmFramesNeeded(pages, lazy) - leavesFor(pages), merged);
+  if (len == 0) return false;
+  needMerged = len > 1 ? 1 + mergedLeavesNeeded(len, pages) : 0;
+  needEach = vmFramesNeeded(pages, lazy) - leavesFor(pages);
+  return true;
 }
 
 /**
@@ -403,14 +414,10 @@ export function restoreFramesNeeded(s: u32, count: u32, lazy: bool): f64 {
  */
 export function restoreFits(s: u32, count: u32, lazy: bool): i32 {
   snapInit();
-  const sr = snapRec(s);
-  if (sr == 0) return fail(E_UNKNOWN_SNAPSHOT, s);
+  if (snapRec(s) == 0) return fail(E_UNKNOWN_SNAPSHOT, s);
   if (count == 0 || count > MAX_CLONES_PER_RESTORE) return fail(E_INVALID_ARGUMENT, count);
-  const pages = load<u32>(sr + S_PAGES);
-  const len = resolveChain(s);
-  if (len == 0) return fail(E_UNKNOWN_SNAPSHOT, s);
-  const merged = len > 1 ? 1 + mergedLeavesNeeded(len, pages) : 0;
-  return reserveVms(count, vmFramesNeeded(pages, lazy) - leavesFor(pages), merged);
+  if (!restoreNeeds(s, lazy)) return fail(E_UNKNOWN_SNAPSHOT, s);
+  return reserveVms(count, needEach, needMerged);
 }
 
 /** Merges the chain ending at s into one new full snapshot; returns its id or an error code. */
