@@ -48,10 +48,7 @@ test('cancelling a long restore keeps the finished batches, and the fleet says s
 });
 
 test('cancelling a long draw rebuilds the lab exactly as it was before it', async ({ lab, page }) => {
-  await lab.boot();
-  await lab.snapshot();
-  await lab.restore(64);
-  await lab.draw(4);
+  await lab.journey(64, 4);
   const before = await lab.duplicateCount();
   const devicesBefore = await lab.api(async (l) =>
     l.devices(((await l.fleet()) as Fleet).vms.map((v) => v.id)),

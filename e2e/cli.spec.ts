@@ -56,10 +56,7 @@ test('a permalink made in the app runs in the CLI to the same outputs and duplic
 }) => {
   await page.getByLabel('Seed', { exact: true }).fill('2024');
   await page.getByLabel('Notify delay (µs)', { exact: true }).fill('12.5');
-  await lab.boot();
-  await lab.snapshot();
-  await lab.restore(4);
-  await lab.draw(16);
+  await lab.journey(4, 16);
   await lab.button('Copy link').click();
   const url = await page.getByRole('textbox', { name: 'Link to this lab' }).inputValue();
   expect(url).toMatch(/#s=[A-Za-z0-9_-]+$/);
@@ -85,10 +82,7 @@ test('the JSON export of a draw runs again in the CLI with --settings, to the sa
   await page.getByLabel('VMGenID', { exact: true }).check();
   await page.getByLabel('Library', { exact: true }).selectOption('all');
   await page.getByLabel('Notify delay (µs)', { exact: true }).fill('30');
-  await lab.boot();
-  await lab.snapshot();
-  await lab.restore(3);
-  await lab.draw(20);
+  await lab.journey(3, 20);
   await page.getByText('Export', { exact: true }).click();
   const [d] = await Promise.all([
     page.waitForEvent('download'),

@@ -13,10 +13,7 @@ test('a downloaded snap opened after a reload restores clones that draw the same
   lab,
   page,
 }) => {
-  await lab.boot();
-  await lab.snapshot();
-  await lab.restore(4);
-  await lab.draw(16);
+  await lab.journey(4, 16);
   const before = await lab.api((l) => l.lastDraw(4));
   const dups = await lab.duplicateCount();
   expect(dups).toBeGreaterThan(0);

@@ -74,6 +74,14 @@ export class LabPage {
     await expect(this.duplicates).toHaveText(/^\d+$/);
   }
 
+  /** Boot, Snapshot, Restore `clones`, Draw `draws`: the lab's first journey. */
+  async journey(clones: number, draws: number): Promise<void> {
+    await this.boot();
+    await this.snapshot();
+    await this.restore(clones);
+    await this.draw(draws);
+  }
+
   async duplicateCount(): Promise<number> {
     return Number(await this.duplicates.textContent());
   }

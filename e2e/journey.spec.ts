@@ -6,10 +6,7 @@ test('clones of the default guest collide; VMGenID with vdso and δ = 0 removes 
   lab,
   page,
 }) => {
-  await lab.boot();
-  await lab.snapshot();
-  await lab.restore(4);
-  await lab.draw(16);
+  await lab.journey(4, 16);
 
   const dups = await lab.duplicateCount();
   expect(dups).toBeGreaterThan(0);
@@ -33,10 +30,7 @@ test('clones of the default guest collide; VMGenID with vdso and δ = 0 removes 
   await page.getByLabel('VMGenID').check();
   await page.getByLabel('Library').selectOption('vdso');
   await page.getByLabel('Notify delay (µs)').fill('0');
-  await lab.boot();
-  await lab.snapshot();
-  await lab.restore(4);
-  await lab.draw(16);
+  await lab.journey(4, 16);
   await expect(lab.duplicates).toHaveText('0');
   await expect(page.locator('[aria-label*="duplicate"]')).toHaveCount(0);
   await expect(page.getByRole('tab', { name: /vdso/ })).toBeVisible();

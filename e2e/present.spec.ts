@@ -104,10 +104,7 @@ test.describe('permalinks', () => {
     page,
   }) => {
     await page.getByLabel('Seed', { exact: true }).fill('4242');
-    await lab.boot();
-    await lab.snapshot();
-    await lab.restore(4);
-    await lab.draw(16);
+    await lab.journey(4, 16);
     const dups = await lab.duplicateCount();
     const cells = page.getByRole('tabpanel').getByRole('cell', { name: /^vm \d+ output \d+:/ });
     const first = await cells.evaluateAll((els) => els.slice(0, 12).map((e) => e.getAttribute('aria-label')));
@@ -253,10 +250,7 @@ test.describe('the mitigation matrix', () => {
 
 test.describe('export', () => {
   test('maps, timeline, heat-map, outputs and metrics download as valid files', async ({ lab, page }) => {
-    await lab.boot();
-    await lab.snapshot();
-    await lab.restore(4);
-    await lab.draw(16);
+    await lab.journey(4, 16);
     const menu = page.getByText('Export', { exact: true });
     const item = (name: string) =>
       page.getByRole('group', { name: 'Export files' }).getByRole('button', { name });

@@ -39,10 +39,7 @@ test('no request leaves the origin from boot to download, upload and a reopened 
   requests,
   baseURL,
 }) => {
-  await lab.boot();
-  await lab.snapshot();
-  await lab.restore(4);
-  await lab.draw(16);
+  await lab.journey(4, 16);
   const file = await downloadSnap(page);
   await openFile(page, file.name, file.bytes);
   await expect(page.getByText(/^Opened uniqueness-lab-snap-0\.ulsnap: snap #1,/)).toBeVisible();

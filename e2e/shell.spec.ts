@@ -21,10 +21,7 @@ test('every guest preset loads and sets its kernel features', async ({ lab: _lab
 
 test('once loaded, the lab works offline', async ({ lab, context }) => {
   await context.setOffline(true);
-  await lab.boot();
-  await lab.snapshot();
-  await lab.restore(2);
-  await lab.draw(4);
+  await lab.journey(2, 4);
   expect(await lab.duplicateCount()).toBeGreaterThan(0);
   await context.setOffline(false);
 });

@@ -55,10 +55,7 @@ for (const size of SIZES) {
       expect(await look('Snapshot')).toEqual({ bg: 'rgba(0, 0, 0, 0)', border: 'dashed' });
       expect(await look('Boot')).toMatchObject({ border: 'solid' });
       expect((await look('Boot')).bg).not.toBe('rgba(0, 0, 0, 0)');
-      await lab.boot();
-      await lab.snapshot();
-      await lab.restore(4);
-      await lab.draw(16);
+      await lab.journey(4, 16);
       await noProblems(page, 'after the journey');
       // the key data: the outputs panel whole, the duplicates count and the metrics on screen
       expect(await wholeInView(page, HIGHLIGHTED.outputs!), 'outputs in view').toBe(true);
@@ -273,10 +270,7 @@ test.describe('orientation and glossary', () => {
     lab,
     page,
   }) => {
-    await lab.boot();
-    await lab.snapshot();
-    await lab.restore(4);
-    await lab.draw(8);
+    await lab.journey(4, 8);
     const glossary = page.getByRole('dialog', { name: 'Glossary' });
     for (const [word, key] of [
       ['gen', 'generation'],
@@ -358,10 +352,7 @@ test.describe('slides and video', () => {
     lab,
     page,
   }) => {
-    await lab.boot();
-    await lab.snapshot();
-    await lab.restore(2);
-    await lab.draw(4);
+    await lab.journey(2, 4);
     for (const name of ['Memory map A · PNG', 'Timeline · PNG', 'Heat-map · PNG']) {
       await page.getByRole('button', { name: 'Export', exact: true }).click();
       const f = await downloaded(

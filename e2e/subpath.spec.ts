@@ -85,10 +85,7 @@ for (const [entry, from] of [
     await expect(lab.status).toHaveText('Ready');
     expect(new URL(page.url()).pathname.startsWith(PREFIX)).toBe(true);
     await expect(page.getByLabel('Guest')).toHaveValue('default');
-    await lab.boot();
-    await lab.snapshot();
-    await lab.restore(2);
-    await lab.draw(4);
+    await lab.journey(2, 4);
     expect(await lab.duplicateCount()).toBeGreaterThan(0);
     // the scenario list comes from the same folder
     await expect(page.getByLabel('Guided scenario').locator('option').first()).toBeAttached();
@@ -104,10 +101,7 @@ test('a deck on another origin embeds it in an iframe: the panels of a link, no 
   await page.goto(base);
   const lab = new LabPage(page);
   await expect(lab.status).toHaveText('Ready');
-  await lab.boot();
-  await lab.snapshot();
-  await lab.restore(2);
-  await lab.draw(4);
+  await lab.journey(2, 4);
   const dups = await lab.duplicateCount();
   await lab.button('Copy link').click();
   const snippet = await page.getByLabel(/In a slide deck/).inputValue();

@@ -10,10 +10,7 @@ test.describe('at 1280 x 720 (a projector)', () => {
     lab,
     page,
   }) => {
-    await lab.boot();
-    await lab.snapshot();
-    await lab.restore(4);
-    await lab.draw(16);
+    await lab.journey(4, 16);
     const essentials = [
       lab.button('Boot'),
       lab.button('Snapshot'),
@@ -42,10 +39,7 @@ test.describe('at 1280 x 720 (a projector)', () => {
   });
 
   test('panels one by one', async ({ lab, page }) => {
-    await lab.boot();
-    await lab.snapshot();
-    await lab.restore(8);
-    await lab.draw(16);
+    await lab.journey(8, 16);
     for (const [name, region] of [
       ['panel-lineage', /Lineage/],
       ['panel-memory', /Memory/],
@@ -63,10 +57,7 @@ test.describe('at 1920 x 1080', () => {
 
   test('the whole lab with 16 clones and δ = 50 µs under Linux 6.11', async ({ lab, page }) => {
     await page.getByLabel('Guest').selectOption('linux-6.11-vmgenid');
-    await lab.boot();
-    await lab.snapshot();
-    await lab.restore(16);
-    await lab.draw(32);
+    await lab.journey(16, 32);
     await lab.shot('view-1920-linux-6.11');
   });
 });
@@ -86,10 +77,7 @@ test.describe('goldens', () => {
   });
 
   test('the collision heat-map of 32 clones', async ({ lab, page }) => {
-    await lab.boot();
-    await lab.snapshot();
-    await lab.restore(32);
-    await lab.draw(8);
+    await lab.journey(32, 8);
     await expect(page.getByRole('img', { name: /^Heat-map/ })).toHaveScreenshot('heatmap-32.png');
   });
 });
